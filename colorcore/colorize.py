@@ -9,7 +9,7 @@ import numpy as np
 from .backend import backend_for, resolve_device
 from .colorspace import compose, luma_of
 from .hints import HintRaster, Hints
-from .multigrid import solve_multigrid
+from .multigrid import ConvergenceError, solve_multigrid
 from .solve_exact import solve_exact
 
 SOLVERS = ("exact", "fast", "deep")
@@ -37,7 +37,11 @@ def solve_chroma(luma: np.ndarray, hints: HintRaster, solver: str = "fast", devi
     if solver == "exact":
         return solve_exact(luma, hints.mask, hints.chroma)
     ops = backend_for(resolve_device(device))
-    return solve_multigrid(luma, hints.mask, hints.chroma, ops=ops)
+    try:
+        return solve_multigrid(luma, hints.mask, hints.chroma, ops=ops)
+    except ConvergenceError:
+        warnings.warn("the fast solver did not converge on this frame; solving it exactly (slower)", stacklevel=2)
+        return solve_exact(luma, hints.mask, hints.chroma)
 
 
 def colorize_frame(gray: np.ndarray, hints: Hints, solver: str = "fast", device: str = "auto", frame: int = 0) -> np.ndarray:

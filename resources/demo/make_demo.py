@@ -1,0 +1,67 @@
+"""Regenerate the bundled demo from coffee.png (CC0, see SOURCE.md).
+
+Writes coffee-gray.png (its BT.601 luma), coffee.hints.json (hand-placed vector strokes
+whose colours are taken from the photograph, as an archivist who knows the scene would
+pick them) and coffee-marked.png (the same strokes burnt into the grey image, Levin's
+marked-image convention). Run from anywhere: python resources/demo/make_demo.py
+"""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from colorcore import Hints, Stroke
+from colorcore.colorspace import compose, luma_of
+
+HERE = Path(__file__).resolve().parent
+
+# (points, width, kind); colour strokes take the photograph's median colour under them.
+STROKES = [
+    ([(30, 330), (60, 250), (40, 150)], 9, "colour"),  # table, left
+    ([(520, 340), (560, 250), (585, 180)], 9, "colour"),  # table, right
+    ([(470, 60), (560, 120)], 9, "colour"),  # table, top right
+    ([(70, 95), (150, 40)], 9, "colour"),  # table, top left
+    ([(300, 390), (420, 385), (540, 370)], 7, "colour"),  # table, bottom
+    ([(10, 20), (60, 8)], 7, "colour"),  # dark background
+    ([(110, 280), (150, 330), (230, 360)], 7, "colour"),  # saucer
+    ([(425, 200), (455, 260)], 7, "colour"),  # saucer, right
+    ([(195, 165), (205, 215)], 5, "colour"),  # cup
+    ([(390, 170), (380, 215)], 5, "colour"),  # cup, right
+    ([(220, 262), (232, 290)], 4, "colour"),  # handle
+    ([(240, 140), (300, 128), (340, 150)], 7, "colour"),  # crema
+    ([(205, 80), (260, 42), (330, 38)], 5, "neutral"),  # white rim inside the cup
+    ([(396, 112), (400, 150)], 4, "neutral"),  # rim, right
+    ([(350, 272), (378, 300)], 5, "neutral"),  # spoon bowl
+    ([(409, 82), (406, 118)], 3, "neutral"),  # spoon handle
+]
+
+
+def median_colour(rgb: np.ndarray, points, width: int) -> tuple[float, float, float]:
+    mask = np.zeros(rgb.shape[:2], np.uint8)
+    cv2.polylines(mask, [np.array(points, np.int32).reshape(-1, 1, 2)], False, 1, width)
+    return tuple(float(c) / 255 for c in np.median(rgb[mask > 0], axis=0))
+
+
+def main() -> None:
+    rgb = cv2.cvtColor(cv2.imread(str(HERE / "coffee.png")), cv2.COLOR_BGR2RGB)
+    height, width = rgb.shape[:2]
+    gray = np.round(luma_of(rgb) * 255).astype(np.uint8)
+    strokes = [
+        Stroke(points=pts, color=median_colour(rgb, pts, w), width=w, kind=kind)
+        for pts, w, kind in STROKES
+    ]
+    hints = Hints(canvas_size=(width, height), strokes=strokes)
+    hints.save(HERE / "coffee.hints.json")
+    cv2.imwrite(str(HERE / "coffee-gray.png"), gray)
+    # The marked image: the strokes' colours composed at the grey's luma, so that the
+    # marked convention reads back exactly these hints (neutral strokes cannot be
+    # expressed in it and are left out).
+    raster = Hints(canvas_size=(width, height), strokes=[s for s in strokes if s.kind == "colour"]).rasterize()
+    marked = compose(gray / 255.0, raster.chroma)
+    marked[~raster.mask] = gray[~raster.mask, None]
+    cv2.imwrite(str(HERE / "coffee-marked.png"), cv2.cvtColor(marked, cv2.COLOR_RGB2BGR))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Levin's equation: the exact solver is right, the fast solver agrees with it."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from colorcore import Hints, Stroke, colorize_frame
+from colorcore.backend import NumpyBackend
+from colorcore.bench import simulate_strokes
+from colorcore.colorspace import LUMA_WEIGHTS, compose, luma_of
+from colorcore.levin import affinity_weights, levin_stencil
+from colorcore.multigrid import _Level, _prolongation, galerkin_coarsen, solve_multigrid, transpose_stencil
+from colorcore.solve_exact import solve_exact, stencil_to_csr
+
+from .helpers import synthetic_photo
+
+
+def psnr(a, b):
+    mse = np.mean((a.astype(float) - b.astype(float)) ** 2)
+    return 10 * np.log10(255.0**2 / mse)
+
+
+def test_affinity_matches_levins_definition_pixel_by_pixel():
+    rng = np.random.default_rng(0)
+    luma = rng.random((7, 9))
+    weights = affinity_weights(luma, NumpyBackend(np.float64))
+    offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)]
+    for y in range(7):
+        for x in range(9):
+            window = [(y + dy, x + dx) for dy, dx in [(0, 0)] + offsets if 0 <= y + dy < 7 and 0 <= x + dx < 9]
+            values = np.array([luma[p] for p in window])
+            neighbours = values[1:]
+            d2 = (neighbours - luma[y, x]) ** 2
+            c = max(0.6 * values.var(), -d2.min() / np.log(0.01), 2e-6)
+            expected = np.exp(-d2 / c)
+            expected /= expected.sum()
+            got = [weights[k, y, x] for k, (dy, dx) in enumerate(offsets) if 0 <= y + dy < 7 and 0 <= x + dx < 9]
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert np.allclose(weights.sum(0), 1.0)
+
+
+def test_exact_solution_satisfies_the_equation_and_keeps_hints():
+    rgb = synthetic_photo(40, 50)
+    luma = luma_of(rgb)
+    raster = simulate_strokes(rgb, 0.08, seed=1)
+    chroma = solve_exact(luma, raster.mask, raster.chroma)
+    assert np.allclose(chroma[raster.mask], raster.chroma[raster.mask])
+    matrix = stencil_to_csr(levin_stencil(luma, raster.mask, NumpyBackend(np.float64)))
+    for channel in range(2):
+        u = chroma[..., channel].ravel()
+        residual = matrix @ u - np.where(raster.mask.ravel(), u, 0.0)
+        assert np.abs(residual).max() < 1e-10
+
+
+def test_galerkin_coarsening_equals_the_matrix_product():
+    rng = np.random.default_rng(5)
+    ops = NumpyBackend(np.float64)
+    for height, width in [(7, 9), (8, 10), (9, 8)]:
+        stencil = levin_stencil(rng.random((height, width)), rng.random((height, width)) < 0.2, ops)
+        prolong = _prolongation(stencil, ops)
+        restrict = _prolongation(transpose_stencil(stencil, ops), ops)
+        level = _Level(stencil, ops, prolong, restrict)
+        m_y, m_x = prolong.shape[2:]
+        p = np.stack([level.prolong(np.eye(m_y * m_x)[j].reshape(1, m_y, m_x)).ravel() for j in range(m_y * m_x)], 1)
+        r = np.stack([level.restrict(np.eye(height * width)[i].reshape(1, height, width)).ravel() for i in range(height * width)], 1)
+        expected = r @ stencil_to_csr(stencil).toarray() @ p
+        got = stencil_to_csr(galerkin_coarsen(stencil, prolong, restrict, ops)).toarray()
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("size,seed", [((60, 80), 0), ((97, 131), 1), ((128, 96), 2)])
+def test_fast_agrees_with_exact_to_40_db(size, seed):
+    rgb = synthetic_photo(*size, seed=seed)
+    luma = luma_of(rgb)
+    raster = simulate_strokes(rgb, 0.05, seed=seed)
+    exact = compose(luma, solve_exact(luma, raster.mask, raster.chroma))
+    fast = compose(luma, solve_multigrid(luma, raster.mask, raster.chroma))
+    assert psnr(fast, exact) >= 40
+
+
+def test_colorize_frame_keeps_luma_and_spreads_colour():
+    rgb = synthetic_photo(64, 64)
+    gray = np.round(luma_of(rgb) * 255).astype(np.uint8)
+    hints = Hints(
+        canvas_size=(64, 64),
+        strokes=[
+            Stroke([(20, 28), (24, 30)], color=(0.85, 0.25, 0.15), width=3),
+            Stroke([(50, 5), (60, 8)], color=(0.3, 0.5, 0.8), width=3),
+        ],
+    )
+    for solver in ("exact", "fast"):
+        out = colorize_frame(gray, hints, solver=solver, device="cpu")
+        assert out.shape == (64, 64, 3) and out.dtype == np.uint8
+        assert np.array_equal(np.round(out.astype(float) @ LUMA_WEIGHTS), gray)
+        # Each colour fills the region of its stroke and stops at the disc's edge.
+        disc, sky = out[29, 16].astype(int), out[45, 5].astype(int)
+        assert disc[0] > disc[2] + 40
+        assert sky[2] > sky[0] + 20
+
+
+def test_colorize_frame_accepts_16_bit_and_rgb_grey():
+    gray16 = (synthetic_photo(32, 40)[..., 1].astype(np.uint16) * 257)
+    hints = Hints(canvas_size=(40, 32), strokes=[Stroke([(5, 5), (30, 20)], color=(0.2, 0.4, 0.9), width=3)])
+    out = colorize_frame(np.repeat(gray16[..., None], 3, 2), hints)
+    assert out.dtype == np.uint16 and out.shape == (32, 40, 3)
+    assert np.abs(out.astype(float) @ LUMA_WEIGHTS - gray16).max() <= 0.3
+
+
+def test_no_hints_gives_the_grey_image_with_a_warning():
+    gray = synthetic_photo(20, 30)[..., 0]
+    with pytest.warns(UserWarning, match="no scribbles"):
+        out = colorize_frame(gray, Hints(canvas_size=(30, 20)))
+    assert np.array_equal(out, np.repeat(gray[..., None], 3, 2))
+
+
+def test_cuda_request_without_a_gpu_falls_back_to_the_cpu(monkeypatch):
+    import colorcore.backend as backend
+
+    monkeypatch.setattr(backend, "cuda_available", lambda: False)
+    gray = synthetic_photo(20, 30)[..., 0]
+    hints = Hints(canvas_size=(30, 20), strokes=[Stroke([(3, 3), (20, 10)], color=(1, 0, 0))])
+    with pytest.warns(UserWarning, match="no CUDA GPU"):
+        out = colorize_frame(gray, hints, device="cuda")
+    assert out.shape == (20, 30, 3)
+
+
+def test_torch_backend_on_cpu_matches_numpy():
+    torch = pytest.importorskip("torch")
+    from colorcore.backend import TorchBackend
+
+    rgb = synthetic_photo(50, 70)
+    luma = luma_of(rgb)
+    raster = simulate_strokes(rgb, 0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = solve_multigrid(luma, raster.mask, raster.chroma, ops=NumpyBackend())
+        b = solve_multigrid(luma, raster.mask, raster.chroma, ops=TorchBackend("cpu"))
+    assert torch is not None
+    assert np.abs(a - b).max() < 1e-3
