@@ -52,9 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run_image(args) -> int:
     from . import Hints, colorize_frame
-    from .media import check_output_path, read_image, write_image
+    from .media import read_image, write_image
 
-    check_output_path(args.output, [args.gray, args.marked], overwrite=args.overwrite)
+    _check_image_output(args.output, [args.gray, args.marked], overwrite=args.overwrite)
     gray = read_image(args.gray)
     marked = read_image(args.marked)
     if gray.ndim == 3 and not ((gray[..., 0] == gray[..., 1]).all() and (gray[..., 0] == gray[..., 2]).all()):
@@ -68,6 +68,21 @@ def _run_image(args) -> int:
     write_image(args.output, rgb)
     print(f"wrote {args.output}")
     return 0
+
+
+def _check_image_output(output: Path, inputs: list[Path], overwrite: bool) -> None:
+    """Refuse an image output that cannot be written or would harm an input."""
+    from .media import IMAGE_EXTENSIONS
+
+    if output.suffix.lower() not in IMAGE_EXTENSIONS:
+        raise InputError(f"'{output}' has no image extension ({', '.join(sorted(IMAGE_EXTENSIONS))})")
+    if not output.parent.resolve().is_dir():
+        raise InputError(f"cannot write '{output}': folder '{output.parent}' does not exist")
+    for source in inputs:
+        if source.exists() and output.exists() and output.samefile(source) or output.resolve() == source.resolve():
+            raise InputError(f"the output '{output}' is also an input; choose another name")
+    if output.exists() and not overwrite:
+        raise InputError(f"'{output}' exists; pass --overwrite to replace it")
 
 
 def _run_bench(args) -> int:

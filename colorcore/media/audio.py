@@ -1,0 +1,147 @@
+"""Carry a source's audio into an output video, packet by packet, as the video is written.
+
+The audio is remuxed (copied without re-encoding) when the output container can hold
+its codec, and re-encoded to AAC otherwise. Packets are handed to the muxer in step with
+the video frames, so the output is interleaved and nothing accumulates in memory. Times
+are taken relative to the source's first video frame, which becomes the output's time 0,
+so picture and sound stay in sync; audio before that point or after the last written
+frame is left out.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from ..errors import InputError
+
+# Audio codecs an .mp4 plays with in common players; others are re-encoded to AAC even
+# where FFmpeg's muxer would accept them (PCM in MP4 is rarely playable).
+_MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
+_ATTACHED_PIC = 1024
+
+
+def has_audio(path: Path) -> bool:
+    """True when the media file at ``path`` has an audio stream (False if unreadable)."""
+    try:
+        with av.open(str(path)) as container:
+            return bool(container.streams.audio)
+    except (av.FFmpegError, OSError):
+        return False
+
+
+class AudioCopier:
+    """Copies the first audio stream of ``source`` into ``output`` (an av output container).
+
+    Create it after the video stream and before the first packet is muxed. Then call
+    ``pump(t)`` after each video frame with the time the video has reached, and
+    ``finish(t_end)`` before closing the container.
+    """
+
+    def __init__(self, output, kind: str, source: Path):
+        try:
+            self._input = av.open(str(source))
+        except (av.FFmpegError, OSError):
+            raise InputError(f"cannot open '{source}' to copy its audio") from None
+        self._source = source
+        self._output = output
+        self._pending = None
+        self._done = False
+        streams = self._input.streams
+        self._src = streams.audio[0] if streams.audio else None
+        if self._src is None:
+            self._done = True
+            self._input.close()
+            return
+        # The source's first video frame is time 0 of the output.
+        self._origin = Fraction(0)
+        for video in streams.video:
+            if not int(video.disposition) & _ATTACHED_PIC and video.start_time is not None:
+                self._origin = video.start_time * video.time_base
+                break
+        self._tb = self._src.time_base
+        self._packets = self._input.demux(self._src)
+        self.transcoding = kind == "mp4" and self._src.codec_context.name not in _MP4_AUDIO
+        if not self.transcoding:
+            try:
+                self._out = output.add_stream_from_template(self._src)
+            except (ValueError, av.FFmpegError):
+                self.transcoding = True
+        if self.transcoding:
+            ctx = self._src.codec_context
+            self._out = output.add_stream("aac", rate=ctx.sample_rate)
+            self._out.layout = ctx.layout
+            self._out.bit_rate = min(320_000, 96_000 * max(1, ctx.channels))
+
+    @property
+    def codec(self) -> str | None:
+        """Codec of the output audio stream, or None when the source has no audio."""
+        return None if self._src is None else self._out.codec_context.name
+
+    def pump(self, until: float) -> None:
+        """Mux every source packet that starts before ``until`` seconds of output time."""
+        while not self._done:
+            packet = self._pending if self._pending is not None else self._next_packet()
+            self._pending = None
+            if packet is None:
+                return
+            start = self._time(packet)
+            if start is None:
+                continue
+            if start >= until:
+                self._pending = packet
+                return
+            end = start + float((packet.duration or 0) * self._tb)
+            if end <= 0 and packet.duration:  # wholly before the first video frame
+                continue
+            self._emit(packet)
+
+    def finish(self, end: float) -> None:
+        """Mux audio up to ``end`` seconds, flush the encoder and close the source."""
+        if self._src is None:
+            return
+        self.pump(end)
+        self._done = True
+        if self.transcoding:
+            self._output.mux(self._out.encode(None))
+        self.close()
+
+    def close(self) -> None:
+        """Close the source file."""
+        self._done = True
+        self._pending = None
+        try:
+            self._input.close()
+        except av.FFmpegError:
+            pass
+
+    def _next_packet(self):
+        for packet in self._packets:
+            if packet.size == 0:  # end-of-stream marker
+                continue
+            return packet
+        self._done = True
+        return None
+
+    def _time(self, packet) -> float | None:
+        ts = packet.pts if packet.pts is not None else packet.dts
+        if ts is None:
+            return None
+        return float(ts * self._tb - self._origin)
+
+    def _emit(self, packet) -> None:
+        shift = round(self._origin / self._tb)
+        if not self.transcoding:
+            if packet.pts is not None:
+                packet.pts -= shift
+            if packet.dts is not None:
+                packet.dts -= shift
+            packet.stream = self._out
+            self._output.mux(packet)
+            return
+        for frame in packet.decode():
+            if frame.pts is not None:
+                frame.pts -= shift
+            self._output.mux(self._out.encode(frame))

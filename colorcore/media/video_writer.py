@@ -1,0 +1,148 @@
+"""VideoFileWriter: H.264 .mp4, ProRes .mov or FFV1 .mkv, written atomically."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from av.video.reformatter import VideoReformatter
+
+from ..errors import InputError
+from .audio import AudioCopier
+from .writer import FrameWriter
+from .yuv import ENCODE_FLAGS, OutputColour, rgb_output_colour, yuv_output_colour
+
+
+@dataclass(frozen=True)
+class _Recipe:
+    container_format: str
+    codec: str
+    pix_fmt: dict[int, str]  # by input bit depth
+    options: dict[str, str] = field(default_factory=dict)
+    container_options: dict[str, str] = field(default_factory=dict)
+    even_width: bool = True
+    even_height: bool = True
+
+
+_RECIPES = {
+    # Delivery: plays everywhere. CRF 16 is visually transparent for most material.
+    "mp4": _Recipe(
+        "mp4", "libx264", {8: "yuv420p", 16: "yuv420p"},
+        {"crf": "16", "preset": "medium"},
+        {"movflags": "+faststart"},  # index first: starts playing before fully loaded
+    ),
+    # Editing: ProRes 422 HQ (profile 3), 10-bit 4:2:2.
+    "mov": _Recipe(
+        "mov", "prores_ks", {8: "yuv422p10le", 16: "yuv422p10le"},
+        {"profile": "3", "vendor": "apl0"},
+        even_height=False,
+    ),
+    # Archive: FFV1 version 3, every frame a keyframe, CRCs per slice; RGB stored as is
+    # (FFV1 takes 8-bit RGB as bgr0, 16-bit as planar gbrp16le).
+    "mkv": _Recipe(
+        "matroska", "ffv1", {8: "bgr0", 16: "gbrp16le"},
+        {"level": "3", "g": "1", "slicecrc": "1", "coder": "1", "context": "1"},
+        even_width=False, even_height=False,
+    ),
+}
+
+
+class VideoFileWriter(FrameWriter):
+    """Encodes frames into a video file; see open_writer for the formats.
+
+    The file is written as '.<name>.partial-<random><ext>' in the output's folder and
+    renamed onto the output by close(). Use open_writer rather than this constructor.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        kind: str,
+        frame_rate: Fraction,
+        width: int,
+        height: int,
+        bit_depth: int,
+        *,
+        audio_from: Path | None = None,
+    ):
+        super().__init__(path, frame_rate, width, height, bit_depth)
+        self._state = "starting"  # not "open" until everything below succeeded
+        recipe = _RECIPES[kind]
+        if (recipe.even_width and width % 2) or (recipe.even_height and height % 2):
+            raise InputError(
+                f"cannot write '{path}': {recipe.codec} needs an even frame size, not "
+                f"{width}x{height} (write .mkv or a frame folder instead)"
+            )
+        self.kind = kind
+        self._pix_fmt = recipe.pix_fmt[bit_depth]
+        self._in_fmt = "rgb48le" if bit_depth == 16 else "rgb24"
+        self._colour: OutputColour = rgb_output_colour() if kind == "mkv" else yuv_output_colour(height)
+        self._tmp = path.with_name(f".{path.stem}.partial-{secrets.token_hex(4)}{path.suffix}")
+        self._container = None
+        self._audio: AudioCopier | None = None
+        self._reformatter = VideoReformatter()
+        try:
+            self._container = av.open(
+                str(self._tmp), "w", format=recipe.container_format, options=recipe.container_options
+            )
+            stream = self._container.add_stream(recipe.codec, rate=frame_rate, options=recipe.options)
+            stream.width = width
+            stream.height = height
+            stream.pix_fmt = self._pix_fmt
+            stream.codec_context.time_base = 1 / frame_rate
+            stream.codec_context.thread_count = 0  # as many as there are cores
+            self._colour.tag_codec(stream.codec_context)
+            self._stream = stream
+            if audio_from is not None:
+                self._audio = AudioCopier(self._container, kind, audio_from)
+        except BaseException:
+            self._discard()
+            raise
+        self._state = "open"
+
+    @property
+    def audio_codec(self) -> str | None:
+        """Codec of the output's audio stream, or None when there is none."""
+        return None if self._audio is None else self._audio.codec
+
+    def _write(self, rgb: np.ndarray) -> None:
+        frame = av.VideoFrame.from_ndarray(rgb, format=self._in_fmt)
+        if self._colour.sws_matrix is None:
+            frame = self._reformatter.reformat(frame, format=self._pix_fmt)
+        else:
+            frame = self._reformatter.reformat(
+                frame,
+                format=self._pix_fmt,
+                interpolation=ENCODE_FLAGS,
+                dst_colorspace=self._colour.sws_matrix,
+                dst_color_range=self._colour.color_range,
+            )
+        self._colour.tag_frame(frame)
+        frame.pts = self.frames_written
+        frame.time_base = self._stream.codec_context.time_base
+        self._container.mux(self._stream.encode(frame))
+        if self._audio is not None:
+            self._audio.pump(float((self.frames_written + 1) / self.frame_rate))
+
+    def _finish(self) -> None:
+        self._container.mux(self._stream.encode(None))
+        if self._audio is not None:
+            self._audio.finish(float(self.frames_written / self.frame_rate))
+        container, self._container = self._container, None
+        container.close()
+        self._tmp.replace(self.path)
+
+    def _discard(self) -> None:
+        if self._audio is not None:
+            self._audio.close()
+        if self._container is not None:
+            container, self._container = self._container, None
+            try:
+                container.close()
+            except Exception:  # a half-written file: its trailer does not matter
+                pass
+        self._tmp.unlink(missing_ok=True)

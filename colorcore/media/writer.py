@@ -1,0 +1,319 @@
+"""Writing clips: choose the output by its extension, check the path, open the writer.
+
+- ``.mp4``: H.264 (libx264, yuv420p, CRF 16, preset medium): for viewing and sharing.
+- ``.mov``: ProRes 422 HQ (prores_ks, yuv422p10le): for editing.
+- ``.mkv``: FFV1 level 3, lossless RGB (bgr0 / gbrp16le): for the archive.
+- anything else: a folder, one PNG (or TIFF) per frame, frame_000000.png, ...
+
+Outputs appear only when complete: a video is written under a temporary name beside the
+target and renamed onto it by close(); a frame folder is filled as a hidden sibling and
+renamed into place. abort(), or an exception inside ``with``, removes the partial output
+and leaves whatever was at the target untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from .clip import Clip, as_frame_rate
+from .images import IMAGE_EXTENSIONS
+from .pixels import dtype_for_depth, grey_to_rgb
+
+#: Output extensions that make a video file, and the kind each makes.
+VIDEO_OUTPUTS = {".mp4": "mp4", ".mov": "mov", ".mkv": "mkv"}
+# Extensions that look like a media file we do not write: refused rather than taken as a
+# folder name, which would surprise.
+_REFUSED_OUTPUTS = (
+    ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts", ".wmv", ".flv",
+    ".ogv", ".gif", ".mxf", ".dv", ".3gp", ".y4m",
+)
+_IMAGE_FORMATS = {"png": ".png", "tiff": ".tif", "tif": ".tif"}
+
+
+def output_kind(path: str | os.PathLike) -> str:
+    """What an output path makes: 'mp4', 'mov', 'mkv' or 'folder'.
+
+    Raises:
+        InputError: the extension names a video or image format that is not written
+            (e.g. '.avi', '.png': a frame sequence is written to a folder).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in VIDEO_OUTPUTS:
+        return VIDEO_OUTPUTS[suffix]
+    if suffix in _REFUSED_OUTPUTS:
+        raise InputError(
+            f"cannot write '{path}': '{suffix}' output is not supported; use .mkv "
+            "(lossless), .mov (ProRes), .mp4 (H.264) or a folder name"
+        )
+    if suffix in IMAGE_EXTENSIONS:
+        raise InputError(
+            f"cannot write a clip to '{path}': give a folder name (frames are written as "
+            "one image per frame) or a .mp4/.mov/.mkv file"
+        )
+    return "folder"
+
+
+def _source_path(source) -> Path:
+    return Path(source.path) if isinstance(source, Clip) else Path(source)
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def _is_inside(child: Path, folder: Path) -> bool:
+    child_real = os.path.normcase(os.path.realpath(child))
+    folder_real = os.path.normcase(os.path.realpath(folder))
+    return child_real.startswith(folder_real.rstrip(os.sep) + os.sep)
+
+
+def check_output_path(
+    output: str | os.PathLike,
+    inputs: Iterable[str | os.PathLike | Clip] = (),
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Check that ``output`` can be written without harming anything; return it as a Path.
+
+    Args:
+        output: a .mp4/.mov/.mkv file or a folder for frames (see ``output_kind``).
+        inputs: the paths (or Clips) being read; none may be the output, and none may lie
+            inside an output folder (replacing the folder would delete it).
+        overwrite: allow replacing an existing file or a non-empty folder.
+
+    Raises:
+        InputError: unsupported extension; parent folder missing; output equal to an
+            input or an output folder containing one; the output exists (a file, or a
+            non-empty folder) and overwrite is False; a file where a folder is wanted or
+            the reverse.
+    """
+    out = Path(output)
+    kind = output_kind(out)
+    parent = out.parent
+    if not parent.is_dir():
+        raise InputError(f"cannot write '{out}': folder '{parent}' does not exist")
+    for source in inputs:
+        if source is None:
+            continue
+        src = _source_path(source)
+        if _same_path(out, src):
+            raise InputError(f"output '{out}' is the input '{src}': choose another output")
+        if kind == "folder" and _is_inside(src, out):
+            raise InputError(f"output folder '{out}' contains the input '{src}': choose another output")
+    if kind == "folder":
+        if out.exists() and not out.is_dir():
+            raise InputError(f"output '{out}' exists and is not a folder")
+        if out.is_dir() and not overwrite and any(out.iterdir()):
+            raise InputError(f"output folder '{out}' is not empty (allow overwriting to replace it)")
+    else:
+        if out.is_dir():
+            raise InputError(f"output '{out}' is a folder, not a {kind} file")
+        if out.exists() and not overwrite:
+            raise InputError(f"output '{out}' already exists (allow overwriting to replace it)")
+    return out
+
+
+class FrameWriter:
+    """Writes a clip one RGB frame at a time; a context manager.
+
+    Attributes:
+        path: the final output (file or folder), present only after a successful close().
+        width, height: frame size in pixels.
+        frame_rate: exact frames per second (Fraction); ``fps`` as a float.
+        bit_depth: 8 (frames must be uint8) or 16 (uint16).
+        frames_written: frames accepted so far.
+
+    Frames are encoded and written as they come: memory does not grow with their number.
+    Leaving a ``with`` block normally closes (finishes) the output; leaving it by an
+    exception aborts it, removing the partial output. Create writers with open_writer().
+    """
+
+    def __init__(self, path: Path, frame_rate: Fraction, width: int, height: int, bit_depth: int):
+        self.path = path
+        self.frame_rate = frame_rate
+        self.width = width
+        self.height = height
+        self.bit_depth = bit_depth
+        self.dtype = dtype_for_depth(bit_depth)
+        self.frames_written = 0
+        self._state = "open"
+
+    @property
+    def fps(self) -> float:
+        """Frames per second as a float."""
+        return float(self.frame_rate)
+
+    @property
+    def closed(self) -> bool:
+        """True once close() or abort() ran."""
+        return self._state != "open"
+
+    def write(self, rgb: np.ndarray) -> None:
+        """Append one frame.
+
+        Args:
+            rgb: HxWx3 RGB (or HxW grey) of the writer's size, uint8 for bit_depth 8,
+                uint16 for bit_depth 16 (full 0..65535 range).
+
+        Raises:
+            ValueError: wrong shape or dtype, or the writer is closed.
+        """
+        if self._state != "open":
+            raise ValueError(f"writer for '{self.path}' is closed")
+        frame = np.asarray(rgb)
+        if frame.ndim == 2:
+            frame = grey_to_rgb(frame)
+        if frame.shape != (self.height, self.width, 3) or frame.dtype != self.dtype:
+            raise ValueError(
+                f"expected a {self.height}x{self.width}x3 {self.dtype} frame, "
+                f"got {frame.shape} {frame.dtype}"
+            )
+        try:
+            self._write(np.ascontiguousarray(frame))
+        except BaseException:
+            self.abort()
+            raise
+        self.frames_written += 1
+
+    def close(self) -> None:
+        """Finish the output and move it into place. Does nothing if already closed.
+
+        Raises:
+            ValueError: no frame was written (the partial output is removed).
+        """
+        if self._state != "open":
+            return
+        if self.frames_written == 0:
+            self.abort()
+            raise ValueError(f"no frames were written to '{self.path}'")
+        try:
+            self._finish()
+        except BaseException:
+            self.abort()
+            raise
+        self._state = "closed"
+
+    def abort(self) -> None:
+        """Discard the partial output; the target path is left as it was. Idempotent."""
+        if self._state != "open":
+            return
+        self._state = "aborted"
+        self._discard()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def __del__(self):
+        # A writer dropped without close() must not leave temporary files behind.
+        if getattr(self, "_state", None) == "open":
+            try:
+                self.abort()
+            except Exception:
+                pass
+
+    # -- for subclasses --------------------------------------------------------------
+
+    def _write(self, rgb: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        raise NotImplementedError
+
+    def _discard(self) -> None:
+        raise NotImplementedError
+
+
+def open_writer(
+    path: str | os.PathLike,
+    *,
+    fps: float | Fraction,
+    width: int,
+    height: int,
+    bit_depth: int = 8,
+    audio_from: str | os.PathLike | Clip | None = None,
+    overwrite: bool = False,
+    image_format: str = "png",
+    frame_count: int | None = None,
+    inputs: Iterable[str | os.PathLike | Clip] = (),
+) -> FrameWriter:
+    """Open a writer for a video file or a frame folder, chosen by ``path``'s extension.
+
+    Args:
+        path: '.mp4' (H.264), '.mov' (ProRes 422 HQ), '.mkv' (FFV1, lossless RGB) or a
+            folder (created if missing; its parent must exist) for one image per frame.
+        fps: frame rate (a Fraction such as ``clip.frame_rate`` keeps NTSC rates exact).
+        width, height: frame size in pixels (H.264 and ProRes need even sizes).
+        bit_depth: 8 (uint8 frames) or 16 (uint16). 16-bit is kept by .mkv and by PNG/TIFF
+            folders; .mov stores 10 bits; .mp4 stores 8 bits.
+        audio_from: a Clip or video path whose first audio stream is copied into the
+            output (re-encoded to AAC only when the container cannot hold its codec).
+            Frame folders have no audio: it is skipped with a warning.
+        overwrite: replace an existing file or non-empty folder (only once the new output
+            is complete).
+        image_format: 'png' or 'tiff' for frame folders.
+        frame_count: expected number of frames, used to size the zero-padding of frame
+            names (at least 6 digits).
+        inputs: paths or Clips being read, which the output must not overwrite
+            (``audio_from`` is always included).
+
+    Returns:
+        A FrameWriter; use it in a ``with`` block, or call close() (or abort()).
+
+    Raises:
+        InputError: see check_output_path; an odd size for .mp4/.mov; an unknown
+            image_format; an audio source that cannot be opened.
+        ValueError: bad width, height or bit_depth (a programming error).
+    """
+    if not (isinstance(width, (int, np.integer)) and isinstance(height, (int, np.integer))) or width < 1 or height < 1:
+        raise ValueError(f"width and height must be positive integers, not {width!r}x{height!r}")
+    width, height = int(width), int(height)
+    dtype_for_depth(bit_depth)
+    rate = as_frame_rate(fps)
+    out = check_output_path(path, [*inputs, audio_from], overwrite=overwrite)
+    kind = output_kind(out)
+    if kind == "folder":
+        from .folder_writer import FolderWriter
+
+        ext = _IMAGE_FORMATS.get(str(image_format).lower())
+        if ext is None:
+            raise InputError(f"image format must be 'png' or 'tiff', not {image_format!r}")
+        if audio_from is not None and _has_audio(audio_from):
+            warnings.warn(
+                f"frame folders hold no audio: the audio of '{_source_path(audio_from)}' is not copied",
+                stacklevel=2,
+            )
+        return FolderWriter(
+            out, rate, width, height, bit_depth, extension=ext, frame_count=frame_count, overwrite=overwrite
+        )
+    from .video_writer import VideoFileWriter
+
+    return VideoFileWriter(
+        out, kind, rate, width, height, bit_depth,
+        audio_from=None if audio_from is None else _source_path(audio_from),
+    )
+
+
+def _has_audio(source) -> bool:
+    if isinstance(source, Clip):
+        return source.has_audio
+    from .audio import has_audio
+
+    return has_audio(Path(source))
