@@ -1,0 +1,1 @@
+"""Keyhue's desktop application (PySide6). All Qt code lives in this package."""
