@@ -30,10 +30,9 @@ from .solve_exact import stencil_to_csr
 
 _COARSEST_PIXELS = 600
 # Estimated RMS chroma error at which V-cycles stop. One unit of I or Q moves R, G, B by
-# about one unit, so 5e-4 is about an eighth of an 8-bit level. Looser values pass 40 dB
-# on natural photographs but not on images of flat regions joined by weak couplings,
-# where the last error decays slowly (tests/test_solvers.py has such images).
-DEFAULT_TOL = 5e-4
+# about one unit, so 2e-3 is about half an 8-bit level: 45 dB or more of agreement with
+# the exact solver on photographs and on the hard synthetic images of the tests.
+DEFAULT_TOL = 2e-3
 _COLOURS = ((0, 0), (1, 1), (0, 1), (1, 0))
 _NINE = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
 
@@ -128,7 +127,7 @@ def _prolongation(stencil, ops):
 
 
 class ConvergenceError(ArithmeticError):
-    """The V-cycles stopped reducing the residual (not seen on natural images)."""
+    """The V-cycles stopped converging (not seen on natural images)."""
 
 
 def _pad_coarse(a, ops):
@@ -328,194 +327,7 @@ class MultigridSolver:
         return x[:, 1 : 1 + h, 1 : 1 + w], cycle, estimate
 
 
-class ConvergenceError(ArithmeticError):
-    """The V-cycles stopped reducing the residual (not seen on natural images)."""
-
-
-def _pad_coarse(a, ops):
-    out = ops.zeros(a.shape[:-2] + (a.shape[-2] + 2, a.shape[-1] + 2))
-    out[..., 1:-1, 1:-1] = a
-    return out
-
-
-def transpose_stencil(stencil, ops):
-    """The stencil of A^T: entry (dy, dx) at (y, x) is A's entry (-dy, -dx) at (y+dy, x+dx)."""
-    _, _, height, width = stencil.shape
-    padded = ops.zeros((3, 3, height + 2, width + 2))
-    padded[..., 1:-1, 1:-1] = stencil
-    out = ops.zeros(stencil.shape)
-    for dy, dx in _NINE:
-        out[dy + 1, dx + 1] = padded[1 - dy, 1 - dx, 1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
-    return out
-
-
-def galerkin_coarsen(stencil, prolongation, restriction, ops):
-    """R A P for a (3, 3, H, W) stencil and (3, 3, Hc, Wc) interpolation weights.
-
-    ``restriction`` holds R^T's weights in the layout of ``prolongation``.
-
-    Returns:
-        (3, 3, Hc, Wc) coarse stencil.
-    """
-    _, _, height, width = stencil.shape
-    _, _, m_y, m_x = prolongation.shape
-    fine = ops.zeros((3, 3, height + 4, width + 4))
-    fine[..., 1 : 1 + height, 1 : 1 + width] = stencil
-    weights = _pad_coarse(prolongation, ops)
-    restrict_weights = _pad_coarse(restriction, ops)
-    coarse = ops.zeros((3, 3, m_y, m_x))
-    landing = {-2: (-1,), -1: (-1, 0), 0: (0,), 1: (0, 1), 2: (1,)}
-    for ay, ax in _NINE:
-        restrict = _coarse(restrict_weights[ay + 1, ax + 1], 0, 0, m_y, m_x)
-        for ey, ex in _NINE:
-            # R A: restriction weight of fine 2J+a times its coupling to 2J+a+e.
-            ra = restrict * _fine(fine[ey + 1, ex + 1], ay, ax, m_y, m_x)
-            by, bx = ay + ey, ax + ex
-            for dy in landing[by]:
-                for dx in landing[bx]:
-                    # Fine 2J+b is fed by coarse J+d with weight p[b - 2d] at J+d.
-                    p = _coarse(weights[by - 2 * dy + 1, bx - 2 * dx + 1], dy, dx, m_y, m_x)
-                    coarse[dy + 1, dx + 1] += ra * p
-    return coarse
-
-
-@dataclass
-class _Level:
-    """One grid: its stencil and, above the coarsest, interpolation from the next."""
-
-    stencil: object  # (3, 3, H, W)
-    ops: object
-    prolongation: object = None  # (3, 3, Hc, Wc), None on the coarsest grid
-    restriction: object = None  # R^T's weights, same layout
-
-    def __post_init__(self):
-        _, _, self.height, self.width = self.stencil.shape
-        # Per colour: coefficient slices and inverse diagonal, made contiguous once.
-        self.colour_coeffs = []
-        for py, px in _COLOURS:
-            coeffs = [
-                (dy, dx, self.ops.contiguous(self.stencil[dy + 1, dx + 1, py::2, px::2]))
-                for dy, dx in _NINE
-                if (dy, dx) != (0, 0)
-            ]
-            inv_diag = 1.0 / self.ops.contiguous(self.stencil[1, 1, py::2, px::2])
-            self.colour_coeffs.append((py, px, coeffs, inv_diag))
-
-    def apply(self, x_padded):
-        """A x for a (C, H+2, W+2) zero-bordered x: (C, H, W)."""
-        h, w = self.height, self.width
-        out = self.stencil[1, 1] * x_padded[:, 1 : 1 + h, 1 : 1 + w]
-        for dy, dx in _NINE:
-            if (dy, dx) != (0, 0):
-                out += self.stencil[dy + 1, dx + 1] * x_padded[:, 1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
-        return out
-
-    def smooth(self, x_padded, b, reverse: bool = False):
-        """One four-colour Gauss-Seidel sweep, in place on the padded iterate."""
-        h, w = self.height, self.width
-        order = reversed(self.colour_coeffs) if reverse else self.colour_coeffs
-        for py, px, coeffs, inv_diag in order:
-            acc = self.ops.contiguous(b[:, py::2, px::2])
-            for dy, dx, c in coeffs:
-                acc -= c * x_padded[:, 1 + py + dy : 1 + h + dy : 2, 1 + px + dx : 1 + w + dx : 2]
-            x_padded[:, 1 + py : 1 + h : 2, 1 + px : 1 + w : 2] = acc * inv_diag
-
-    def restrict(self, r):
-        """P^T r: (C, H, W) -> (C, Hc, Wc)."""
-        _, _, m_y, m_x = self.prolongation.shape
-        padded = self.ops.zeros((r.shape[0], self.height + 4, self.width + 4))
-        padded[:, 1 : 1 + self.height, 1 : 1 + self.width] = r
-        out = self.ops.zeros((r.shape[0], m_y, m_x))
-        for ay, ax in _NINE:
-            out += self.restriction[ay + 1, ax + 1] * _fine(padded, ay, ax, m_y, m_x)
-        return out
-
-    def prolong(self, e):
-        """P e: (C, Hc, Wc) -> (C, H, W)."""
-        _, _, m_y, m_x = self.prolongation.shape
-        padded = self.ops.zeros((e.shape[0], self.height + 4, self.width + 4))
-        for ay, ax in _NINE:
-            _fine(padded, ay, ax, m_y, m_x)[...] += self.prolongation[ay + 1, ax + 1] * e
-        return padded[:, 1 : 1 + self.height, 1 : 1 + self.width]
-
-
-class MultigridSolver:
-    """Multigrid for one 9-point stencil; reusable for several right-hand sides.
-
-    Args:
-        stencil: (3, 3, H, W) array of ``ops``'s type, diagonally dominant as Levin's is.
-        ops: array backend.
-    """
-
-    def __init__(self, stencil, ops):
-        self.ops = ops
-        self.levels: list[_Level] = []
-        current = stencil
-        while True:
-            _, _, h, w = current.shape
-            if h * w <= _COARSEST_PIXELS or min(h, w) <= 2:
-                self.levels.append(_Level(current, ops))
-                break
-            prolongation = _prolongation(current, ops)
-            restriction = _prolongation(transpose_stencil(current, ops), ops)
-            self.levels.append(_Level(current, ops, prolongation, restriction))
-            current = galerkin_coarsen(current, prolongation, restriction, ops)
-        coarsest = self.levels[-1]
-        dense = stencil_to_csr(ops.to_numpy(coarsest.stencil)).toarray()
-        self.coarse_inverse = ops.asarray(np.linalg.inv(dense))
-
-    def _padded(self, level: _Level, channels: int):
-        return self.ops.zeros((channels, level.height + 2, level.width + 2))
-
-    def _cycle(self, depth: int, x_padded, b, pre: int = 1, post: int = 1):
-        level = self.levels[depth]
-        h, w = level.height, level.width
-        if depth == len(self.levels) - 1:
-            flat = b.reshape(b.shape[0], -1)
-            x_padded[:, 1 : 1 + h, 1 : 1 + w] = (flat @ self.coarse_inverse.T).reshape(b.shape)
-            return
-        for _ in range(pre):
-            level.smooth(x_padded, b)
-        residual = b - level.apply(x_padded)
-        coarse_b = level.restrict(residual)
-        coarse = self.levels[depth + 1]
-        coarse_x = self._padded(coarse, b.shape[0])
-        self._cycle(depth + 1, coarse_x, coarse_b, pre, post)
-        x_padded[:, 1 : 1 + h, 1 : 1 + w] += level.prolong(coarse_x[:, 1 : 1 + coarse.height, 1 : 1 + coarse.width])
-        for _ in range(post):
-            level.smooth(x_padded, b, reverse=True)
-
-    def solve(self, b, tol: float = DEFAULT_TOL, max_cycles: int = 30):
-        """Solve A x = b.
-
-        Args:
-            b: (C, H, W) array of ``ops``'s type.
-            tol: stop when ||b - A x|| <= tol * ||b||.
-            max_cycles: upper bound on V-cycles.
-
-        Returns:
-            (x, cycles, relative residual): x is (C, H, W).
-        """
-        fine = self.levels[0]
-        h, w = fine.height, fine.width
-        x = self._padded(fine, b.shape[0])
-        scale = self.ops.norm(b)
-        if scale == 0.0:
-            return x[:, 1:-1, 1:-1], 0, 0.0
-        rel = 1.0
-        cycles = 0
-        while cycles < max_cycles:
-            self._cycle(0, x, b)
-            cycles += 1
-            previous, rel = rel, self.ops.norm(b - fine.apply(x)) / scale
-            if not rel < 2.0 * previous:  # growing or NaN: this hierarchy does not converge
-                raise ConvergenceError(f"multigrid diverged after {cycles} cycles")
-            if rel <= tol:
-                break
-        return x[:, 1 : 1 + h, 1 : 1 + w], cycles, rel
-
-
-def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max_cycles: int = 30):
+def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max_cycles: int = 60):
     """Solve Levin's equation with multigrid.
 
     Args:
