@@ -10,6 +10,7 @@ frame is left out.
 
 from __future__ import annotations
 
+import io
 from fractions import Fraction
 from pathlib import Path
 
@@ -30,6 +31,26 @@ def has_audio(path: Path) -> bool:
             return bool(container.streams.audio)
     except (av.FFmpegError, OSError):
         return False
+
+
+def _can_copy(container_format: str, stream, kind: str) -> bool:
+    """Whether ``stream``'s packets can be muxed unchanged into ``container_format``."""
+    if kind == "mp4" and stream.codec_context.name not in _MP4_AUDIO:
+        return False
+    # The muxer's codec table is not the whole story (MOV lists FLAC but refuses it when
+    # writing the header), so write a header into memory and see.
+    probe = av.open(io.BytesIO(), "w", format=container_format)
+    try:
+        probe.add_stream_from_template(stream)
+        probe.start_encoding()
+        return True
+    except (ValueError, av.FFmpegError):
+        return False
+    finally:
+        try:
+            probe.close()
+        except (ValueError, av.FFmpegError):
+            pass
 
 
 class AudioCopier:
@@ -63,12 +84,9 @@ class AudioCopier:
                 break
         self._tb = self._src.time_base
         self._packets = self._input.demux(self._src)
-        self.transcoding = kind == "mp4" and self._src.codec_context.name not in _MP4_AUDIO
+        self.transcoding = not _can_copy(output.format.name, self._src, kind)
         if not self.transcoding:
-            try:
-                self._out = output.add_stream_from_template(self._src)
-            except (ValueError, av.FFmpegError):
-                self.transcoding = True
+            self._out = output.add_stream_from_template(self._src)
         if self.transcoding:
             ctx = self._src.codec_context
             self._out = output.add_stream("aac", rate=ctx.sample_rate)

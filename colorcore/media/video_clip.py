@@ -19,6 +19,7 @@ to go backwards.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -66,7 +67,26 @@ def _open_container(path: Path):
     except FileNotFoundError:
         raise InputError(f"cannot open '{path}': no such file") from None
     except (av.FFmpegError, OSError, UnicodeDecodeError):
+        kind = _container_kind(path)
+        if kind is not None:
+            raise InputError(f"cannot open '{path}': damaged or truncated {kind} file") from None
         raise InputError(f"cannot open '{path}': not a video or image file") from None
+
+
+def _container_kind(path: Path) -> str | None:
+    """Name of the container a file's first bytes announce, or None."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return None
+    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free"):
+        return "MP4/MOV"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "Matroska"
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return "AVI"
+    return None
 
 
 def _video_stream(container, path: Path):
@@ -79,7 +99,9 @@ def _video_stream(container, path: Path):
 def _build_index(container, stream, path: Path) -> _Index:
     pts: list[int | None] = []
     key_pts: list[int] = []
+    end = None  # latest pts + duration seen
     present = 0  # packets in the file, including ones the demuxer marks as discarded
+    first_key = None  # pts of the first keyframe in decode order
     try:
         for packet in container.demux(stream):
             if packet.size == 0:  # the end-of-stream marker PyAV adds
@@ -87,26 +109,54 @@ def _build_index(container, stream, path: Path) -> _Index:
             present += 1
             if packet.is_discard:  # before an edit list's start: the decoder drops it
                 continue
+            if packet.is_keyframe and first_key is None:
+                first_key = packet.pts
             pts.append(packet.pts)
+            if packet.pts is not None and packet.duration:
+                end = max(end or 0, packet.pts + packet.duration)
             if packet.is_keyframe and packet.pts is not None:
                 key_pts.append(packet.pts)
     except (av.FFmpegError, OSError) as exc:
         raise InputError(
             f"'{path}' is damaged: reading stopped after {len(pts)} frames ({_reason(exc)})"
         ) from None
+    if first_key is not None and None not in pts:
+        # A stream cut out of a longer one may begin with pictures that refer to frames
+        # before the cut; decoders drop them, so they are not frames of the clip.
+        pts = [p for p in pts if p >= first_key]
     if not pts:
         raise InputError(f"'{path}' has no video frames (empty or truncated)")
     if stream.frames and present < stream.frames:
         raise InputError(
-            f"'{path}' is truncated: its index lists {stream.frames} frames but only "
-            f"{present} are in the file"
+            f"'{path}' is truncated: its index lists {stream.frames} frames but the file "
+            f"holds {present}"
         )
+    _check_declared_duration(stream, pts, end, path)
     index = _Index(frame_count=len(pts), time_base=stream.time_base or Fraction(1, 1), pts=None)
     if None not in pts and len(set(pts)) == len(pts):
         index.pts = sorted(pts)  # type: ignore[arg-type]
         index.pts_to_index = {p: i for i, p in enumerate(index.pts)}
         index.keyframes = sorted(index.pts_to_index[p] for p in key_pts)
     return index
+
+
+def _check_declared_duration(stream, pts: list[int | None], end: int | None, path: Path) -> None:
+    # Matroska has no frame count, but FFmpeg and mkvmerge tag each track's DURATION:
+    # frames ending well before it mean the file was cut short.
+    tag = (stream.metadata or {}).get("DURATION")
+    match = re.fullmatch(r"(\d+):(\d+):(\d+(?:\.\d*)?)", tag.strip()) if tag else None
+    known = sorted(p for p in pts if p is not None)
+    if match is None or len(known) < 2 or not stream.time_base:
+        return
+    hours, minutes, seconds = match.groups()
+    declared = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    step = float(np.median(np.diff(known)))
+    last = max(known[-1] + step, end or 0)
+    span = float((last - known[0]) * stream.time_base)
+    if span < declared - 0.5 * step * float(stream.time_base):
+        raise InputError(
+            f"'{path}' is truncated: its frames end at {span:.2f} s but it declares {declared:.2f} s"
+        )
 
 
 def _reason(exc: BaseException) -> str:
@@ -164,6 +214,11 @@ class _Decoder:
         self._container = None
         self._frames = None
         self.next_index: int | None = None
+        # Counters, for tests and profiling: how the frames asked for were reached.
+        self.seeks = 0
+        self.restarts = 0
+        self.decoded = 0
+        self._threaded = True
 
     def close(self) -> None:
         """Close the file (a later read reopens it)."""
@@ -179,9 +234,11 @@ class _Decoder:
     def _restart(self) -> None:
         # Reopening is the one reliable way back to the very first packet.
         self.close()
+        self.restarts += 1
         self._container = _open_container(self._path)
         self._stream = self._container.streams[self._stream_index]
-        self._stream.thread_type = "AUTO"
+        # Frame threads are fastest, but report a damaged packet a few packets late.
+        self._stream.thread_type = "AUTO" if self._threaded else "SLICE"
         self._frames = self._decode_all()
         self.next_index = 0
 
@@ -195,6 +252,7 @@ class _Decoder:
                 where = by_pts.get(packet.pts) if packet.pts is not None else None
                 raise _DecodeError(where, exc) from None
             for frame in frames:
+                self.decoded += 1
                 if self._index.pts is None:
                     counted += 1
                     yield counted - 1, frame
@@ -220,6 +278,13 @@ class _Decoder:
             return frame
         except _DecodeError as exc:
             self.close()
+            if self._threaded:
+                # Decode again without frame threads to learn which frame is damaged.
+                self._threaded = False
+                try:
+                    return self.read(i, keep)
+                finally:
+                    self._threaded = True
             at = i if exc.index is None else exc.index
             raise InputError(
                 f"frame {at} of '{self._path}' cannot be decoded ({_reason(exc.cause)})"
@@ -251,6 +316,7 @@ class _Decoder:
             if start is None:
                 self._restart()
             else:
+                self.seeks += 1
                 self._container.seek(self._index.pts[start], stream=self._stream, backward=True)
                 self._frames = self._decode_all()
                 self.next_index = None
@@ -271,13 +337,17 @@ class _Decoder:
             first = False
             if j > i:
                 self.next_index = j + 1
-                if keep is not None:
+                if keep is not None and not frame.is_corrupt:
                     keep(j, frame)
                 return None, _Outcome.MISSING
             self.next_index = j + 1
             if j == i:
+                if frame.is_corrupt:  # the decoder concealed damage in this frame
+                    raise InputError(f"frame {i} of '{self._path}' is damaged")
                 return frame, None
-            if keep is not None and j >= floor:  # earlier ones may lack references
+            # Frames before the seek's keyframe may lack references; damaged ones are not
+            # kept, so that asking for them reports the damage.
+            if keep is not None and j >= floor and not frame.is_corrupt:
                 keep(j, frame)
         self._frames = None
         self.next_index = None
