@@ -102,3 +102,13 @@ def test_a_newer_format_version_is_refused():
 def test_malformed_json_is_an_input_error():
     with pytest.raises(InputError, match="not valid JSON"):
         Hints.from_json("{not json")
+
+
+def test_saved_hints_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    Hints(canvas_size=(4, 4)).save(tmp_path / "h.json")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "h.json").stat().st_mode) == 0o666 & ~umask

@@ -56,12 +56,15 @@ def _can_copy(container_format: str, stream, kind: str) -> bool:
 class AudioCopier:
     """Copies the first audio stream of ``source`` into ``output`` (an av output container).
 
+    ``origin``: the time in seconds, on the source's own clock, of the frame that becomes
+    the output's first; by default the start of the source's video stream.
+
     Create it after the video stream and before the first packet is muxed. Then call
     ``pump(t)`` after each video frame with the time the video has reached, and
     ``finish(t_end)`` before closing the container.
     """
 
-    def __init__(self, output, kind: str, source: Path):
+    def __init__(self, output, kind: str, source: Path, origin: float | None = None):
         try:
             self._input = av.open(str(source))
         except (av.FFmpegError, OSError):
@@ -76,9 +79,10 @@ class AudioCopier:
             self._done = True
             self._input.close()
             return
-        # The source's first video frame is time 0 of the output.
-        self._origin = Fraction(0)
-        for video in streams.video:
+        # The source's first video frame (at ``origin`` seconds, when the caller knows
+        # it) is time 0 of the output.
+        self._origin = Fraction(0) if origin is None else Fraction(origin)
+        for video in streams.video if origin is None else ():
             if not int(video.disposition) & _ATTACHED_PIC and video.start_time is not None:
                 self._origin = video.start_time * video.time_base
                 break
@@ -99,7 +103,18 @@ class AudioCopier:
         return None if self._src is None else self._out.codec_context.name
 
     def pump(self, until: float) -> None:
-        """Mux every source packet that starts before ``until`` seconds of output time."""
+        """Mux every source packet that starts before ``until`` seconds of output time.
+
+        Raises:
+            InputError: the source's audio cannot be read or decoded.
+        """
+        try:
+            self._pump(until)
+        except av.FFmpegError as exc:
+            reason = (getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
+            raise InputError(f"cannot copy the audio of '{self._source}' ({reason})") from None
+
+    def _pump(self, until: float) -> None:
         while not self._done:
             packet = self._pending if self._pending is not None else self._next_packet()
             self._pending = None
@@ -123,7 +138,7 @@ class AudioCopier:
         self.pump(end)
         self._done = True
         if self.transcoding:
-            self._output.mux(self._out.encode(None))
+            self._output.mux(self._out.encode(None))  # the encoder's last frames
         self.close()
 
     def close(self) -> None:

@@ -57,10 +57,10 @@ class Clip:
         audio: AudioInfo of the first audio stream, or None (always None for folders).
 
     ``rgb(i)`` and ``luma(i)`` are frame-accurate and cached (a bounded LRU cache, see
-    ``open_clip``); iterating (``for rgb in clip`` or ``clip.frames(...)``) decodes
-    sequentially and bypasses the cache. Returned arrays are shared with the cache and
-    therefore read-only: copy one before changing it. Random access is thread-safe;
-    each iterator has its own decoder.
+    ``open_clip``); the arrays they return are shared with the cache and therefore
+    read-only: copy one before changing it. Iterating (``for rgb in clip`` or
+    ``clip.frames(...)``) decodes sequentially, bypasses the cache and yields fresh
+    arrays. Random access is thread-safe; each iterator has its own decoder.
     """
 
     path: Path
@@ -163,7 +163,9 @@ class Clip:
                 self._cache.update(i)
             return entry.luma
 
-    def frames(self, kind: str = "rgb", start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+    def frames(
+        self, kind: str = "rgb", start: int = 0, stop: int | None = None
+    ) -> Iterator[np.ndarray]:
         """Iterate over frames ``start .. stop-1`` in order, decoding sequentially.
 
         Args:

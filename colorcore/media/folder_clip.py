@@ -21,7 +21,8 @@ class FolderClip(Clip):
     Every frame must have the size of the first (checked from the file headers when the
     clip is opened) and its bit depth (checked when the frame is read). Grey files give
     ``luma(i)`` exactly as stored; colour files give the rounded BT.601 luma of their RGB.
-    Use ``open_clip`` rather than this constructor.
+    ``files`` lists the frames' paths in order. Use ``open_clip`` rather than this
+    constructor.
     """
 
     def __init__(

@@ -45,7 +45,8 @@ class FolderWriter(FrameWriter):
             self._tmp.mkdir()
         except OSError as exc:
             self._state = "aborted"
-            raise InputError(f"cannot create a folder beside '{path}': {exc.strerror or exc}") from None
+            reason = exc.strerror or exc
+            raise InputError(f"cannot create a folder beside '{path}': {reason}") from None
 
     def frame_name(self, i: int) -> str:
         """File name of frame ``i`` inside the output folder."""
@@ -61,7 +62,9 @@ class FolderWriter(FrameWriter):
             if not self.path.is_dir():
                 raise InputError(f"output '{self.path}' exists and is not a folder")
             if not self._overwrite and any(self.path.iterdir()):
-                raise InputError(f"output folder '{self.path}' is not empty (allow overwriting to replace it)")
+                raise InputError(
+                    f"output folder '{self.path}' is not empty (allow overwriting to replace it)"
+                )
             # Move the old folder aside first, so the new one is complete before the old
             # one is deleted, and a failure leaves at least one of them whole.
             old = self.path.with_name(f".{self.path.name}.old-{secrets.token_hex(4)}")

@@ -33,7 +33,7 @@ from ..errors import InputError
 from .cache import CachedFrame
 from .clip import DEFAULT_FOLDER_FPS, AudioInfo, Clip
 from .pixels import rgb_to_luma
-from .yuv import DECODE_FLAGS, source_matrix
+from .yuv import DECODE_FLAGS, frame_to_rgb16, source_matrix
 
 # How many frames behind the target's keyframe the decoder may be and still walk forward
 # rather than seek (a seek costs about as much as decoding a frame or two).
@@ -155,7 +155,8 @@ def _check_declared_duration(stream, pts: list[int | None], end: int | None, pat
     span = float((last - known[0]) * stream.time_base)
     if span < declared - 0.5 * step * float(stream.time_base):
         raise InputError(
-            f"'{path}' is truncated: its frames end at {span:.2f} s but it declares {declared:.2f} s"
+            f"'{path}' is truncated: its frames end at {span:.2f} s but it declares "
+            f"{declared:.2f} s"
         )
 
 
@@ -326,7 +327,9 @@ class _Decoder:
             if outcome == _Outcome.MISSING:
                 break
         self.close()
-        raise InputError(f"frame {i} of '{self._path}' cannot be decoded (it is missing or damaged)")
+        raise InputError(
+            f"frame {i} of '{self._path}' cannot be decoded (it is missing or damaged)"
+        )
 
     def _walk(self, i: int, keep, floor: int, after_seek: bool):
         """Decode forward to frame i: (frame, None) or (None, an _Outcome)."""
@@ -368,6 +371,7 @@ class VideoClip(Clip):
     to full-range RGB with the stream's matrix. For limited-range YUV this expands Y:
     a grey source's Y code 16..235 comes back as round((Y - 16) * 255 / 219) = 0..255,
     exactly. Sources deeper than 8 bits are read as 16-bit (uint16, full 0..65535 range).
+    ``pixel_format`` names the decoded frames' FFmpeg format, e.g. 'yuv422p10le'.
 
     Use ``open_clip`` rather than this constructor.
     """
@@ -395,10 +399,18 @@ class VideoClip(Clip):
         except InputError as exc:
             raise InputError(f"cannot decode any frame of '{self.path}': {exc}") from None
         self.width, self.height = first.width, first.height
-        fmt = declared if declared is not None else first.format
+        fmt = first.format or declared  # what the decoder gives is what counts
         self.bit_depth = 16 if max(c.bits for c in fmt.components) > 8 else 8
+        #: FFmpeg pixel format of the decoded frames, e.g. 'yuv420p', 'yuv422p10le'.
         self.pixel_format = fmt.name
         self._cache.put(0, CachedFrame(decoded=first))
+
+    @property
+    def start_time(self) -> float:
+        """Time of frame 0 on the file's own clock, in seconds (for syncing its audio)."""
+        if self._index.pts is None:
+            return 0.0
+        return float(self._index.pts[0] * self._index.time_base)
 
     def frame_time(self, i: int) -> float:
         """Presentation time of frame ``i`` in seconds, counted from frame 0."""
@@ -414,17 +426,22 @@ class VideoClip(Clip):
 
         return CachedFrame(decoded=self._decoder.read(i, keep))
 
-    def _decoded_to_rgb(self, frame, i: int, reformatter: VideoReformatter | None = None) -> np.ndarray:
+    def _decoded_to_rgb(
+        self, frame, i: int, reformatter: VideoReformatter | None = None
+    ) -> np.ndarray:
         if (frame.width, frame.height) != (self.width, self.height):
             raise InputError(
                 f"frame {i} of '{self.path}' is {frame.width}x{frame.height} but the clip is "
                 f"{self.width}x{self.height} (size changes inside a video are not supported)"
             )
-        options = {"format": "rgb48le" if self.bit_depth == 16 else "rgb24", "interpolation": DECODE_FLAGS}
+        reformatter = reformatter or self._reformatter
+        if self.bit_depth == 16:
+            return frame_to_rgb16(frame, reformatter)
+        options = {"format": "rgb24", "interpolation": DECODE_FLAGS}
         matrix = source_matrix(frame)
         if matrix is not None:
             options["src_colorspace"] = matrix
-        converted = (reformatter or self._reformatter).reformat(frame, **options)
+        converted = reformatter.reformat(frame, **options)
         # Copy out of the frame's buffer (padded rows; owned by FFmpeg).
         return np.array(converted.to_ndarray())
 

@@ -14,7 +14,13 @@ from av.video.reformatter import VideoReformatter
 from ..errors import InputError
 from .audio import AudioCopier
 from .writer import FrameWriter
-from .yuv import ENCODE_FLAGS, OutputColour, rgb_output_colour, yuv_output_colour
+from .yuv import (
+    ENCODE_FLAGS,
+    OutputColour,
+    rgb16_to_yuv444p16,
+    rgb_output_colour,
+    yuv_output_colour,
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ class _Recipe:
 
 
 _RECIPES = {
-    # Delivery: plays everywhere. CRF 16 is visually transparent for most material.
+    # Delivery: plays everywhere; CRF 16 is high quality at a moderate size.
     "mp4": _Recipe(
         "mp4", "libx264", {8: "yuv420p", 16: "yuv420p"},
         {"crf": "16", "preset": "medium"},
@@ -45,7 +51,8 @@ _RECIPES = {
     # (FFV1 takes 8-bit RGB as bgr0, 16-bit as planar gbrp16le).
     "mkv": _Recipe(
         "matroska", "ffv1", {8: "bgr0", 16: "gbrp16le"},
-        {"level": "3", "g": "1", "slicecrc": "1", "coder": "1", "context": "1"},
+        # ("context": "1" packs tighter but encodes about 2.5 times slower.)
+        {"level": "3", "g": "1", "slicecrc": "1"},
         even_width=False, even_height=False,
     ),
 }
@@ -68,6 +75,7 @@ class VideoFileWriter(FrameWriter):
         bit_depth: int,
         *,
         audio_from: Path | None = None,
+        audio_origin: float | None = None,
     ):
         super().__init__(path, frame_rate, width, height, bit_depth)
         self._state = "starting"  # not "open" until everything below succeeded
@@ -79,17 +87,24 @@ class VideoFileWriter(FrameWriter):
             )
         self.kind = kind
         self._pix_fmt = recipe.pix_fmt[bit_depth]
-        self._in_fmt = "rgb48le" if bit_depth == 16 else "rgb24"
-        self._colour: OutputColour = rgb_output_colour() if kind == "mkv" else yuv_output_colour(height)
+        self._in_fmt = "rgb48le" if bit_depth == 16 else "rgb24"  # for FFV1
+        self._colour: OutputColour = (
+            rgb_output_colour() if kind == "mkv" else yuv_output_colour(height)
+        )
         self._tmp = path.with_name(f".{path.stem}.partial-{secrets.token_hex(4)}{path.suffix}")
         self._container = None
         self._audio: AudioCopier | None = None
         self._reformatter = VideoReformatter()
         try:
             self._container = av.open(
-                str(self._tmp), "w", format=recipe.container_format, options=recipe.container_options
+                str(self._tmp),
+                "w",
+                format=recipe.container_format,
+                options=recipe.container_options,
             )
-            stream = self._container.add_stream(recipe.codec, rate=frame_rate, options=recipe.options)
+            stream = self._container.add_stream(
+                recipe.codec, rate=frame_rate, options=recipe.options
+            )
             stream.width = width
             stream.height = height
             stream.pix_fmt = self._pix_fmt
@@ -98,7 +113,7 @@ class VideoFileWriter(FrameWriter):
             self._colour.tag_codec(stream.codec_context)
             self._stream = stream
             if audio_from is not None:
-                self._audio = AudioCopier(self._container, kind, audio_from)
+                self._audio = AudioCopier(self._container, kind, audio_from, audio_origin)
         except BaseException:
             self._discard()
             raise
@@ -110,23 +125,38 @@ class VideoFileWriter(FrameWriter):
         return None if self._audio is None else self._audio.codec
 
     def _write(self, rgb: np.ndarray) -> None:
-        frame = av.VideoFrame.from_ndarray(rgb, format=self._in_fmt)
-        if self._colour.sws_matrix is None:
+        if self._colour.sws_matrix is None:  # FFV1: RGB stays RGB, exactly
+            frame = av.VideoFrame.from_ndarray(rgb, format=self._in_fmt)
             frame = self._reformatter.reformat(frame, format=self._pix_fmt)
-        else:
+        elif rgb.dtype == np.uint16 and self.kind == "mp4":
+            # 8-bit H.264: round to 8 bits first, then the exact 8-bit path.
+            rgb8 = ((rgb.astype(np.uint32) + 128) // 257).astype(np.uint8)
+            frame = self._to_yuv(av.VideoFrame.from_ndarray(rgb8, format="rgb24"))
+        elif rgb.dtype == np.uint16:
+            # swscale's 16-bit RGB is not full scale (see yuv.py): apply the matrix here.
+            codes = rgb16_to_yuv444p16(rgb, *self._colour.kr_kb)
+            frame = av.VideoFrame.from_ndarray(codes, format="yuv444p16le", channel_last=True)
+            self._colour.tag_frame(frame)  # so the subsampling does not convert range
             frame = self._reformatter.reformat(
-                frame,
-                format=self._pix_fmt,
-                interpolation=ENCODE_FLAGS,
-                dst_colorspace=self._colour.sws_matrix,
-                dst_color_range=self._colour.color_range,
+                frame, format=self._pix_fmt, interpolation=ENCODE_FLAGS
             )
+        else:
+            frame = self._to_yuv(av.VideoFrame.from_ndarray(rgb, format="rgb24"))
         self._colour.tag_frame(frame)
         frame.pts = self.frames_written
         frame.time_base = self._stream.codec_context.time_base
         self._container.mux(self._stream.encode(frame))
         if self._audio is not None:
             self._audio.pump(float((self.frames_written + 1) / self.frame_rate))
+
+    def _to_yuv(self, frame):
+        return self._reformatter.reformat(
+            frame,
+            format=self._pix_fmt,
+            interpolation=ENCODE_FLAGS,
+            dst_colorspace=self._colour.sws_matrix,
+            dst_color_range=self._colour.color_range,
+        )
 
     def _finish(self) -> None:
         self._container.mux(self._stream.encode(None))

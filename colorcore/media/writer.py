@@ -111,12 +111,16 @@ def check_output_path(
         if _same_path(out, src):
             raise InputError(f"output '{out}' is the input '{src}': choose another output")
         if kind == "folder" and _is_inside(src, out):
-            raise InputError(f"output folder '{out}' contains the input '{src}': choose another output")
+            raise InputError(
+                f"output folder '{out}' contains the input '{src}': choose another output"
+            )
     if kind == "folder":
         if out.exists() and not out.is_dir():
             raise InputError(f"output '{out}' exists and is not a folder")
         if out.is_dir() and not overwrite and any(out.iterdir()):
-            raise InputError(f"output folder '{out}' is not empty (allow overwriting to replace it)")
+            raise InputError(
+                f"output folder '{out}' is not empty (allow overwriting to replace it)"
+            )
     else:
         if out.is_dir():
             raise InputError(f"output '{out}' is a folder, not a {kind} file")
@@ -282,7 +286,8 @@ def open_writer(
             image_format; an audio source that cannot be opened.
         ValueError: bad width, height or bit_depth (a programming error).
     """
-    if not (isinstance(width, (int, np.integer)) and isinstance(height, (int, np.integer))) or width < 1 or height < 1:
+    sizes_ok = all(isinstance(n, (int, np.integer)) and n >= 1 for n in (width, height))
+    if not sizes_ok:
         raise ValueError(f"width and height must be positive integers, not {width!r}x{height!r}")
     width, height = int(width), int(height)
     dtype_for_depth(bit_depth)
@@ -296,18 +301,33 @@ def open_writer(
         if ext is None:
             raise InputError(f"image format must be 'png' or 'tiff', not {image_format!r}")
         if audio_from is not None and _has_audio(audio_from):
+            source = _source_path(audio_from)
             warnings.warn(
-                f"frame folders hold no audio: the audio of '{_source_path(audio_from)}' is not copied",
+                f"frame folders hold no audio: the audio of '{source}' is not copied",
                 stacklevel=2,
             )
         return FolderWriter(
-            out, rate, width, height, bit_depth, extension=ext, frame_count=frame_count, overwrite=overwrite
+            out,
+            rate,
+            width,
+            height,
+            bit_depth,
+            extension=ext,
+            frame_count=frame_count,
+            overwrite=overwrite,
         )
+    from .video_clip import VideoClip
     from .video_writer import VideoFileWriter
 
     return VideoFileWriter(
-        out, kind, rate, width, height, bit_depth,
+        out,
+        kind,
+        rate,
+        width,
+        height,
+        bit_depth,
         audio_from=None if audio_from is None else _source_path(audio_from),
+        audio_origin=audio_from.start_time if isinstance(audio_from, VideoClip) else None,
     )
 
 
