@@ -37,24 +37,14 @@ class NumpyBackend:
     exp = staticmethod(np.exp)
     maximum = staticmethod(np.maximum)
     minimum = staticmethod(np.minimum)
-    where = staticmethod(np.where)
-    sqrt = staticmethod(np.sqrt)
 
     @staticmethod
     def contiguous(a):
         return np.ascontiguousarray(a)
 
     @staticmethod
-    def inv(a):
-        return np.linalg.inv(a)
-
-    @staticmethod
     def norm(a) -> float:
         return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
-
-    @staticmethod
-    def matmul(a, b):
-        return a @ b
 
 
 class TorchBackend:
@@ -89,26 +79,12 @@ class TorchBackend:
     def minimum(self, a, b):
         return self.torch.minimum(a, self._like(b, a))
 
-    def where(self, cond, a, b):
-        return self.torch.where(cond, self._like(a, cond), self._like(b, cond))
-
-    def sqrt(self, a):
-        return self.torch.sqrt(a)
-
     @staticmethod
     def contiguous(a):
         return a.contiguous()
 
-    def inv(self, a):
-        # Small dense coarse systems: invert in float64 for accuracy.
-        return self.torch.linalg.inv(a.double()).to(self.dtype)
-
     def norm(self, a) -> float:
         return float(self.torch.linalg.vector_norm(a.double()))
-
-    @staticmethod
-    def matmul(a, b):
-        return a @ b
 
     def _like(self, value, ref):
         if isinstance(value, self.torch.Tensor):

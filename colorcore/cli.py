@@ -79,7 +79,8 @@ def _check_image_output(output: Path, inputs: list[Path], overwrite: bool) -> No
     if not output.parent.resolve().is_dir():
         raise InputError(f"cannot write '{output}': folder '{output.parent}' does not exist")
     for source in inputs:
-        if source.exists() and output.exists() and output.samefile(source) or output.resolve() == source.resolve():
+        same_file = source.exists() and output.exists() and output.samefile(source)
+        if same_file or output.resolve() == source.resolve():
             raise InputError(f"the output '{output}' is also an input; choose another name")
     if output.exists() and not overwrite:
         raise InputError(f"'{output}' exists; pass --overwrite to replace it")

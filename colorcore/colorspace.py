@@ -151,8 +151,3 @@ def _nearest_luma_rounding(rgb: np.ndarray, target: np.ndarray, top: int) -> np.
     blocked = np.any((low[:, None, :] >= top) & (_ROUNDINGS == 1), axis=-1)
     error[blocked] = np.inf
     return low + _ROUNDINGS[np.argmin(error, axis=-1)]
-
-
-def grey_rgb(luma_levels: np.ndarray) -> np.ndarray:
-    """An HxWx3 RGB image with R = G = B = the given HxW levels (dtype kept)."""
-    return np.repeat(luma_levels[..., None], 3, axis=2)

@@ -266,9 +266,9 @@ class Hints:
 
     def save(self, path) -> None:
         """Write :meth:`to_json` to ``path`` atomically."""
-        from .atomic import atomic_write_text
+        from .media.images import write_bytes_atomic
 
-        atomic_write_text(Path(path), self.to_json())
+        write_bytes_atomic(Path(path), self.to_json().encode("utf-8"))
 
     @classmethod
     def load(cls, path) -> "Hints":

@@ -67,6 +67,9 @@ def _prolongation(stencil, ops):
     padded[..., 1 : 1 + height, 1 : 1 + width] = stencil
     tiny = 1e-20
 
+    def clip(w):  # weights stay in [0, 1] even where a coarse operator is not an M-matrix
+        return ops.minimum(ops.maximum(w, 0.0), 1.0)
+
     def at(dy, dx, py, px):  # stencil coefficient (dy, dx) at fine points (2I+py, 2J+px)
         return _fine(padded[dy + 1, dx + 1], py, px, m_y, m_x)
 
@@ -81,7 +84,6 @@ def _prolongation(stencil, ops):
             high = -(at(1, -1, py, px) + at(1, 0, py, px) + at(1, 1, py, px))
             centre = at(0, -1, py, px) + at(0, 0, py, px) + at(0, 1, py, px)
         centre = ops.maximum(centre, tiny)
-        clip = lambda w: ops.minimum(ops.maximum(w, 0.0), 1.0)  # noqa: E731
         return clip(low / centre), clip(high / centre)
 
     # Fine points (2I, 2J+1): from coarse (I, J) ("west") and (I, J+1) ("east").
@@ -112,7 +114,6 @@ def _prolongation(stencil, ops):
         (-1, 1): at(1, -1, 1, 1) + at(0, -1, 1, 1) * y_south + at(1, 0, 1, 1) * x_west_next,
         (-1, -1): at(1, 1, 1, 1) + at(0, 1, 1, 1) * y_south_next + at(1, 0, 1, 1) * x_east_next,
     }
-    clip = lambda w: ops.minimum(ops.maximum(w, 0.0), 1.0)  # noqa: E731
     weights[2, 2][inner] = clip(corners[(1, 1)] * inv_centre)
     weights[2, 0, 1 : 1 + m_y, 2 : 2 + m_x] = clip(corners[(1, -1)] * inv_centre)
     weights[0, 2, 2 : 2 + m_y, 1 : 1 + m_x] = clip(corners[(-1, 1)] * inv_centre)
