@@ -1,0 +1,133 @@
+"""Render a project to an output: the one code path shared by ``colorcore render`` and
+the editor's export.
+
+:func:`project_frames` colours a project's frames (``colorcore.propagate.colorize_clip``
+with the project's guidance and settings); :func:`write_frames` writes such frames with
+:func:`colorcore.media.open_writer`, which is atomic: an error, a cancel or Ctrl-C leaves
+no half-written output. :func:`render_project` is the two together.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from .project import Project
+
+
+def project_frames(
+    project: Project,
+    clip,
+    frames: range | None = None,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Colourised frames of a project, in increasing order.
+
+    Args:
+        project: the project (its guidance and its ``solver``/``device`` settings).
+        clip: the project's open clip (see :meth:`Project.open_clip`).
+        frames: the frames to colour (the whole clip by default).
+        progress: called with the fraction done, 0..1.
+        cancel: polled; when it returns True the iterator raises
+            :class:`colorcore.errors.CancelledError`.
+
+    Yields:
+        (frame index, HxWx3 RGB of the clip's dtype), luma equal to the source's.
+    """
+    from .propagate import colorize_clip
+
+    return colorize_clip(
+        clip,
+        project.guidance(),
+        solver=project.settings.get("solver", "fast"),
+        device=project.settings.get("device", "auto"),
+        frames=frames,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
+def write_frames(
+    frames: Iterable[tuple[int, np.ndarray]],
+    output: str | os.PathLike,
+    clip,
+    *,
+    count: int,
+    audio: bool = True,
+    overwrite: bool = False,
+    image_format: str = "png",
+) -> Path:
+    """Write colourised frames of ``clip`` to ``output`` atomically; return the output path.
+
+    Args:
+        frames: (index, HxWx3 RGB) pairs as :func:`project_frames` yields them.
+        output: .mp4 / .mov / .mkv file or a folder for an image sequence.
+        clip: the source clip (frame rate, size, bit depth and audio come from it).
+        count: how many frames are coming (names the frame files' zero padding).
+        audio: copy the source's audio (only sensible for the whole clip).
+        overwrite: replace an existing output once the new one is complete.
+        image_format: "png" or "tiff" for a folder.
+
+    Raises:
+        InputError: the output cannot be written (see ``open_writer``).
+        CancelledError / KeyboardInterrupt: passed on; the partial output is removed.
+    """
+    from .media import open_writer
+
+    with open_writer(
+        output,
+        fps=clip.frame_rate,
+        width=clip.width,
+        height=clip.height,
+        bit_depth=clip.bit_depth,
+        audio_from=clip if audio and clip.has_audio else None,
+        overwrite=overwrite,
+        image_format=image_format,
+        frame_count=count,
+        inputs=[clip],
+    ) as writer:
+        for _, rgb in frames:
+            writer.write(rgb)
+    return writer.path
+
+
+def render_project(
+    project: Project,
+    output: str | os.PathLike,
+    *,
+    frames: range | None = None,
+    audio: bool = True,
+    overwrite: bool = False,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Path:
+    """Colour a project and write it to ``output`` (see :func:`write_frames`).
+
+    ``frames`` limits the render to a range of frames; audio is copied only when the
+    whole clip is rendered (a part of the clip would be out of sync with it).
+
+    Raises:
+        InputError: media missing or changed (see :meth:`Project.open_clip`), an output
+            that cannot be written, a frame range outside the clip.
+        CancelledError: ``cancel`` returned True; nothing is left at ``output``.
+    """
+    from .errors import InputError
+
+    with project.open_clip() as clip:
+        span = frames if frames is not None else range(len(clip))
+        if len(span) == 0 or span.start < 0 or span.stop > len(clip):
+            raise InputError(f"frame range {span.start}:{span.stop} is not inside the clip's 0:{len(clip)}")
+        whole = len(span) == len(clip)
+        return write_frames(
+            project_frames(project, clip, span, progress, cancel),
+            output,
+            clip,
+            count=len(span),
+            audio=audio and whole,
+            overwrite=overwrite,
+            image_format=project.settings.get("image_format", "png"),
+        )
