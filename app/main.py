@@ -1,27 +1,39 @@
-"""``keyhue [MEDIA]``: start the desktop application."""
+"""``keyhue [PROJECT_OR_MEDIA]`` / ``keyhue --demo``: start the desktop editor."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+DEMO_PROJECT = Path(__file__).resolve().parent.parent / "resources" / "demo" / "demo.keyhue"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``keyhue`` console script; returns the exit status."""
     parser = argparse.ArgumentParser(prog="keyhue", description="Keyhue: colour black-and-white film.")
-    parser.add_argument("media", nargs="?", help="a video file or a folder of frames to open")
+    parser.add_argument("path", nargs="?", help="a .keyhue project, a video file or a folder of frames")
+    parser.add_argument("--demo", action="store_true", help="open the bundled demo project")
     args = parser.parse_args(argv)
+    if args.demo and args.path:
+        parser.error("give a path or --demo, not both")
 
     from PySide6.QtWidgets import QApplication
 
-    from .viewer import ViewerWindow
+    from .theme import apply_theme, icon
+    from .window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Keyhue")
-    window = ViewerWindow()
+    app.setOrganizationName("Keyhue")
+    app.setWindowIcon(icon("keyhue"))
+    apply_theme(app)
+    window = MainWindow()
     window.show()
-    if args.media:
-        window.open_media(args.media)
+    if args.demo:
+        window.open_path(DEMO_PROJECT)
+    elif args.path:
+        window.open_path(args.path)
     return app.exec()
 
 

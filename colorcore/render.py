@@ -5,6 +5,7 @@ the editor's export.
 with the project's guidance and settings); :func:`write_frames` writes such frames with
 :func:`colorcore.media.open_writer`, which is atomic: an error, a cancel or Ctrl-C leaves
 no half-written output. :func:`render_project` is the two together.
+:func:`preview_frame` is the editor's live preview of one keyframe, solved alone.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 
+from .colorize import solve_chroma
+from .colorspace import chroma_of, compose, luma_of
+from .hints import HintRaster, Hints
 from .project import Project
 
 
@@ -131,3 +136,47 @@ def render_project(
             overwrite=overwrite,
             image_format=project.settings.get("image_format", "png"),
         )
+
+
+def preview_frame(gray: np.ndarray, guidance, frame: int, scale: float = 1.0, solver: str = "fast", device: str = "auto") -> np.ndarray | None:
+    """A quick colour version of one keyframe, solved alone (no propagation).
+
+    The keyframe's hard hints are those :func:`colorcore.propagate.colorize_clip` uses:
+    its aligned reference when it has one, else its strokes. Exemplars are left out (they
+    need the propagation's matching), so a keyframe guided by exemplars too may render
+    slightly differently.
+
+    Solving at ``scale`` < 1 is much faster (the half-size solve of an 854x480 frame takes
+    about a tenth of the full one); the chroma is then resized to the full frame and
+    composed with the full-resolution luma, so the luma stays exact and only colour edges
+    are softer.
+
+    Args:
+        gray: HxW uint8/uint16 source frame (or HxWx3).
+        guidance: the clip's guidance.
+        frame: frame index.
+        scale: solve size as a fraction of the frame size, in (0, 1].
+        solver, device: as :func:`colorcore.colorize.solve_chroma`.
+
+    Returns:
+        HxWx3 RGB of ``gray``'s dtype, or None when the frame has no hints.
+    """
+    luma = luma_of(gray)
+    height, width = luma.shape
+    reference = guidance.reference_at(frame)
+    hints = guidance.hints.for_frame(frame) if guidance.hints is not None else Hints(canvas_size=(width, height))
+    if reference is None and not hints.keyframes:
+        return None
+    small = (max(2, round(width * scale)), max(2, round(height * scale)))
+    small_luma = luma if small == (width, height) else cv2.resize(luma, small, interpolation=cv2.INTER_AREA)
+    if reference is not None:
+        ref_chroma = chroma_of(reference.rgb)
+        if small != (width, height):
+            ref_chroma = cv2.resize(ref_chroma, small, interpolation=cv2.INTER_AREA)
+        raster = HintRaster(mask=np.ones((small[1], small[0]), bool), chroma=ref_chroma)
+    else:
+        raster = hints.rasterize(frame=frame, size=small)
+    chroma = solve_chroma(small_luma, raster, solver=solver, device=device)
+    if small != (width, height):
+        chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
+    return compose(luma, chroma, dtype=gray.dtype)

@@ -7,7 +7,6 @@ stops the render and leaves no partial output.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from ..errors import InputError
@@ -42,30 +41,14 @@ def parse_frames(text: str | None) -> range | None:
 def run(args) -> int:
     from ..project import Project
     from ..render import render_project
+    from ..terminal import ProgressBar
 
     project = Project.load(args.project)
     for key in ("solver", "device", "image_format"):
         if getattr(args, key) is not None:
             project.settings[key] = getattr(args, key)
-    progress = _terminal_progress() if sys.stderr.isatty() else None
-    try:
-        out = render_project(
-            project,
-            args.output,
-            frames=parse_frames(args.frames),
-            audio=not args.no_audio,
-            overwrite=args.overwrite,
-            progress=progress,
-        )
-    finally:
-        if progress is not None:
-            print(file=sys.stderr)
+    frames = parse_frames(args.frames)
+    with ProgressBar(f"rendering {args.project.name}") as progress:
+        out = render_project(project, args.output, frames=frames, audio=not args.no_audio, overwrite=args.overwrite, progress=progress)
     print(f"wrote {out}")
     return 0
-
-
-def _terminal_progress():
-    def show(fraction: float) -> None:
-        print(f"\rrendering {fraction * 100:5.1f}%", end="", file=sys.stderr, flush=True)
-
-    return show

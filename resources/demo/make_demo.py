@@ -3,7 +3,10 @@
 Writes coffee-gray.png (its BT.601 luma), coffee.hints.json (hand-placed vector strokes
 whose colours are taken from the photograph, as an archivist who knows the scene would
 pick them) and coffee-marked.png (the same strokes burnt into the grey image, Levin's
-marked-image convention). Run from anywhere: python resources/demo/make_demo.py
+marked-image convention). It also renders coffee-pan.mp4, a two-second grey clip (a
+slow pan and zoom over the photograph, 640x360, H.264) and demo.keyhue, the editor's demo
+project: the same strokes, moved with the camera, on the clip's first and last frames.
+Run from anywhere: python resources/demo/make_demo.py
 """
 
 from pathlib import Path
@@ -13,6 +16,8 @@ import numpy as np
 
 from colorcore import Hints, Stroke
 from colorcore.colorspace import compose, luma_of
+from colorcore.media import open_clip, open_writer
+from colorcore.project import Project
 
 HERE = Path(__file__).resolve().parent
 
@@ -61,6 +66,42 @@ def main() -> None:
     marked = compose(gray / 255.0, raster.chroma)
     marked[~raster.mask] = gray[~raster.mask, None]
     cv2.imwrite(str(HERE / "coffee-marked.png"), cv2.cvtColor(marked, cv2.COLOR_RGB2BGR))
+    make_clip(gray, strokes)
+
+
+CLIP_SIZE = (640, 360)
+CLIP_FRAMES = 48  # two seconds at 24 fps
+
+
+def camera(i: int) -> np.ndarray:
+    """2x3 affine from photograph to frame i: a slow pan left to right with a gentle zoom in."""
+    t = i / (CLIP_FRAMES - 1)
+    crop_w = 560 - 80 * t  # zoom in from 560 to 480 photo pixels across
+    crop_h = crop_w * CLIP_SIZE[1] / CLIP_SIZE[0]
+    x0 = 10 + (600 - crop_w - 20) * t
+    y0 = 40 + 20 * t
+    scale = CLIP_SIZE[0] / crop_w
+    return np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
+
+
+def make_clip(gray: np.ndarray, strokes: list[Stroke]) -> None:
+    out = HERE / "coffee-pan.mp4"
+    with open_writer(out, fps=24, width=CLIP_SIZE[0], height=CLIP_SIZE[1], overwrite=True) as writer:
+        for i in range(CLIP_FRAMES):
+            frame = cv2.warpAffine(gray, camera(i), CLIP_SIZE, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
+            writer.write(frame)
+    with open_clip(out) as clip:
+        project = Project.for_clip(clip)
+    for key in (0, CLIP_FRAMES - 1):
+        matrix = camera(key)
+        for stroke in strokes:
+            points = [tuple(matrix @ (x, y, 1)) for x, y in stroke.points]
+            inside = all(4 <= x < CLIP_SIZE[0] - 4 and 4 <= y < CLIP_SIZE[1] - 4 for x, y in points)
+            if inside:
+                project.hints.strokes.append(
+                    Stroke(points, color=stroke.color, width=stroke.width * matrix[0, 0], frame=key, kind=stroke.kind)
+                )
+    project.save(HERE / "demo.keyhue")
 
 
 if __name__ == "__main__":

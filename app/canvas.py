@@ -1,0 +1,328 @@
+"""The scribble canvas: one frame, zoomable and pannable, with strokes drawn as vectors.
+
+The canvas shows the grey source, the colourised result, or a split wipe between them
+(grey left of the wipe, colour right of it; drag the wipe line to move it). Painting
+collects a polyline in frame pixels; on pen-up ``strokeFinished`` carries it to the
+window, which turns it into a :class:`colorcore.hints.Stroke` on the undo stack. The
+canvas never edits the project itself.
+
+Mouse: left button paints (or picks a colour with the eyedropper), middle button or
+Space + left button pans, the wheel zooms about the cursor.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QWidget
+
+from colorcore.hints import Stroke
+
+TOOLS = ("brush", "eraser", "neutral", "eyedropper")
+VIEWS = ("grey", "colour", "split")
+ZOOM_RANGE = (0.05, 32.0)
+_WIPE_GRAB = 6  # widget pixels either side of the wipe line that grab it
+SURROUND = QColor(64, 64, 64)  # neutral mid-dark grey around the frame
+
+
+class Canvas(QWidget):
+    """Shows a frame and its strokes; turns mouse input into strokes and picked colours.
+
+    Signals:
+        strokeFinished(list, str): the polyline [(x, y), ...] in frame pixels and the tool
+            ("brush", "eraser" or "neutral") on pen-up.
+        colourPicked(tuple): (r, g, b) in 0..1 under the eyedropper.
+        zoomChanged(float): the new zoom factor (1.0 is 100%).
+    """
+
+    strokeFinished = Signal(list, str)
+    colourPicked = Signal(tuple)
+    zoomChanged = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(320, 200)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.grey: QImage | None = None
+        self.colour: QImage | None = None
+        self.view = "colour"
+        self.wipe = 0.5  # split position as a fraction of the frame's width
+        self.tool = "brush"
+        self.brush_size = 8.0  # diameter in frame pixels
+        self.brush_colour = QColor(200, 120, 60)
+        self.strokes: list[Stroke] = []
+        self.show_strokes = True
+        self.zoom = 1.0
+        self.offset = QPointF(0, 0)  # widget position of the frame's top-left corner
+        self._fit_pending = True
+        self._drawing: list[tuple[float, float]] | None = None
+        self._panning: QPointF | None = None
+        self._dragging_wipe = False
+        self._space = False
+        self._hover: QPointF | None = None
+
+    # -- content ----------------------------------------------------------------------
+
+    def set_frame(self, grey: QImage, colour: QImage | None) -> None:
+        """Show a new frame: its grey source and its colour version (None if not solved)."""
+        resized = self.grey is None or self.grey.size() != grey.size()
+        self.grey, self.colour = grey, colour
+        if resized:
+            self._fit_pending = True
+        self.update()
+
+    def set_colour(self, colour: QImage | None) -> None:
+        """Replace the colour version of the current frame (a new preview)."""
+        self.colour = colour
+        self.update()
+
+    def set_strokes(self, strokes: list[Stroke]) -> None:
+        """The strokes of the current frame, drawn over the picture."""
+        self.strokes = list(strokes)
+        self.update()
+
+    def set_view(self, view: str) -> None:
+        """'grey', 'colour' or 'split'."""
+        if view not in VIEWS:
+            raise ValueError(f"view must be one of {VIEWS}")
+        self.view = view
+        self.update()
+
+    def set_tool(self, tool: str) -> None:
+        """'brush', 'eraser', 'neutral' or 'eyedropper'."""
+        if tool not in TOOLS:
+            raise ValueError(f"tool must be one of {TOOLS}")
+        self.tool = tool
+        self.update()
+
+    def set_show_strokes(self, show: bool) -> None:
+        """Show or hide the strokes (they stay in the project)."""
+        self.show_strokes = show
+        self.update()
+
+    # -- geometry ---------------------------------------------------------------------
+
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the shown frame, (0, 0) when none."""
+        return (self.grey.width(), self.grey.height()) if self.grey is not None else (0, 0)
+
+    def to_frame(self, point: QPointF) -> QPointF:
+        """Widget coordinates to frame pixels."""
+        return (point - self.offset) / self.zoom
+
+    def to_widget(self, point: QPointF) -> QPointF:
+        """Frame pixels to widget coordinates."""
+        return point * self.zoom + self.offset
+
+    def fit(self) -> None:
+        """Zoom so that the whole frame fits, centred."""
+        width, height = self.frame_size()
+        if not width:
+            return
+        margin = 16
+        zoom = min((self.width() - margin) / width, (self.height() - margin) / height)
+        self._set_zoom(max(zoom, ZOOM_RANGE[0]), None)
+        self._centre()
+
+    def actual_size(self) -> None:
+        """Zoom to 100% (one frame pixel per screen pixel), centred."""
+        self._set_zoom(1.0, None)
+        self._centre()
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Multiply the zoom by ``factor`` keeping ``anchor`` (widget point) still."""
+        self._set_zoom(self.zoom * factor, anchor or QPointF(self.width() / 2, self.height() / 2))
+
+    def _set_zoom(self, zoom: float, anchor: QPointF | None) -> None:
+        zoom = min(max(zoom, ZOOM_RANGE[0]), ZOOM_RANGE[1])
+        if anchor is not None:
+            under = self.to_frame(anchor)
+            self.offset = anchor - under * zoom
+        self.zoom = zoom
+        self._fit_pending = False
+        self.zoomChanged.emit(zoom)
+        self.update()
+
+    def _centre(self) -> None:
+        width, height = self.frame_size()
+        self.offset = QPointF((self.width() - width * self.zoom) / 2, (self.height() - height * self.zoom) / 2)
+        self.update()
+
+    def _wipe_x(self) -> float:
+        return self.offset.x() + self.wipe * self.frame_size()[0] * self.zoom
+
+    # -- painting ---------------------------------------------------------------------
+
+    def paintEvent(self, event):  # noqa: N802 - Qt's name
+        if self._fit_pending and self.grey is not None:
+            self.fit()
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), SURROUND)
+        if self.grey is None:
+            painter.setPen(QColor(150, 150, 150))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Open a video file or a folder of frames\n(File ▸ Open, or drop it here)")
+            return
+        width, height = self.frame_size()
+        target = QRectF(self.offset.x(), self.offset.y(), width * self.zoom, height * self.zoom)
+        smooth = self.zoom < 1.0
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+        shown = self.colour if (self.view != "grey" and self.colour is not None) else self.grey
+        painter.drawImage(target, shown)
+        if self.view == "split" and self.colour is not None:
+            left = QRectF(0, 0, width * self.wipe, height)
+            painter.drawImage(QRectF(target.topLeft(), left.size() * self.zoom), self.grey, left)
+            x = self._wipe_x()
+            painter.setPen(QPen(QColor(235, 235, 235), 1.5))
+            painter.drawLine(QPointF(x, target.top()), QPointF(x, target.bottom()))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.translate(self.offset)
+        painter.scale(self.zoom, self.zoom)
+        if self.show_strokes:
+            for stroke in self.strokes:
+                self._paint_stroke(painter, stroke.points, stroke.kind, stroke.width, QColor.fromRgbF(*stroke.color))
+        if self._drawing:
+            kind = {"brush": "colour", "eraser": "erase", "neutral": "neutral"}[self.tool]
+            self._paint_stroke(painter, self._drawing, kind, self.brush_size, self.brush_colour)
+        painter.resetTransform()
+        self._paint_cursor(painter)
+
+    def _paint_stroke(self, painter: QPainter, points, kind: str, width: float, colour: QColor) -> None:
+        path = QPainterPath(QPointF(*points[0]))
+        for x, y in points[1:]:
+            path.lineTo(x, y)
+        if len(points) == 1:
+            path.lineTo(points[0][0] + 0.01, points[0][1])
+        cap = Qt.PenCapStyle.RoundCap
+        join = Qt.PenJoinStyle.RoundJoin
+        if kind == "erase":
+            # An erase stroke is a hole: a dark outline with a dashed light core.
+            painter.setPen(QPen(QColor(0, 0, 0, 150), width, Qt.PenStyle.SolidLine, cap, join))
+            painter.drawPath(path)
+            painter.setPen(QPen(QColor(230, 230, 230, 200), max(width / 6, 1 / self.zoom), Qt.PenStyle.DashLine, cap, join))
+            painter.drawPath(path)
+            return
+        # A thin dark rim keeps any colour readable on any picture.
+        painter.setPen(QPen(QColor(0, 0, 0, 160), width + 2 / self.zoom, Qt.PenStyle.SolidLine, cap, join))
+        painter.drawPath(path)
+        fill = QColor(128, 128, 128) if kind == "neutral" else colour
+        painter.setPen(QPen(fill, width, Qt.PenStyle.SolidLine, cap, join))
+        painter.drawPath(path)
+        if kind == "neutral":
+            painter.setPen(QPen(QColor(255, 255, 255, 200), max(width / 5, 1 / self.zoom), Qt.PenStyle.DotLine, cap, join))
+            painter.drawPath(path)
+
+    def _paint_cursor(self, painter: QPainter) -> None:
+        if self._hover is None or self.tool == "eyedropper" or self._panning is not None:
+            return
+        radius = self.brush_size * self.zoom / 2
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(0, 0, 0, 200), 2.5))
+        painter.drawEllipse(self._hover, radius, radius)
+        painter.setPen(QPen(QColor(255, 255, 255, 220), 1))
+        painter.drawEllipse(self._hover, radius, radius)
+
+    # -- input ------------------------------------------------------------------------
+
+    def _near_wipe(self, pos: QPointF) -> bool:
+        return self.view == "split" and self.colour is not None and abs(pos.x() - self._wipe_x()) <= _WIPE_GRAB
+
+    def mousePressEvent(self, event):  # noqa: N802 - Qt's name
+        pos = event.position()
+        if self.grey is None:
+            return
+        if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton and self._space):
+            self._panning = pos
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if self._near_wipe(pos):
+            self._dragging_wipe = True
+            return
+        point = self.to_frame(pos)
+        if self.tool == "eyedropper":
+            self._pick(point)
+            return
+        self._drawing = [(point.x(), point.y())]
+        self.update()
+
+    def mouseMoveEvent(self, event):  # noqa: N802 - Qt's name
+        pos = event.position()
+        self._hover = pos
+        if self._panning is not None:
+            self.offset += pos - self._panning
+            self._panning = pos
+        elif self._dragging_wipe:
+            width = self.frame_size()[0] * self.zoom
+            self.wipe = min(max((pos.x() - self.offset.x()) / width, 0.0), 1.0) if width else 0.5
+        elif self._drawing is not None:
+            point = self.to_frame(pos)
+            last = self._drawing[-1]
+            # Skip points closer than a quarter brush: the stroke stays a short vector.
+            if (point.x() - last[0]) ** 2 + (point.y() - last[1]) ** 2 >= (self.brush_size / 4) ** 2:
+                self._drawing.append((point.x(), point.y()))
+        self.setCursor(Qt.CursorShape.SplitHCursor if self._near_wipe(pos) else self._tool_cursor())
+        self.update()
+
+    def mouseReleaseEvent(self, event):  # noqa: N802 - Qt's name
+        if self._panning is not None:
+            self._panning = None
+            self.setCursor(self._tool_cursor())
+            return
+        if self._dragging_wipe:
+            self._dragging_wipe = False
+            return
+        if self._drawing is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        point = self.to_frame(event.position())
+        points = self._drawing
+        if (point.x(), point.y()) != points[-1]:
+            points.append((point.x(), point.y()))
+        self._drawing = None
+        self.update()
+        self.strokeFinished.emit(points, self.tool)
+
+    def leaveEvent(self, event):  # noqa: N802 - Qt's name
+        self._hover = None
+        self.update()
+
+    def wheelEvent(self, event):  # noqa: N802 - Qt's name
+        steps = event.angleDelta().y() / 120
+        if steps:
+            self.zoom_by(1.25**steps, event.position())
+
+    def keyPressEvent(self, event):  # noqa: N802 - Qt's name
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event):  # noqa: N802 - Qt's name
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.setCursor(self._tool_cursor())
+        else:
+            super().keyReleaseEvent(event)
+
+    def resizeEvent(self, event):  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self._fit_pending:
+            self.update()
+
+    def _tool_cursor(self) -> Qt.CursorShape:
+        if self._space:
+            return Qt.CursorShape.OpenHandCursor
+        return Qt.CursorShape.PointingHandCursor if self.tool == "eyedropper" else Qt.CursorShape.CrossCursor
+
+    def _pick(self, point: QPointF) -> None:
+        x, y = int(point.x()), int(point.y())
+        width, height = self.frame_size()
+        if not (0 <= x < width and 0 <= y < height):
+            return
+        split_grey = self.view == "split" and x < self.wipe * width
+        source = self.colour if (self.colour is not None and self.view != "grey" and not split_grey) else self.grey
+        colour = source.pixelColor(x, y)
+        self.colourPicked.emit((colour.redF(), colour.greenF(), colour.blueF()))

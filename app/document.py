@@ -1,0 +1,95 @@
+"""The open project as the editor sees it: a :class:`colorcore.project.Project` plus its
+undo stack. Every change to the guidance goes through an undoable command here, so undo
+and redo cover every edit and the window only listens to ``changed``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from colorcore.guidance import Exemplar, Reference
+from colorcore.hints import Stroke
+from colorcore.project import Project
+
+
+class Document(QObject):
+    """A project being edited.
+
+    Signals:
+        changed(list): the frames whose guidance changed (strokes or references); an
+            empty list when only exemplars (which guide every frame) changed.
+    """
+
+    changed = Signal(list)
+
+    def __init__(self, project: Project, parent: QObject | None = None):
+        super().__init__(parent)
+        self.project = project
+        self.undo = QUndoStack(self)
+
+    def is_dirty(self) -> bool:
+        """True when there are edits since the last save (or since opening)."""
+        return not self.undo.isClean()
+
+    def mark_saved(self) -> None:
+        """Record that the project on disk matches this state."""
+        self.undo.setClean()
+
+    def strokes_on(self, frame: int) -> list[Stroke]:
+        """The strokes of ``frame`` in painting order."""
+        return [s for s in self.project.hints.strokes if s.frame == frame]
+
+    # -- edits ------------------------------------------------------------------------
+
+    def add_stroke(self, stroke: Stroke) -> None:
+        """Append a stroke (undoable)."""
+        names = {"colour": "Paint", "neutral": "Neutral hint", "erase": "Erase"}
+        self.undo.push(_ListEdit(self, names[stroke.kind], self.project.hints.strokes, add=[stroke], frames=[stroke.frame]))
+
+    def clear_strokes(self, frame: int) -> None:
+        """Remove every stroke of ``frame`` (undoable)."""
+        strokes = self.strokes_on(frame)
+        if strokes:
+            self.undo.push(_ListEdit(self, "Clear strokes", self.project.hints.strokes, remove=strokes, frames=[frame]))
+
+    def set_reference(self, frame: int, rgb: np.ndarray, source: str) -> None:
+        """Make ``rgb`` (HxWx3, the clip's size and dtype) the aligned reference of ``frame``,
+        replacing any it had (undoable)."""
+        old = [r for r in self.project.references if r.frame == frame]
+        new = Reference(frame=frame, rgb=rgb, source=source)
+        self.undo.push(_ListEdit(self, "Set reference", self.project.references, add=[new], remove=old, frames=[frame]))
+
+    def remove_reference(self, reference: Reference) -> None:
+        """Remove an aligned reference (undoable)."""
+        self.undo.push(_ListEdit(self, "Remove reference", self.project.references, remove=[reference], frames=[reference.frame]))
+
+    def add_exemplar(self, rgb: np.ndarray, source: str, frames: tuple[int, int] | None = None) -> None:
+        """Add a colour photograph that guides ``frames`` (None: the whole clip) (undoable)."""
+        exemplar = Exemplar(rgb=rgb, frames=frames, source=source)
+        self.undo.push(_ListEdit(self, "Add exemplar", self.project.exemplars, add=[exemplar], frames=[]))
+
+    def remove_exemplar(self, exemplar: Exemplar) -> None:
+        """Remove an exemplar (undoable)."""
+        self.undo.push(_ListEdit(self, "Remove exemplar", self.project.exemplars, remove=[exemplar], frames=[]))
+
+
+class _ListEdit(QUndoCommand):
+    """Adds and removes items of one of the project's lists; undo restores the list."""
+
+    def __init__(self, document: Document, text: str, items: list, *, add=(), remove=(), frames=()):
+        super().__init__(text)
+        self.document, self.items, self.frames = document, items, list(frames)
+        self.add, self.remove = list(add), list(remove)
+        self.before: list | None = None
+
+    def redo(self):
+        self.before = list(self.items)
+        removed = {id(x) for x in self.remove}
+        self.items[:] = [x for x in self.items if id(x) not in removed] + self.add
+        self.document.changed.emit(self.frames)
+
+    def undo(self):
+        self.items[:] = self.before
+        self.document.changed.emit(self.frames)
