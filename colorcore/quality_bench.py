@@ -66,21 +66,24 @@ _WIDTHS = (3, 9)  # brush diameter in pixels, inclusive
 _LENGTH = (20.0, 70.0)  # stroke length in pixels
 _STEP = 5.0  # pixels between polyline points
 _MIN_POINTS = 3
-_ATTEMPTS = 30  # start points tried per stroke before moving to the next region
-_MARGIN = 2.0  # pixels kept between a brush's rim and an edge or region border
-_SMOOTHING = 2.0  # Gaussian sigma (pixels) applied before finding regions and edges
+_ATTEMPTS = 30  # start points tried per stroke before giving up on a colour group
+_MARGIN = 2.0  # pixels kept between a brush's rim and a colour edge or the border
+_SMOOTHING = 2.0  # Gaussian sigma (pixels) applied before grouping and finding edges
+_CHROMA_WEIGHT = 2.0  # I and Q count double against Y: hue changes mark objects
+_COLOUR_TOLERANCE = 0.06  # how far (in weighted Y, I, Q) a stroke may drift from its start
 _CANNY = (40, 120)  # Canny thresholds on 8-bit smoothed Y, I, Q
 
 
 def simulate_keyframe_strokes(rgb: np.ndarray, frame: int = 0, seed: int = 0) -> list[Stroke]:
     """Strokes an archivist might paint on one keyframe, coloured from its true colour.
 
-    The picture is split into regions of similar colour (k-means on Y, I, Q, one cluster
-    per stroke wanted); strokes go to the regions in turn, largest first, so that every
-    large object gets one. A stroke starts at a random pixel deep inside its region (at
-    least the brush radius plus 3 px from any colour edge and from the region's border),
-    wanders in a gently curving line for 20 to 70 px, and stops before it would leave
-    that safe interior; later strokes keep clear of earlier ones.
+    The picture is grouped by colour (k-means on the smoothed Y, I, Q, one group per
+    stroke wanted); strokes go to the groups in turn, largest first, so that every
+    large object gets one. A stroke starts at a random pixel of its group at least the
+    brush radius plus 2 px from any colour edge (Canny on the smoothed Y, I and Q),
+    wanders in a gently curving line for up to 20 to 70 px, and stops before it would
+    come that close to an edge, reach the picture's border, or drift from the colour it
+    started on; later strokes keep a brush width clear of earlier ones.
 
     Args:
         rgb: HxWx3 uint8 or uint16 RGB, the keyframe's true colour.
@@ -95,30 +98,39 @@ def simulate_keyframe_strokes(rgb: np.ndarray, frame: int = 0, seed: int = 0) ->
     rng = np.random.default_rng([seed, frame])
     height, width = rgb.shape[:2]
     wanted = int(rng.integers(_STROKES[0], _STROKES[1] + 1))
-    labels = _colour_regions(rgb, wanted, rng)
-    edges = _colour_edges(rgb)
-    edge_distance = cv2.distanceTransform((~edges).astype(np.uint8), cv2.DIST_L2, 5)
-    region_sizes = np.bincount(labels.ravel(), minlength=wanted)
-    order = [r for r in np.argsort(-region_sizes, kind="stable") if region_sizes[r] > 0]
+    features = _smoothed_yiq(rgb)
+    features[..., 1:] *= _CHROMA_WEIGHT
+    groups = _colour_groups(features, wanted, rng)
+    edges = _colour_edges(features)
+    edge_distance = cv2.distanceTransform(np.pad(~edges, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    sizes = np.bincount(groups.ravel(), minlength=wanted)
+    order = [g for g in np.argsort(-sizes, kind="stable") if sizes[g] > 0]
     taken = np.zeros((height, width), dtype=np.uint8)  # 1 near strokes already placed
     strokes: list[Stroke] = []
     turn = 0
     while len(strokes) < wanted and order:
-        region = order[turn % len(order)]
+        group = order[turn % len(order)]
         brush = int(rng.integers(_WIDTHS[0], _WIDTHS[1] + 1))
-        stroke = _place_stroke(rgb, labels == region, edge_distance, taken, brush, frame, rng)
+        safe = (edge_distance >= brush / 2.0 + _MARGIN) & (taken == 0)
+        stroke = _place_stroke(rgb, features, safe, groups == group, brush, frame, rng)
         if stroke is None:
-            order.remove(region)  # no room left in this region
+            order.remove(group)  # no room left in this group
             continue
+        footprint = Hints((width, height), [stroke]).rasterize(frame).mask
+        taken |= cv2.dilate(footprint.astype(np.uint8), np.ones((2 * brush + 1, 2 * brush + 1), np.uint8))
         strokes.append(stroke)
         turn += 1
     return strokes
 
 
-def _colour_regions(rgb: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    """HxW int labels 0..count-1: k-means on (Y, I, Q), chroma weighted up, then smoothed."""
-    features = _smoothed_yiq(rgb)
-    features[..., 1:] *= 2.0
+def _smoothed_yiq(rgb: np.ndarray) -> np.ndarray:
+    """HxWx3 float32 (Y, I, Q) after a Gaussian blur: fine texture is not a colour edge."""
+    yiq = np.dstack([luma_of(rgb)[..., None], chroma_of(rgb)]).astype(np.float32)
+    return cv2.GaussianBlur(yiq, (0, 0), _SMOOTHING)
+
+
+def _colour_groups(features: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """HxW int labels 0..count-1: k-means (15 rounds, seeded) on HxWx3 ``features``."""
     height, width = features.shape[:2]
     sample = features[:: max(1, height // 120), :: max(1, width // 200)].reshape(-1, 3)
     centres = sample[rng.choice(len(sample), size=count, replace=len(sample) < count)]
@@ -129,45 +141,38 @@ def _colour_regions(rgb: np.ndarray, count: int, rng: np.random.Generator) -> np
             if len(members):
                 centres[c] = members.mean(axis=0)
     flat = features.reshape(-1, 3)
-    labels = np.argmin(((flat[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1).reshape(height, width)
-    # A median filter removes single-pixel speckle that would break regions apart.
-    return cv2.medianBlur(labels.astype(np.uint8), 7).astype(np.int64)
+    return np.argmin(((flat[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1).reshape(height, width)
 
 
-def _smoothed_yiq(rgb: np.ndarray) -> np.ndarray:
-    """HxWx3 float32 (Y, I, Q) after a Gaussian blur: fine texture is not a region edge."""
-    yiq = np.dstack([luma_of(rgb)[..., None], chroma_of(rgb)]).astype(np.float32)
-    return cv2.GaussianBlur(yiq, (0, 0), _SMOOTHING)
-
-
-def _colour_edges(rgb: np.ndarray) -> np.ndarray:
-    """HxW bool edges of the smoothed true colour: Canny on its luma and each chroma."""
-    yiq = _smoothed_yiq(rgb)
-    channels = [yiq[..., 0] * 255.0, 128.0 + 255.0 * yiq[..., 1], 128.0 + 255.0 * yiq[..., 2]]
-    edges = np.zeros(rgb.shape[:2], dtype=bool)
-    for channel in channels:
-        edges |= cv2.Canny(np.clip(channel, 0, 255).astype(np.uint8), _CANNY[0], _CANNY[1]) > 0
+def _colour_edges(features: np.ndarray) -> np.ndarray:
+    """HxW bool: Canny edges of each smoothed (Y, I, Q) channel, at 8 bits."""
+    edges = np.zeros(features.shape[:2], dtype=bool)
+    for channel, offset in zip(np.moveaxis(features, 2, 0), (0.0, 128.0, 128.0)):
+        levels = np.clip(offset + 255.0 * channel, 0, 255).astype(np.uint8)
+        edges |= cv2.Canny(levels, _CANNY[0], _CANNY[1]) > 0
     return edges
 
 
-def _place_stroke(rgb, region, edge_distance, taken, brush, frame, rng) -> Stroke | None:
-    """One stroke inside ``region``'s safe interior, or None when there is no room."""
-    inside = cv2.distanceTransform(np.pad(region, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
-    clearance = brush / 2.0 + _MARGIN
-    safe = (np.minimum(inside, edge_distance) >= clearance) & (taken == 0)
-    candidates = np.flatnonzero(safe)
+def _place_stroke(rgb, features, safe, group, brush, frame, rng) -> Stroke | None:
+    """One stroke starting in ``group`` and staying on ``safe`` pixels of its start
+    colour (within :data:`_COLOUR_TOLERANCE`), or None when there is no room."""
+    candidates = np.flatnonzero(safe & group)
     if len(candidates) == 0:
         return None
-    height, width = region.shape
+    height, width = safe.shape
     for _ in range(_ATTEMPTS):
         y, x = divmod(int(rng.choice(candidates)), width)
+        start_colour = features[y, x]
         points = [(float(x), float(y))]
         heading = rng.uniform(0, 2 * np.pi)
         length = rng.uniform(*_LENGTH)
         while (len(points) - 1) * _STEP < length:
             heading += rng.normal(0.0, 0.3)
             nx, ny = points[-1][0] + _STEP * np.cos(heading), points[-1][1] + _STEP * np.sin(heading)
-            if not (0 <= nx < width and 0 <= ny < height) or not safe[int(round(ny)), int(round(nx))]:
+            col, row = int(round(nx)), int(round(ny))
+            if not (0 <= col < width and 0 <= row < height) or not safe[row, col]:
+                break
+            if np.linalg.norm(features[row, col] - start_colour) > _COLOUR_TOLERANCE:
                 break
             points.append((nx, ny))
         if len(points) < _MIN_POINTS:
@@ -176,8 +181,6 @@ def _place_stroke(rgb, region, edge_distance, taken, brush, frame, rng) -> Strok
         if not footprint.any():
             continue
         colour = np.median(rgb[footprint].astype(np.float64), axis=0) / max_level(rgb.dtype)
-        # Keep the next strokes a brush width away from this one.
-        taken |= cv2.dilate(footprint.astype(np.uint8), np.ones((2 * brush + 1, 2 * brush + 1), np.uint8))
         return Stroke(points, color=tuple(colour), width=brush, frame=frame)
     return None
 
