@@ -1,0 +1,290 @@
+"""Export in the background: frames from a factory, written by colorcore's atomic writers.
+
+``ExportJob`` runs on a worker QThread and reports through signals; the window stays
+responsive and Cancel is honoured between frames. The output appears only when complete:
+on failure or cancel the writer is aborted and nothing is left at the target (an output
+that was there before is kept).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+
+from colorcore.errors import CancelledError, InputError
+from colorcore.media import Clip, FrameWriter, check_output_path, open_clip, open_writer, output_kind
+from colorcore.media.video_clip import VideoClip
+from colorcore.media.video_writer import VideoFileWriter
+
+from .export_dialog import FORMATS_BY_KEY, ExportSettings
+
+log = logging.getLogger(__name__)
+
+#: frames_factory(frames, progress, cancel) -> iterator of (frame index, HxWx3 RGB).
+FramesFactory = Callable[[range, Callable[[float], None], Callable[[], bool]], Iterator[tuple[int, np.ndarray]]]
+
+
+def _disk_full(folder: Path) -> str:
+    return f"The disk holding '{folder}' is full. Free some space or export to another drive."
+
+
+def _read_only(folder: Path) -> str:
+    return f"Cannot write in '{folder}': the folder is read-only. Choose a folder you can write to."
+
+
+def describe_os_error(exc: OSError, target: Path) -> str:
+    """A one-line message for a failed write to ``target``, saying what to do."""
+    folder = target.parent
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _disk_full(folder)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return _read_only(folder)
+    reason = exc.strerror or str(exc)
+    return f"Cannot write '{target}': {reason}. Check the drive and try again."
+
+
+def describe_input_error(exc: InputError, target: Path) -> str:
+    """The engine's one-line message, replaced by one that says what to do when the
+    folder of ``target`` turns out to be read-only or its disk full."""
+    folder = target.parent
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        return _read_only(folder)
+    try:
+        if shutil.disk_usage(folder).free < _NEARLY_FULL:
+            return _disk_full(folder)
+    except OSError:
+        pass
+    return str(exc)
+
+
+# Free bytes under which a failed write is put down to a full disk.
+_NEARLY_FULL = 1 << 20
+
+
+def _convert(rgb: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``rgb`` in ``dtype`` (uint8 <-> uint16 by exact level scaling)."""
+    if rgb.dtype == dtype:
+        return rgb
+    if dtype == np.uint16:
+        return rgb.astype(np.uint16) * 257
+    return ((rgb.astype(np.uint32) + 128) // 257).astype(np.uint8)
+
+
+class ExportJob(QObject):
+    """Writes ``settings.frames`` of a clip to ``settings.path``.
+
+    Args:
+        settings: what to export (ExportSettings from the export dialog).
+        clip: the source Clip, or its path (opened, and closed again, by the job). It gives
+            the frame rate, size and bit depth, and the audio when ``settings.audio``.
+        frames_factory: ``frames_factory(frames, progress, cancel)`` yields
+            ``(i, rgb)`` for every i of ``frames`` in increasing order, rgb HxWx3 uint8 or
+            uint16 of the clip's size; it may call ``progress(fraction 0..1)`` and should
+            raise colorcore.errors.CancelledError soon after ``cancel()`` returns True
+            (as colorcore.propagate.colorize_clip does). It runs on the worker thread.
+
+    Bit depth: 16-bit TIFF sequences are 16 bits; other formats keep the clip's depth
+    (ProRes stores 10 of 16, H.264 8).
+
+    Signals (delivered on the receiver's thread):
+        progress(done, total): frames done so far, of total.
+        finished(path): the output is complete at ``path``.
+        failed(message): a one-line message that says what happened and what to do.
+        cancelled(): cancel() was honoured; nothing was written.
+    Exactly one of finished, failed, cancelled is emitted per run.
+
+    Use ``start()`` to run on a worker thread owned by the job, or move it to a QThread
+    yourself and call ``run()`` there.
+    """
+
+    progress = Signal(int, int)
+    finished = Signal(str)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, settings: ExportSettings, clip: Clip | str | os.PathLike, frames_factory: FramesFactory):
+        super().__init__()
+        self.settings = settings
+        self._clip_or_path = clip
+        self._factory = frames_factory
+        self._cancel = threading.Event()
+        self._thread: QThread | None = None
+        self._done = 0
+
+    def cancel(self) -> None:
+        """Ask the job to stop; it emits ``cancelled`` once it has cleaned up. Thread-safe."""
+        self._cancel.set()
+
+    def is_cancelled(self) -> bool:
+        """True once cancel() was called."""
+        return self._cancel.is_set()
+
+    def start(self) -> None:
+        """Run on a new worker QThread; the thread ends with the job."""
+        thread = QThread()
+        self._thread = thread
+        self.moveToThread(thread)
+        thread.started.connect(self.run)
+        for signal in (self.finished, self.failed, self.cancelled):
+            # Direct: the worker ends its own loop, even while the GUI thread waits in wait().
+            signal.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread.start()
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Block until the worker thread started by ``start()`` ends; False on timeout."""
+        if self._thread is None:
+            return True
+        return self._thread.wait() if msecs < 0 else self._thread.wait(msecs)
+
+    @Slot()
+    def run(self) -> None:
+        """Export now, on the calling thread; ends with one of the three result signals."""
+        settings = self.settings
+        owned = not isinstance(self._clip_or_path, Clip)
+        writer: FrameWriter | None = None
+        try:
+            clip = open_clip(self._clip_or_path) if owned else self._clip_or_path
+            try:
+                writer = self._open_writer(clip)
+                self._write_all(writer)
+                writer.close()
+                writer = None
+            finally:
+                if owned:
+                    clip.close()
+        except CancelledError:
+            self._abort(writer)
+            self.cancelled.emit()
+        except InputError as exc:
+            self._abort(writer)
+            self.failed.emit(describe_input_error(exc, settings.path))
+        except OSError as exc:
+            self._abort(writer)
+            self.failed.emit(describe_os_error(exc, settings.path))
+        except Exception as exc:  # noqa: BLE001 - a bug must not kill the window; keep its traceback in the log
+            self._abort(writer)
+            log.exception("export to %s failed", settings.path)
+            self.failed.emit(f"Export failed: {exc}. Nothing was written.")
+        else:
+            self.finished.emit(str(settings.path))
+
+    def _abort(self, writer: FrameWriter | None) -> None:
+        if writer is not None:
+            try:
+                writer.abort()
+            except OSError:
+                log.exception("could not remove the partial output of %s", self.settings.path)
+
+    def _open_writer(self, clip: Clip) -> FrameWriter:
+        settings = self.settings
+        fmt = FORMATS_BY_KEY[settings.format]
+        if not 0 <= settings.start < settings.stop <= len(clip):
+            raise InputError(
+                f"frames {settings.start}..{settings.stop - 1} are outside the clip's 0..{len(clip) - 1}"
+            )
+        if output_kind(settings.path) != fmt.kind:
+            raise InputError(f"'{settings.path.name}' does not suit the format '{fmt.label}'")
+        bit_depth = 16 if settings.format == "tiff" else clip.bit_depth
+        audio = clip if settings.audio and clip.has_audio and not fmt.is_sequence else None
+        if audio is not None and settings.start > 0 and isinstance(clip, VideoClip):
+            # open_writer takes the audio from the source's first frame; a range that starts
+            # later needs its audio from that frame's time, which only the writer class takes.
+            out = check_output_path(settings.path, [clip], overwrite=settings.overwrite)
+            return VideoFileWriter(
+                out,
+                settings.format,
+                clip.frame_rate,
+                clip.width,
+                clip.height,
+                bit_depth,
+                audio_from=clip.path,
+                audio_origin=clip.start_time + clip.frame_time(settings.start),
+            )
+        return open_writer(
+            settings.path,
+            fps=clip.frame_rate,
+            width=clip.width,
+            height=clip.height,
+            bit_depth=bit_depth,
+            audio_from=audio,
+            overwrite=settings.overwrite,
+            image_format="tiff" if settings.format == "tiff" else "png",
+            frame_count=len(clip),
+            inputs=[clip],
+        )
+
+    def _report(self, done: float) -> None:
+        # Monotonic, and only on whole-frame steps: the factory's fraction and the
+        # written count both feed it.
+        total = len(self.settings.frames)
+        done = min(int(done), total)
+        if done > self._done:
+            self._done = done
+            self.progress.emit(done, total)
+
+    def _write_all(self, writer: FrameWriter) -> None:
+        frames = self.settings.frames
+        total = len(frames)
+        self._done = 0
+        self.progress.emit(0, total)
+        expected = iter(frames)
+        written = 0
+        for i, rgb in self._factory(frames, lambda f: self._report(f * total), self._cancel.is_set):
+            if self._cancel.is_set():
+                raise CancelledError("export cancelled")
+            if i != next(expected, None):
+                raise RuntimeError(f"frames came out of order: got frame {i}")
+            writer.write(_convert(np.asarray(rgb), writer.dtype))
+            written += 1
+            self._report(written)
+        if self._cancel.is_set():
+            raise CancelledError("export cancelled")
+        if written != total:
+            raise RuntimeError(f"only {written} of {total} frames were produced")
+
+
+class ExportProgressDialog(QProgressDialog):
+    """A modal progress dialog for an ExportJob: Cancel cancels it; a failure is shown in a
+    message box; it closes when the job ends."""
+
+    def __init__(self, job: ExportJob, parent: QWidget | None = None):
+        total = len(job.settings.frames)
+        super().__init__(f"Exporting to {job.settings.path.name}…", "Cancel", 0, total, parent)
+        self.setWindowTitle("Export")
+        self.setMinimumDuration(0)
+        self.setAutoClose(False)
+        self.setAutoReset(False)
+        self.job = job
+        self.message: str | None = None
+        self.canceled.connect(self._cancel)
+        job.progress.connect(self._progress)
+        job.finished.connect(self._finished)
+        job.failed.connect(self._failed)
+        job.cancelled.connect(self.close)
+
+    def _cancel(self) -> None:
+        self.setLabelText("Cancelling…")
+        self.job.cancel()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.setMaximum(total)
+        self.setValue(done)
+        self.setLabelText(f"Exporting frame {done} of {total} to {self.job.settings.path.name}…")
+
+    def _finished(self, path: str) -> None:
+        self.message = f"Exported to {path}"
+        self.close()
+
+    def _failed(self, message: str) -> None:
+        self.message = message
+        self.close()
+        QMessageBox.warning(self.parentWidget(), "Export failed", message)
