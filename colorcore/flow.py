@@ -8,6 +8,8 @@ giving it frame a's geometry.
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -18,6 +20,12 @@ PRESETS = {
 }
 
 
+# DIS's presets stop refining 2 or 3 pyramid levels above full size, which on small or
+# medium frames misses the motion of small objects. The finest level used here is the
+# coarsest one still at least this wide (full size for frames narrower than it).
+_FINEST_WIDTH = 400
+
+
 class FlowEstimator:
     """DIS optical flow on 8-bit luma; one instance per thread (OpenCV's object keeps state)."""
 
@@ -25,6 +33,7 @@ class FlowEstimator:
         if preset not in PRESETS:
             raise ValueError(f"preset must be one of {', '.join(PRESETS)}, not {preset!r}")
         self._dis = cv2.DISOpticalFlow_create(PRESETS[preset])
+        self._width = None
 
     def __call__(self, luma_a: np.ndarray, luma_b: np.ndarray) -> np.ndarray:
         """Flow from frame a to frame b.
@@ -35,6 +44,10 @@ class FlowEstimator:
         Returns:
             HxWx2 float32 flow ``f_ab`` in pixels (see the module docstring).
         """
+        width = luma_a.shape[1]
+        if width != self._width:
+            self._width = width
+            self._dis.setFinestScale(max(0, int(math.log2(max(width, 1) / _FINEST_WIDTH))))
         return self._dis.calc(to_uint8(luma_a), to_uint8(luma_b), None)
 
 

@@ -1,0 +1,377 @@
+"""Carry keyframe colours through a clip: flow, two directions, one Levin solve per frame.
+
+Design
+------
+A clip is cut into shots (:mod:`colorcore.shots`); colour never crosses a cut. Inside a
+shot, *keyframes* are frames with strokes or an aligned reference. A keyframe is exactly
+what its own hints say: it is solved from its strokes (hard constraints) or its reference
+(dense hard constraints), plus exemplar hints, and nothing carried from elsewhere.
+
+Every other frame f is solved with Levin's equation (:mod:`colorcore.levin`) using
+carried chroma as soft, confidence-weighted constraints: row r becomes
+``(U_r - sum_s w_rs U_s) + weight_r (U_r - prior_r) = 0``. Re-solving each frame, rather
+than warping colours from frame to frame, keeps colours inside the luma edges of the
+frame itself and stops resampling blur and flow errors from accumulating.
+
+The prior of frame f mixes up to three sources, each with a per-pixel weight:
+- forward: the previous frame's *final* chroma, warped by optical flow (DIS on luma,
+  :mod:`colorcore.flow`), with confidence = the previous confidence warped along times
+  the forward-backward consistency of this flow (occlusions and mismatches fall to 0);
+- backward: the same carried from the next keyframe b down to f, in a backward pass that
+  solves each frame the same way (from b's own hints only);
+- exemplars: :class:`colorcore.exemplar.ExemplarMatcher` hints where the match is good.
+Between keyframes a < f < b, forward and backward are weighted by (b - f)/(b - a) and
+(f - a)/(b - a) times their confidences, so each keyframe dominates near itself and the
+two fade into each other. Before the first keyframe of a shot only the backward pass
+(with the previous output carried forward at half weight, for steadiness) applies; after
+the last, only the forward one.
+
+Streaming
+---------
+Frames are produced in order. For each run of frames up to the next keyframe (or cut, or
+end), one scan decodes them and computes flows, then the backward pass runs (if a
+keyframe closes the run), then the forward pass yields frames. Flows and backward chroma
+of the run live in a :class:`colorcore.frame_store.FrameStore` on disk, so memory holds a
+handful of frames whatever the clip length or the keyframe distance.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .colorize import solve_chroma
+from .colorspace import chroma_of, compose, luma_of
+from .errors import CancelledError, InputError
+from .flow import FlowEstimator, consistency, warp
+from .frame_store import FrameStore
+from .guidance import Guidance
+from .hints import HintRaster
+from .shots import histogram_distance, is_cut, luma_histogram
+
+
+@dataclass(frozen=True)
+class PropagationSettings:
+    """Tuning of :func:`colorize_clip`.
+
+    Attributes:
+        carry_weight: strength of carried chroma against Levin's smoothness term (a
+            weight of 1 on a pixel counts as much as its neighbours together).
+        exemplar_weight: the same for exemplar hints (times the match confidence).
+        flow_preset: OpenCV DIS preset, "ultrafast" | "fast" | "medium".
+        on_damaged: "warn" repeats the previous frame for a frame that cannot be decoded
+            and says so; "stop" raises InputError naming the frame.
+    """
+
+    carry_weight: float = 1.0
+    exemplar_weight: float = 0.5
+    flow_preset: str = "fast"
+    on_damaged: str = "warn"
+
+
+Progress = Callable[[float], None]
+
+
+def colorize_clip(
+    clip,
+    guidance: Guidance,
+    *,
+    solver: str = "fast",
+    device: str = "auto",
+    frames: range | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    settings: PropagationSettings | None = None,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Colourise the frames of a clip from its keyframes, references and exemplars.
+
+    Args:
+        clip: a :class:`colorcore.media.Clip` (video file or frame folder).
+        guidance: strokes, references and exemplars; their frame indices refer to
+            ``clip`` and references must have its frame size.
+        solver, device: as :func:`colorcore.colorize.solve_chroma`.
+        frames: the frames to produce (a range with step 1); the whole clip by default.
+            Colours still come from keyframes outside it, so a part renders exactly as
+            it does inside a whole-clip render.
+        progress: called with the fraction of the work done, 0..1.
+        cancel: polled between frames; when it returns True, CancelledError is raised
+            and the scratch files are removed.
+        settings: tuning; :class:`PropagationSettings` defaults when None.
+
+    Yields:
+        ``(index, rgb)`` in increasing index order over ``frames``; ``rgb`` is HxWx3 of
+        the clip's dtype whose luma equals the source frame's (see
+        :mod:`colorcore.colorspace`).
+
+    Raises:
+        InputError: a keyframe or reference outside the clip, a reference of the wrong
+            size, ``frames`` outside the clip, or (with ``on_damaged="stop"``) a frame
+            that cannot be decoded.
+    """
+    count = len(clip)
+    wanted = _check_range(frames, count)
+    _check_guidance(guidance, count, (clip.width, clip.height))
+    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel)
+    return run.frames(wanted)
+
+
+def _check_range(frames: range | None, count: int) -> range:
+    if frames is None:
+        return range(count)
+    if frames.step != 1 or len(frames) == 0 or frames.start < 0 or frames.stop > count:
+        raise InputError(f"frames {frames.start}..{frames.stop - 1} are not a range inside the clip's 0..{count - 1}")
+    return frames
+
+
+def _check_guidance(guidance: Guidance, count: int, size: tuple[int, int]) -> None:
+    for frame in guidance.keyframes():
+        if not 0 <= frame < count:
+            raise InputError(f"keyframe {frame} is outside the clip (frames 0..{count - 1})")
+    for reference in guidance.references:
+        height, width = reference.rgb.shape[:2]
+        if (width, height) != size:
+            name = f"'{reference.source}'" if reference.source else f"of frame {reference.frame}"
+            raise InputError(f"reference {name} is {width}x{height} but the clip's frames are {size[0]}x{size[1]}")
+
+
+@dataclass
+class _Carried:
+    """Chroma (HxWx2 float32) and its confidence (HxW float32, 0..1) of one frame."""
+
+    chroma: np.ndarray
+    confidence: np.ndarray
+
+
+class _Propagation:
+    """One propagation run; see the module docstring for the method."""
+
+    def __init__(self, clip, guidance: Guidance, solver: str, device: str, settings: PropagationSettings, progress, cancel):
+        self.clip = clip
+        self.guidance = guidance
+        self.solver = solver
+        self.device = device
+        self.settings = settings
+        self.keyframes = set(guidance.keyframes())
+        self.size = (clip.width, clip.height)
+        self._progress = progress
+        self._cancel = cancel
+        self._estimator = FlowEstimator(settings.flow_preset)
+        self._matchers = self._exemplar_matchers()
+        self._work_done = 0
+        self._work_total = 1
+        self._last_good: np.ndarray | None = None
+        self._damaged: set[int] = set()
+
+    # -- the run -----------------------------------------------------------------
+
+    def frames(self, wanted: range) -> Iterator[tuple[int, np.ndarray]]:
+        count = len(self.clip)
+        before = [k for k in self.keyframes if k <= wanted.start]
+        after = [k for k in self.keyframes if k >= wanted.stop - 1]
+        start = max(before) if before else 0
+        stop = min(after) + 1 if after else count
+        self._work_total = 3 * (stop - start)
+        if not self.keyframes and not self.guidance.exemplars:
+            warnings.warn("there are no keyframes, references or exemplars: the output is the grey source", stacklevel=3)
+        store = FrameStore()
+        try:
+            yield from self._run(store, start, stop, wanted)
+        finally:
+            store.close()
+        self._report(self._work_total)
+
+    def _run(self, store: FrameStore, start: int, stop: int, wanted: range) -> Iterator[tuple[int, np.ndarray]]:
+        state: _Carried | None = None  # the previous frame's result, None at a shot start
+        previous_key: int | None = None
+        t = start
+        while t < stop:
+            end, cut_after = self._scan(store, t, stop)
+            next_key = end if end in self.keyframes and end > t and not cut_after else None
+            if next_key is not None:
+                self._backward(store, t, next_key)
+            last = end - 1 if next_key is not None else end
+            for f in range(t, last + 1):
+                self._check_cancel()
+                if f in self.keyframes:
+                    previous_key = f
+                    state = self._keyframe(store, f)
+                elif f in self._damaged and state is not None:
+                    pass  # the previous frame again, exactly
+                else:
+                    state = self._forward(store, f, state, previous_key, next_key)
+                if f in wanted:
+                    luma = luma_of(store.get("luma", f))
+                    yield f, compose(luma, state.chroma, dtype=self.clip.dtype)
+                self._advance()
+            store.drop_before(last)
+            if cut_after:
+                state, previous_key = None, None
+            t = last + 1
+
+    # -- scanning: decode, flow, cuts, exemplar hints -------------------------------
+
+    def _scan(self, store: FrameStore, t: int, stop: int) -> tuple[int, bool]:
+        """Store frames t.. up to the next keyframe, cut or ``stop``; return (last, cut after last)."""
+        luma = self._luma(t)
+        store.put("luma", t, luma)
+        self._scan_extras(store, t, luma)
+        j = t
+        hist = luma_histogram(luma)
+        while j + 1 < stop:
+            self._check_cancel()
+            following = self._luma(j + 1)
+            forward = self._estimator(luma, following)
+            backward = self._estimator(following, luma)
+            following_hist = luma_histogram(following)
+            fraction = float((consistency(forward, backward) > 0.5).mean())
+            if is_cut(histogram_distance(hist, following_hist), fraction):
+                return j, True
+            j += 1
+            store.put("luma", j, following)
+            store.put("fwd", j, forward.astype(np.float16))  # flow j-1 -> j
+            store.put("bwd", j, backward.astype(np.float16))  # flow j -> j-1
+            self._scan_extras(store, j, following)
+            self._advance()
+            luma, hist = following, following_hist
+            if j in self.keyframes:
+                break
+        return j, False
+
+    def _scan_extras(self, store: FrameStore, f: int, luma: np.ndarray) -> None:
+        matchers = [m for exemplar, m in self._matchers if exemplar.applies_to(f)]
+        if not matchers:
+            return
+        y = luma_of(luma).astype(np.float32)
+        total_chroma = np.zeros(y.shape + (2,), np.float32)
+        total_weight = np.zeros(y.shape, np.float32)
+        for matcher in matchers:
+            chroma, confidence = matcher.match(y)
+            total_chroma += chroma * confidence[..., None]
+            total_weight += confidence
+        chroma = total_chroma / np.maximum(total_weight, 1e-6)[..., None]
+        store.put("exemplar_chroma", f, chroma.astype(np.float16))
+        store.put("exemplar_weight", f, np.minimum(total_weight, 1.0).astype(np.float16))
+
+    def _luma(self, f: int) -> np.ndarray:
+        try:
+            luma = self.clip.luma(f)
+        except InputError as exc:
+            if self.settings.on_damaged == "stop" or self._last_good is None:
+                raise
+            warnings.warn(f"{exc}; frame {f} repeats frame {f - 1}", stacklevel=2)
+            self._damaged.add(f)
+            return self._last_good
+        self._last_good = luma
+        return luma
+
+    # -- the three kinds of frame --------------------------------------------------
+
+    def _keyframe(self, store: FrameStore, f: int) -> _Carried:
+        """A keyframe: its own strokes or reference (hard), plus exemplars (soft)."""
+        if store.has("key_chroma", f):
+            chroma = store.get("key_chroma", f)
+        else:
+            chroma = self._solve(store, f, [])
+        return _Carried(chroma, np.ones(chroma.shape[:2], np.float32))
+
+    def _backward(self, store: FrameStore, t: int, b: int) -> None:
+        """Solve frames b-1 down to t from keyframe b alone; store their chroma and confidence."""
+        key_chroma = self._solve(store, b, [])
+        store.put("key_chroma", b, key_chroma)
+        state = _Carried(key_chroma, np.ones(key_chroma.shape[:2], np.float32))
+        for f in range(b - 1, t - 1, -1):
+            if f in self.keyframes:
+                break
+            self._check_cancel()
+            carried = self._carry(state, store.get("fwd", f + 1), store.get("bwd", f + 1))
+            chroma = self._solve(store, f, [(carried.chroma, carried.confidence)], initial=carried.chroma)
+            state = _Carried(chroma, carried.confidence)
+            store.put("back_chroma", f, chroma.astype(np.float16))
+            store.put("back_confidence", f, carried.confidence.astype(np.float16))
+            self._advance()
+
+    def _forward(self, store: FrameStore, f: int, state: _Carried | None, a: int | None, b: int | None) -> _Carried:
+        """A frame between keyframes: blend what comes from both sides, then solve."""
+        sources = []
+        if b is not None and a is not None:
+            forward_share, backward_share = (b - f) / (b - a), (f - a) / (b - a)
+        else:
+            forward_share, backward_share = (1.0 if a is not None else 0.5), 1.0
+        if state is not None:
+            carried = self._carry(state, store.get("bwd", f), store.get("fwd", f))
+            sources.append((carried.chroma, carried.confidence * forward_share))
+        if store.has("back_chroma", f):
+            back = store.get("back_chroma", f).astype(np.float32)
+            confidence = store.get("back_confidence", f).astype(np.float32)
+            sources.append((back, confidence * backward_share))
+        initial = sources[0][0] if sources else None
+        chroma = self._solve(store, f, sources, initial=initial)
+        weight = sum(w for _, w in sources) if sources else np.zeros(chroma.shape[:2], np.float32)
+        return _Carried(chroma, np.minimum(weight, 1.0).astype(np.float32))
+
+    def _carry(self, state: _Carried, flow_to_state: np.ndarray, flow_from_state: np.ndarray) -> _Carried:
+        """Warp ``state`` onto the neighbouring frame.
+
+        ``flow_to_state`` maps the target frame's pixels into the state's frame;
+        ``flow_from_state`` is the flow the other way, for the round-trip check.
+        """
+        to_state = flow_to_state.astype(np.float32)
+        chroma = warp(state.chroma.astype(np.float32), to_state)
+        confidence = warp(state.confidence, to_state) * consistency(to_state, flow_from_state.astype(np.float32))
+        return _Carried(chroma, confidence)
+
+    # -- one solve -------------------------------------------------------------------
+
+    def _solve(self, store: FrameStore, f: int, sources, initial=None) -> np.ndarray:
+        """Solve frame f with its hard hints and soft ``sources`` [(chroma, weight)]."""
+        luma = luma_of(store.get("luma", f))
+        hard = self._hard_hints(f, luma.shape)
+        sources = list(sources)
+        if store.has("exemplar_chroma", f):
+            weight = store.get("exemplar_weight", f).astype(np.float32) * self.settings.exemplar_weight
+            sources.append((store.get("exemplar_chroma", f).astype(np.float32), weight))
+        prior = _mix(sources, self.settings.carry_weight) if sources else None
+        if hard.count == 0 and prior is None:
+            return np.zeros(luma.shape + (2,), np.float32)
+        chroma = solve_chroma(luma, hard, solver=self.solver, device=self.device, prior=prior, initial=initial)
+        return chroma.astype(np.float32)
+
+    def _hard_hints(self, f: int, shape: tuple[int, int]) -> HintRaster:
+        reference = self.guidance.reference_at(f)
+        if reference is not None:
+            return HintRaster(mask=np.ones(shape, bool), chroma=chroma_of(reference.rgb))
+        hints = self.guidance.hints
+        if hints is not None and f in self.keyframes:
+            return hints.rasterize(frame=f, size=self.size)
+        return HintRaster(mask=np.zeros(shape, bool), chroma=np.zeros(shape + (2,)))
+
+    def _exemplar_matchers(self):
+        if not self.guidance.exemplars:
+            return []
+        from .exemplar import ExemplarMatcher
+
+        return [(exemplar, ExemplarMatcher(exemplar.rgb)) for exemplar in self.guidance.exemplars]
+
+    # -- progress and cancellation ---------------------------------------------------
+
+    def _advance(self) -> None:
+        self._work_done += 1
+        self._report(self._work_done)
+
+    def _report(self, done: int) -> None:
+        if self._progress is not None:
+            self._progress(min(1.0, done / self._work_total))
+
+    def _check_cancel(self) -> None:
+        if self._cancel is not None and self._cancel():
+            raise CancelledError("propagation cancelled")
+
+
+def _mix(sources, strength: float) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean chroma of ``sources`` [(HxWx2, HxW)] and its weight (sum, capped at 1) x strength."""
+    total = sum(w for _, w in sources)
+    chroma = sum(c * w[..., None] for c, w in sources) / np.maximum(total, 1e-6)[..., None]
+    return chroma.astype(np.float32), (np.minimum(total, 1.0) * strength).astype(np.float32)
