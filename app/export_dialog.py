@@ -189,6 +189,10 @@ class ExportDialog(QDialog):
         form.addRow("", self.duration_label)
         form.addRow("Audio", self.audio_box)
         form.addRow("Output", path_row)
+        self.output_note = QLabel()
+        self.output_note.setEnabled(False)  # drawn dimmed: a remark, not a control
+        self.output_note.setWordWrap(True)
+        form.addRow("", self.output_note)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
         self.buttons.accepted.connect(self.accept)
@@ -312,6 +316,10 @@ class ExportDialog(QDialog):
     def _format_changed(self) -> None:
         fmt = FORMATS_BY_KEY[self.format_key()]
         self.path_edit.setText(path_for_format(self.path_edit.text().strip(), fmt.key))
+        if fmt.is_sequence:
+            self.output_note.setText("A new folder, one image per frame (frame_000000…); it appears when complete.")
+        else:
+            self.output_note.setText("Written under a temporary name and renamed when complete.")
         can_audio = self._has_audio and not fmt.is_sequence
         self.audio_box.setEnabled(can_audio)
         self.audio_box.setChecked(can_audio)

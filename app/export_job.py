@@ -100,7 +100,9 @@ class ExportJob(QObject):
         finished(path): the output is complete at ``path``.
         failed(message): a one-line message that says what happened and what to do.
         cancelled(): cancel() was honoured; nothing was written.
-    Exactly one of finished, failed, cancelled is emitted per run.
+    Exactly one of finished, failed, cancelled is emitted per run. Connect them to
+    methods of QObjects living on the GUI thread (those calls are queued there); a plain
+    function or lambda would run on the worker thread, where widgets must not be touched.
 
     Use ``start()`` to run on a worker thread owned by the job, or move it to a QThread
     yourself and call ``run()`` there.
@@ -260,6 +262,7 @@ class ExportProgressDialog(QProgressDialog):
         total = len(job.settings.frames)
         super().__init__(f"Exporting to {job.settings.path.name}…", "Cancel", 0, total, parent)
         self.setWindowTitle("Export")
+        self.setMinimumWidth(420)
         self.setMinimumDuration(0)
         self.setAutoClose(False)
         self.setAutoReset(False)

@@ -155,7 +155,10 @@ class _ThumbnailLoader(QObject):
                     image = image.scaledToHeight(height, Qt.TransformationMode.SmoothTransformation)
             except Exception:  # noqa: BLE001 - a frame that cannot be decoded shows a placeholder
                 image = None
-            self.loaded.emit(generation, frame, image if image is not None else QImage())
+            try:
+                self.loaded.emit(generation, frame, image if image is not None else QImage())
+            except RuntimeError:  # the timeline was deleted meanwhile
+                return
 
 
 class _TimelineCanvas(QWidget):
