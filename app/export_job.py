@@ -100,12 +100,12 @@ class ExportJob(QObject):
         finished(path): the output is complete at ``path``.
         failed(message): a one-line message that says what happened and what to do.
         cancelled(): cancel() was honoured; nothing was written.
-    Exactly one of finished, failed, cancelled is emitted per run. Connect them to
-    methods of QObjects living on the GUI thread (those calls are queued there); a plain
-    function or lambda would run on the worker thread, where widgets must not be touched.
+    Exactly one of finished, failed, cancelled is emitted per run. With ``start()`` they
+    are emitted on the thread that created the job (the GUI thread), so receivers may
+    touch widgets.
 
-    Use ``start()`` to run on a worker thread owned by the job, or move it to a QThread
-    yourself and call ``run()`` there.
+    Use ``start()`` to run on a worker thread owned by the job (``wait()`` joins it), or
+    call ``run()`` to export on the calling thread.
     """
 
     progress = Signal(int, int)
@@ -120,6 +120,8 @@ class ExportJob(QObject):
         self._factory = frames_factory
         self._cancel = threading.Event()
         self._thread: QThread | None = None
+        self._worker: _Worker | None = None
+        self._out: QObject = self
         self._done = 0
 
     def cancel(self) -> None:
@@ -131,14 +133,21 @@ class ExportJob(QObject):
         return self._cancel.is_set()
 
     def start(self) -> None:
-        """Run on a new worker QThread; the thread ends with the job."""
+        """Run on a new worker QThread; the thread ends with the job.
+
+        The job itself stays on the calling (GUI) thread and re-emits the worker's signals
+        there, so any receiver, a lambda included, runs on the GUI thread.
+        """
         thread = QThread()
-        self._thread = thread
-        self.moveToThread(thread)
-        thread.started.connect(self.run)
-        for signal in (self.finished, self.failed, self.cancelled):
+        worker = _Worker(self)
+        worker.moveToThread(thread)
+        self._thread, self._worker = thread, worker
+        for name in ("progress", "finished", "failed", "cancelled"):
+            getattr(worker, name).connect(getattr(self, name))  # queued to this thread
+        for signal in (worker.finished, worker.failed, worker.cancelled):
             # Direct: the worker ends its own loop, even while the GUI thread waits in wait().
             signal.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread.started.connect(worker.run)
         thread.start()
 
     def wait(self, msecs: int = -1) -> bool:
@@ -149,7 +158,13 @@ class ExportJob(QObject):
 
     @Slot()
     def run(self) -> None:
-        """Export now, on the calling thread; ends with one of the three result signals."""
+        """Export now, on the calling thread, emitting this job's signals from it; ends with
+        one of the three result signals."""
+        self._export(self)
+
+    def _export(self, out: QObject) -> None:
+        """The export; reports through ``out``'s progress/finished/failed/cancelled signals."""
+        self._out = out
         settings = self.settings
         owned = not isinstance(self._clip_or_path, Clip)
         writer: FrameWriter | None = None
@@ -165,19 +180,19 @@ class ExportJob(QObject):
                     clip.close()
         except CancelledError:
             self._abort(writer)
-            self.cancelled.emit()
+            out.cancelled.emit()
         except InputError as exc:
             self._abort(writer)
-            self.failed.emit(describe_input_error(exc, settings.path))
+            out.failed.emit(describe_input_error(exc, settings.path))
         except OSError as exc:
             self._abort(writer)
-            self.failed.emit(describe_os_error(exc, settings.path))
+            out.failed.emit(describe_os_error(exc, settings.path))
         except Exception as exc:  # noqa: BLE001 - a bug must not kill the window; keep its traceback in the log
             self._abort(writer)
             log.exception("export to %s failed", settings.path)
-            self.failed.emit(f"Export failed: {exc}. Nothing was written.")
+            out.failed.emit(f"Export failed: {exc}. Nothing was written.")
         else:
-            self.finished.emit(str(settings.path))
+            out.finished.emit(str(settings.path))
 
     def _abort(self, writer: FrameWriter | None) -> None:
         if writer is not None:
@@ -231,13 +246,13 @@ class ExportJob(QObject):
         done = min(int(done), total)
         if done > self._done:
             self._done = done
-            self.progress.emit(done, total)
+            self._out.progress.emit(done, total)
 
     def _write_all(self, writer: FrameWriter) -> None:
         frames = self.settings.frames
         total = len(frames)
         self._done = 0
-        self.progress.emit(0, total)
+        self._out.progress.emit(0, total)
         expected = iter(frames)
         written = 0
         for i, rgb in self._factory(frames, lambda f: self._report(f * total), self._cancel.is_set):
@@ -252,6 +267,23 @@ class ExportJob(QObject):
             raise CancelledError("export cancelled")
         if written != total:
             raise RuntimeError(f"only {written} of {total} frames were produced")
+
+
+class _Worker(QObject):
+    """Runs an ExportJob on the worker thread; its signals mirror the job's."""
+
+    progress = Signal(int, int)
+    finished = Signal(str)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, job: ExportJob):
+        super().__init__()
+        self._job = job
+
+    @Slot()
+    def run(self) -> None:
+        self._job._export(self)
 
 
 class ExportProgressDialog(QProgressDialog):

@@ -89,8 +89,7 @@ def source(tmp_path):
 
 
 class Recorder(QObject):
-    """Receives a job's signals on the GUI thread, as the main window's slots do (a plain
-    callable would run on the worker thread)."""
+    """Receives a job's signals, as the main window's slots do."""
 
     def __init__(self, job: ExportJob, on_progress=None):
         super().__init__()
@@ -124,11 +123,15 @@ class Recorder(QObject):
 def run_job(qtbot, job: ExportJob, expected: str = "finished", on_progress=None) -> tuple[Recorder, str]:
     """Run ``job`` on its worker thread until it ends; check it ended with ``expected``."""
     recorder = Recorder(job, on_progress)
+    threads = set()
+    for signal in (job.progress, job.finished, job.failed, job.cancelled):
+        signal.connect(lambda *args: threads.add(threading.get_ident()))
     job.start()
     qtbot.waitUntil(lambda: bool(recorder.results), timeout=30000)
     assert job.wait(5000)
     qtbot.wait(20)  # anything queued after the result would show up here
     assert len(recorder.results) == 1 and recorder.results[0][0] == expected, recorder.results
+    assert threads == {threading.get_ident()}  # even plain callables run on the GUI thread
     return recorder, recorder.results[0][1]
 
 
