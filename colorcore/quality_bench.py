@@ -201,12 +201,17 @@ def protocol_guidance(protocol: int, clip, frames: range, seed: int = 0) -> Guid
     Returns:
         A :class:`Guidance` whose references are copies of true frames (protocol 1) or
         whose hints hold the simulated strokes (protocol 2).
+
+    Raises:
+        InputError: protocol 2 found no room for a single stroke.
     """
     if protocol == 1:
         ends = sorted({frames[0], frames[-1]})
         return Guidance(references=[Reference(i, np.array(clip.rgb(i)), source=f"true frame {i}") for i in ends])
     if protocol == 2:
         strokes = [s for k in keyframes_of(frames) for s in simulate_keyframe_strokes(np.asarray(clip.rgb(k)), k, seed)]
+        if not strokes:
+            raise InputError(f"'{clip.path}' has no room for simulated strokes (frames too small or too busy)")
         return Guidance(hints=Hints(canvas_size=(clip.width, clip.height), strokes=strokes))
     raise ValueError(f"protocol must be 1 or 2, not {protocol!r}")
 
