@@ -96,11 +96,24 @@ def gamut_scale(luma: np.ndarray, chroma: np.ndarray) -> np.ndarray:
     Returns:
         HxW float64 in [0, 1].
     """
-    delta = chroma.astype(np.float64) @ _CHROMA_TO_RGB.T  # HxWx3: RGB offset from grey
-    y = luma[..., None].astype(np.float64)
+    luma = np.asarray(luma, dtype=np.float64)
+    return _gamut_scale(luma, _chroma_offsets(np.asarray(chroma, dtype=np.float64)))
+
+
+def _chroma_offsets(chroma: np.ndarray) -> list[np.ndarray]:
+    """The R, G and B offsets from grey (three HxW, chroma's float dtype) that chroma HxWx2 makes."""
+    i, q = chroma[..., 0], chroma[..., 1]
+    return [a * i + b * q for a, b in _CHROMA_TO_RGB]
+
+
+def _gamut_scale(luma: np.ndarray, offsets: list[np.ndarray]) -> np.ndarray:
+    scale = np.ones_like(luma)
     with np.errstate(divide="ignore", invalid="ignore"):
-        room = np.where(delta > 0, (1.0 - y) / delta, np.where(delta < 0, -y / delta, np.inf))
-    return np.clip(room.min(axis=2), 0.0, 1.0)
+        for delta in offsets:
+            # Room towards white where the channel rises, towards black where it falls.
+            room = np.where(delta > 0, 1.0 - luma, luma) / np.abs(delta)
+            np.fmin(scale, room, out=scale)  # fmin ignores the NaN of 0/0
+    return np.clip(scale, 0.0, 1.0)
 
 
 def compose(luma: np.ndarray, chroma: np.ndarray, dtype=np.uint8) -> np.ndarray:
@@ -115,8 +128,10 @@ def compose(luma: np.ndarray, chroma: np.ndarray, dtype=np.uint8) -> np.ndarray:
         HxWx3 RGB of ``dtype`` whose luma is within 0.3 of a level of ``luma``.
     """
     top = max_level(dtype)
-    luma = np.asarray(luma, dtype=np.float64)
-    chroma = np.asarray(chroma, dtype=np.float64)
+    # float32 keeps 8-bit levels to about 2e-5 of a level; 16-bit output needs float64.
+    work = np.float32 if top <= 255 else np.float64
+    luma = np.asarray(luma, dtype=work)
+    chroma = np.asarray(chroma, dtype=work)
     out = np.empty(luma.shape + (3,), dtype=dtype)
     # Row bands bound the 8-candidate scratch arrays (about 200 bytes a pixel).
     for top_row in range(0, luma.shape[0], _BAND_ROWS):
@@ -130,9 +145,12 @@ _BAND_ROWS = 256
 
 def _compose_band(luma: np.ndarray, chroma: np.ndarray, top: int) -> np.ndarray:
     luma = np.clip(luma, 0.0, 1.0)
-    chroma = chroma * gamut_scale(luma, chroma)[..., None]
+    offsets = _chroma_offsets(chroma)
+    scale = _gamut_scale(luma, offsets)
     target = luma * top
-    rgb = np.clip(target[..., None] + (chroma @ _CHROMA_TO_RGB.T) * top, 0.0, top)
+    rgb = np.empty(luma.shape + (3,), dtype=luma.dtype)
+    for c, delta in enumerate(offsets):
+        np.clip(target + delta * scale * top, 0.0, top, out=rgb[..., c])
     # Fast path: round R and B, then pick the G level that brings luma nearest the
     # target; that leaves at most 0.587 / 2 of a level of luma error.
     out = np.rint(rgb)
