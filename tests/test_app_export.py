@@ -42,7 +42,8 @@ def make_source(path: Path, *, audio: bool) -> Path:
         container.mux(video.encode())
         if audio:
             t = np.arange(int(48000 * N / FPS)) / 48000
-            tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+            # Louder each video frame (0.04 per frame), so where the audio starts shows.
+            tone = (0.04 * (1 + np.floor(t * FPS)) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
             for start in range(0, len(t), 1024):
                 chunk = np.stack([tone[start:start + 1024]] * 2)
                 frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout="stereo")
@@ -135,11 +136,19 @@ def run_job(qtbot, job: ExportJob, expected: str = "finished", on_progress=None)
     return recorder, recorder.results[0][1]
 
 
-def audio_seconds(path: Path) -> float:
+def decode_audio(path: Path) -> tuple[np.ndarray, int]:
+    """The first audio stream's first channel as float samples, and its sample rate."""
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
-        samples = sum(frame.samples for frame in container.decode(stream))
-        return samples / stream.sample_rate
+        samples = [frame.to_ndarray()[0] for frame in container.decode(stream)]
+        return np.concatenate(samples), stream.sample_rate
+
+
+def opening_amplitude(path: Path) -> float:
+    """Peak amplitude of the tone 15..25 ms into the audio (inside the first video frame)."""
+    samples, rate = decode_audio(path)
+    window = samples[int(0.015 * rate):int(0.025 * rate)]
+    return float(np.sqrt(2 * np.mean(window.astype(np.float64) ** 2)))
 
 
 @pytest.mark.parametrize(
@@ -183,8 +192,11 @@ def test_export_copies_the_audio_of_the_chosen_range(qtbot, tmp_path, source):
         assert len(out) == N and out.has_audio
     with open_clip(tmp_path / "part.mkv") as out:
         assert len(out) == 4 and out.has_audio
-    assert audio_seconds(tmp_path / "whole.mp4") == pytest.approx(N / FPS, abs=0.05)
-    assert audio_seconds(tmp_path / "part.mkv") == pytest.approx(4 / FPS, abs=0.05)
+    for name, frames, first in [("whole.mp4", N, 0), ("part.mkv", 4, 3)]:
+        samples, rate = decode_audio(tmp_path / name)
+        assert len(samples) / rate == pytest.approx(frames / FPS, abs=0.05)
+        # The sound under the first exported frame is the source's sound under that frame.
+        assert opening_amplitude(tmp_path / name) == pytest.approx(0.04 * (1 + first), abs=0.025)
     with open_clip(tmp_path / "silent.mov") as out:
         assert len(out) == N and not out.has_audio
 
