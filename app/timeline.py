@@ -175,7 +175,6 @@ class _TimelineCanvas(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMinimumHeight(self.RULER_H + self.MARKER_H + self.THUMB_H + self.BAND_H + 4)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMouseTracking(False)
         self._dragging = False
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
@@ -250,8 +249,8 @@ class Timeline(QWidget):
             by playback, or by ``set_current`` with a different frame (as QSlider's
             valueChanged); never emitted for an unchanged frame.
         playingChanged(bool): playback started (True) or stopped (False).
-        visibleRangeChanged(float, float): the first and last frame in view changed
-            (zoom, scroll, resize), e.g. to align a plot under the timeline.
+        visibleRangeChanged(float, float): the range in view changed (zoom, scroll,
+            resize); see ``visible_range``. E.g. to align a plot under the timeline.
     """
 
     frameChanged = Signal(int)
@@ -529,7 +528,8 @@ class Timeline(QWidget):
         self._layout_changed()
 
     def visible_range(self) -> tuple[float, float]:
-        """First and last frame position in view (fractional frames)."""
+        """The x range in view, in frames, frame i's centre being at i (so -0.5 .. n-0.5
+        when the whole clip is in view)."""
         return self._visible
 
     def frame_x(self, i: int) -> float:
@@ -576,9 +576,10 @@ class Timeline(QWidget):
         self._view_changed()
 
     def _view_changed(self) -> None:
-        first = self._offset / self._ppf
-        last = (self._offset + self.canvas.width()) / self._ppf
-        visible = (first, min(last, float(self._count)))
+        # Frame i's centre is at i, as on a plot's x axis over frame numbers.
+        first = self._offset / self._ppf - 0.5
+        last = (self._offset + self.canvas.width()) / self._ppf - 0.5
+        visible = (first, min(last, self._count - 0.5))
         if visible != self._visible:
             self._visible = visible
             self.visibleRangeChanged.emit(*visible)

@@ -159,6 +159,7 @@ def test_ctrl_wheel_zooms_around_the_pointer_and_the_playhead_stays_in_view(qtbo
     assert timeline.pixels_per_frame() > 10 * fitted
     timeline.zoom_to_fit()
     assert timeline.pixels_per_frame() == pytest.approx(fitted)
+    assert timeline.visible_range() == pytest.approx((-0.5, 4999.5))
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
