@@ -248,15 +248,19 @@ class Canvas(QWidget):
         self._drawing = [(point.x(), point.y())]
         self.update()
 
-    def mouseMoveEvent(self, event):  # noqa: N802 - Qt's name
-        pos = event.position()
-        self._hover = pos
+    def _drag_to(self, pos: QPointF) -> None:
         if self._panning is not None:
             self.offset += pos - self._panning
             self._panning = pos
         elif self._dragging_wipe:
             width = self.frame_size()[0] * self.zoom
             self.wipe = min(max((pos.x() - self.offset.x()) / width, 0.0), 1.0) if width else 0.5
+
+    def mouseMoveEvent(self, event):  # noqa: N802 - Qt's name
+        pos = event.position()
+        self._hover = pos
+        if self._panning is not None or self._dragging_wipe:
+            self._drag_to(pos)
         elif self._drawing is not None:
             point = self.to_frame(pos)
             last = self._drawing[-1]
@@ -267,12 +271,11 @@ class Canvas(QWidget):
         self.update()
 
     def mouseReleaseEvent(self, event):  # noqa: N802 - Qt's name
-        if self._panning is not None:
-            self._panning = None
+        if self._panning is not None or self._dragging_wipe:
+            self._drag_to(event.position())
+            self._panning, self._dragging_wipe = None, False
             self.setCursor(self._tool_cursor())
-            return
-        if self._dragging_wipe:
-            self._dragging_wipe = False
+            self.update()
             return
         if self._drawing is None or event.button() != Qt.MouseButton.LeftButton:
             return

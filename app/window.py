@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
         self.cuts: list[int] = []  # frames that start a shot, found when propagating
         self.preview = PreviewSolver(self)
         self.preview.ready.connect(self._preview_ready)
-        self.preview.failed.connect(lambda _g, message: self.statusBar().showMessage(f"Preview failed: {message}"))
+        self.preview.failed.connect(self._preview_failed)
         self.setWindowTitle("Keyhue")
         self.setWindowIcon(icon("keyhue"))
         self.setAcceptDrops(True)
@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
             self.document.deleteLater()
         self.document = Document(project, self)
         self.document.changed.connect(self._guidance_changed)
-        self.document.undo.cleanChanged.connect(lambda _clean: self._update_title())
+        self.document.undo.cleanChanged.connect(self._update_title)
         self.document.undo.canUndoChanged.connect(self.undo_action.setEnabled)
         self.document.undo.canRedoChanged.connect(self.redo_action.setEnabled)
         if dirty:
@@ -521,6 +521,9 @@ class MainWindow(QMainWindow):
                 self._pen_up = None
         if final and rgb is not None:
             self.timeline.invalidate_thumbnails([frame])
+
+    def _preview_failed(self, _generation: int, message: str) -> None:
+        self.statusBar().showMessage(f"Preview failed: {message}", 8000)
 
     # -- references -------------------------------------------------------------------
 
@@ -783,7 +786,7 @@ class MainWindow(QMainWindow):
 
     # -- window -----------------------------------------------------------------------
 
-    def _update_title(self) -> None:
+    def _update_title(self, *_clean) -> None:
         if self.document is None:
             self.setWindowTitle("Keyhue")
             return
