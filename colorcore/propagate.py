@@ -193,6 +193,8 @@ class _Propagation:
             if next_key is not None:
                 self._backward(store, t, next_key)
             last = end - 1 if next_key is not None else end
+            if previous_key is None and next_key is None and t not in self.keyframes and self.keyframes and not self._matchers:
+                warnings.warn(f"frames {t}..{last} are a shot with no keyframe or reference: they stay grey", stacklevel=3)
             for f in range(t, last + 1):
                 self._check_cancel()
                 if f in self.keyframes:
@@ -226,13 +228,16 @@ class _Propagation:
             forward = self._estimator(luma, following)
             backward = self._estimator(following, luma)
             following_hist = luma_histogram(following)
-            fraction = float((consistency(forward, backward) > 0.5).mean())
-            if is_cut(histogram_distance(hist, following_hist), fraction):
+            forward_ok = consistency(forward, backward)
+            if is_cut(histogram_distance(hist, following_hist), float((forward_ok > 0.5).mean())):
                 return j, True
             j += 1
+            # Frame j keeps the flows between j-1 and j and their round-trip confidences.
             store.put("luma", j, following)
             store.put("fwd", j, forward.astype(np.float16))  # flow j-1 -> j
+            store.put("fwd_ok", j, forward_ok.astype(np.float16))
             store.put("bwd", j, backward.astype(np.float16))  # flow j -> j-1
+            store.put("bwd_ok", j, consistency(backward, forward).astype(np.float16))
             self._scan_extras(store, j, following)
             self._advance()
             luma, hist = following, following_hist
@@ -286,7 +291,7 @@ class _Propagation:
             if f in self.keyframes:
                 break
             self._check_cancel()
-            carried = self._carry(state, store.get("fwd", f + 1), store.get("bwd", f + 1))
+            carried = self._carry(state, store.get("fwd", f + 1), store.get("fwd_ok", f + 1))
             chroma = self._solve(store, f, [(carried.chroma, carried.confidence)], initial=carried.chroma)
             state = _Carried(chroma, carried.confidence)
             store.put("back_chroma", f, chroma.astype(np.float16))
@@ -301,7 +306,7 @@ class _Propagation:
         else:
             forward_share, backward_share = (1.0 if a is not None else 0.5), 1.0
         if state is not None:
-            carried = self._carry(state, store.get("bwd", f), store.get("fwd", f))
+            carried = self._carry(state, store.get("bwd", f), store.get("bwd_ok", f))
             sources.append((carried.chroma, carried.confidence * forward_share))
         if store.has("back_chroma", f):
             back = store.get("back_chroma", f).astype(np.float32)
@@ -312,15 +317,15 @@ class _Propagation:
         weight = sum(w for _, w in sources) if sources else np.zeros(chroma.shape[:2], np.float32)
         return _Carried(chroma, np.minimum(weight, 1.0).astype(np.float32))
 
-    def _carry(self, state: _Carried, flow_to_state: np.ndarray, flow_from_state: np.ndarray) -> _Carried:
+    def _carry(self, state: _Carried, flow_to_state: np.ndarray, round_trip_ok: np.ndarray) -> _Carried:
         """Warp ``state`` onto the neighbouring frame.
 
         ``flow_to_state`` maps the target frame's pixels into the state's frame;
-        ``flow_from_state`` is the flow the other way, for the round-trip check.
+        ``round_trip_ok`` is that flow's forward-backward confidence (HxW, 0..1).
         """
         to_state = flow_to_state.astype(np.float32)
         chroma = warp(state.chroma.astype(np.float32), to_state)
-        confidence = warp(state.confidence, to_state) * consistency(to_state, flow_from_state.astype(np.float32))
+        confidence = warp(state.confidence, to_state) * round_trip_ok.astype(np.float32)
         return _Carried(chroma, confidence)
 
     # -- one solve -------------------------------------------------------------------

@@ -40,6 +40,8 @@ def run(args) -> int:
 
     inputs = [args.source] + [_split(k, "--keyframe")[1] for k in args.keyframe]
     inputs += [_split(r, "--reference")[1] for r in args.reference] + list(args.exemplar)
+    if args.output.exists() and not args.overwrite and not (args.output.is_dir() and not any(args.output.iterdir())):
+        raise InputError(f"'{args.output}' exists; pass --overwrite to replace it")
     check_output_path(args.output, inputs, overwrite=args.overwrite)
     with open_clip(args.source) as clip:
         size = (clip.width, clip.height)
