@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -65,9 +65,12 @@ class PickableImage(QWidget):
 
     def paintEvent(self, event):  # noqa: N802 - Qt's name
         painter = QPainter(self)
-        painter.fillRect(self.rect(), Qt.GlobalColor.black)
+        painter.fillRect(self.rect(), QColor(30, 30, 30))
         origin, scale = self._target()
-        if origin is not None:
+        if origin is None:
+            painter.setPen(QColor(130, 130, 130))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, "Load or drop colour\nreference images here")
+        else:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.translate(origin)
             painter.scale(scale, scale)

@@ -855,7 +855,9 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
         else:
-            self.splitter.setSizes([700, 260])
+            # The timeline and plot take about a quarter of the height, within limits.
+            lower = min(max(int(self.height() * 0.27), 190), 300)
+            self.splitter.setSizes([max(self.height() - lower, 200), lower])
         self.brush.set_size(float(self.settings.value("brush_size", 8)))
         self.canvas.brush_size = self.brush.size
         for name in reversed(self.settings.value("recent_colours", []) or []):
