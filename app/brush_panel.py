@@ -52,9 +52,9 @@ class BrushPanel(QWidget):
         self.palette_grid = QGridLayout()
         self.palette_grid.setSpacing(3)
         self.size_slider = QSlider(Qt.Orientation.Horizontal, minimum=1, maximum=120, value=8)
-        self.size_slider.valueChanged.connect(lambda v: self.sizeChanged.emit(float(v)))
+        self.size_slider.valueChanged.connect(self._size_moved)
         self.hardness_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=100)
-        self.hardness_slider.valueChanged.connect(lambda v: self.hardnessChanged.emit(v / 100))
+        self.hardness_slider.valueChanged.connect(self._hardness_moved)
         form = QFormLayout()
         form.addRow("Size", self.size_slider)
         form.addRow("Hardness", self.hardness_slider)
@@ -99,6 +99,12 @@ class BrushPanel(QWidget):
         colour = QColorDialog.getColor(self.colour, self, "Brush colour")
         if colour.isValid():
             self.set_colour(colour)
+
+    def _size_moved(self, value: int) -> None:
+        self.sizeChanged.emit(float(value))
+
+    def _hardness_moved(self, value: int) -> None:
+        self.hardnessChanged.emit(value / 100)
 
     def _show_colour(self) -> None:
         self.swatch.setStyleSheet(_swatch_style(self.colour))

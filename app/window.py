@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self.export_job: ExportJob | None = None
         self.last_preview_latency: float | None = None  # seconds from pen-up to picture
         self.cuts: list[int] = []  # frames that start a shot, found when propagating
+        self.guidance_version = 0  # counts edits, so frames from an older propagation show as stale
         self.preview = PreviewSolver(self)
         self.preview.ready.connect(self._preview_ready)
         self.preview.failed.connect(self._preview_failed)
@@ -132,9 +133,9 @@ class MainWindow(QMainWindow):
         self.brush.colourChanged.connect(self._brush_colour_changed)
         self.brush.sizeChanged.connect(self._brush_size_changed)
         self.references = ReferencePanel()
-        self.references.referenceRequested.connect(self.assign_reference)
-        self.references.exemplarRequested.connect(self.add_exemplar)
-        self.references.promoteRequested.connect(self.promote_frame)
+        self.references.referenceRequested.connect(_discarding(self.assign_reference))
+        self.references.exemplarRequested.connect(_discarding(self.add_exemplar))
+        self.references.promoteRequested.connect(_discarding(self.promote_frame))
         self.references.removeRequested.connect(self._remove_guidance)
         self.references.colourPicked.connect(self._colour_picked)
         self.brush_dock = self._dock("Brush", self.brush, "brush")
@@ -169,7 +170,7 @@ class MainWindow(QMainWindow):
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(f"{tip or text.replace('&', '').rstrip('…')}" + (f" ({keys})" if keys else ""))
         action.setCheckable(checkable)
-        (action.toggled if checkable else action.triggered).connect(slot)
+        (action.toggled if checkable else action.triggered).connect(_discarding(slot))
         self.addAction(action)  # shortcuts work whichever widget has focus
         return action
 
@@ -185,10 +186,10 @@ class MainWindow(QMainWindow):
         self.redo_action = self._action("&Redo", self._redo, [QKeySequence(std.Redo), QKeySequence("Ctrl+Shift+Z")], "redo")
         self.clear_action = self._action("Clear Strokes on Frame", self._clear_frame, "Ctrl+Shift+Backspace")
         self.tool_actions = {
-            "brush": self._action("&Brush", lambda on: on and self.set_tool("brush"), "B", "brush", "Colour brush", True),
-            "eraser": self._action("&Eraser", lambda on: on and self.set_tool("eraser"), "E", "eraser", "Eraser: removes hints under it", True),
-            "neutral": self._action("&Neutral", lambda on: on and self.set_tool("neutral"), "N", "neutral", "Neutral hint: keep this grey", True),
-            "eyedropper": self._action("Eye&dropper", lambda on: on and self.set_tool("eyedropper"), "I", "eyedropper", "Pick a colour from the picture", True),
+            "brush": self._action("&Brush", self._tool_toggled("brush"), "B", "brush", "Colour brush", True),
+            "eraser": self._action("&Eraser", self._tool_toggled("eraser"), "E", "eraser", "Eraser: removes hints under it", True),
+            "neutral": self._action("&Neutral", self._tool_toggled("neutral"), "N", "neutral", "Neutral hint: keep this grey", True),
+            "eyedropper": self._action("Eye&dropper", self._tool_toggled("eyedropper"), "I", "eyedropper", "Pick a colour from the picture", True),
         }
         self.tool_group = QActionGroup(self)
         for action in self.tool_actions.values():
@@ -198,9 +199,9 @@ class MainWindow(QMainWindow):
         self.show_strokes_action = self._action("Show &Scribbles", self.canvas.set_show_strokes, "H", "scribbles", "Show or hide scribbles", True)
         self.show_strokes_action.setChecked(True)
         self.view_actions = {
-            "grey": self._action("&Grey Source", lambda on: on and self.set_view("grey"), "1", "view-grey", "View the grey source", True),
-            "colour": self._action("&Colour Result", lambda on: on and self.set_view("colour"), "2", "view-colour", "View the colour result", True),
-            "split": self._action("S&plit Wipe", lambda on: on and self.set_view("split"), "3", "view-split", "Split wipe: grey left, colour right", True),
+            "grey": self._action("&Grey Source", self._view_toggled("grey"), "1", "view-grey", "View the grey source", True),
+            "colour": self._action("&Colour Result", self._view_toggled("colour"), "2", "view-colour", "View the colour result", True),
+            "split": self._action("S&plit Wipe", self._view_toggled("split"), "3", "view-split", "Split wipe: grey left, colour right", True),
         }
         self.view_group = QActionGroup(self)
         for action in self.view_actions.values():
@@ -219,6 +220,20 @@ class MainWindow(QMainWindow):
         self.previous_key_action = self._action("Previous K&eyframe", self.timeline.previous_keyframe, [QKeySequence("Up"), QKeySequence("[")], "keyframe-previous")
         self.propagate_action = self._action("&Propagate", self.propagate, "Ctrl+P", "propagate", "Colour the whole clip from the keyframes")
         self.cancel_action = self._action("Cancel Propagation", self.cancel_propagation, "Esc")
+
+    def _tool_toggled(self, tool: str):
+        def toggled(on: bool) -> None:
+            if on:
+                self.set_tool(tool)
+
+        return toggled
+
+    def _view_toggled(self, view: str):
+        def toggled(on: bool) -> None:
+            if on:
+                self.set_view(view)
+
+        return toggled
 
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
@@ -492,6 +507,7 @@ class MainWindow(QMainWindow):
         for frame in frames:
             self.previews.pop(frame, None)
         self.canvas.set_strokes(self.document.strokes_on(self.frame))
+        self.guidance_version += 1
         for frame in list(self.results):
             self.timeline.set_frame_state(frame, FrameState.STALE)
         self._refresh_markers()
@@ -587,6 +603,7 @@ class MainWindow(QMainWindow):
             show_problem(self, "Nothing to propagate", "No frame has strokes or a reference yet.", "Paint a keyframe or give a reference first.")
             return False
         self.worker = PropagationWorker(project, self.clip, parent=self)
+        self.worker.version = self.guidance_version
         self.worker.frameDone.connect(self._frame_propagated)
         self.worker.progress.connect(lambda f: self.progress.setValue(int(f * 1000)))
         self.worker.done.connect(self._propagation_done)
@@ -615,7 +632,8 @@ class MainWindow(QMainWindow):
         while self.results and len(self.results) * rgb.nbytes > RESULT_CACHE_BYTES:
             dropped, _ = self.results.popitem(last=False)
             self.timeline.set_frame_state(dropped, FrameState.PENDING)
-        self.timeline.set_frame_state(frame, FrameState.PROPAGATED)
+        current = self.worker is not None and self.worker.version == self.guidance_version
+        self.timeline.set_frame_state(frame, FrameState.PROPAGATED if current else FrameState.STALE)
         self.timeline.invalidate_thumbnails([frame])
         self.quality.set_values(frame, colourfulness, 0.0 if math.isnan(change) else change)
         if frame == self.frame and frame not in self.previews:
@@ -837,7 +855,7 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for path in self.recent_files():
-            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_path(p)).setToolTip(path)
+            self.recent_menu.addAction(Path(path).name, _discarding(lambda p=path: self.open_path(p))).setToolTip(path)
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(none)").setEnabled(False)
 
@@ -907,6 +925,16 @@ class MainWindow(QMainWindow):
         if self.clip is not None:
             self.clip.close()
         super().closeEvent(event)
+
+
+def _discarding(slot):
+    """``slot`` without its return value: PySide6 mishandles a bool returned to a signal
+    (a refcount bug that crashes the interpreter later), so slots given to signals return None."""
+
+    def call(*args) -> None:
+        slot(*args)
+
+    return call
 
 
 def _grey_levels(rgb: np.ndarray) -> np.ndarray:

@@ -1,0 +1,81 @@
+"""Propagation and export from the editor, on a real clip, through the real engine."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+
+from app.export_dialog import ExportSettings  # noqa: E402
+from app.timeline import FrameState  # noqa: E402
+from colorcore.hints import Stroke  # noqa: E402
+from colorcore.media import open_clip  # noqa: E402
+
+from .app_helpers import dialogs, make_grey_clip, make_window  # noqa: E402, F401
+
+
+def keyed(make_window, tmp_path, frames=6):
+    window = make_window()
+    assert window.open_path(make_grey_clip(tmp_path / "clip.mkv", frames))
+    window.document.add_stroke(Stroke([(5, 40), (60, 40)], color=(0.2, 0.3, 0.9), width=4, frame=0))
+    window.document.add_stroke(Stroke([(10, 10), (30, 12)], color=(0.9, 0.2, 0.1), width=4, frame=0))
+    return window
+
+
+def test_propagate_fills_the_timeline_and_an_edit_makes_it_stale(qtbot, make_window, tmp_path):
+    window = keyed(make_window, tmp_path)
+    assert window.propagate()
+    assert not window.propagate_action.isEnabled() and window.progress.isVisible()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=60000)
+    assert sorted(window.results) == list(range(6))
+    assert window.statusBar().currentMessage() == "Propagation finished"
+    assert all(window.timeline.frame_state(i) == FrameState.PROPAGATED for i in range(6))
+    colourfulness, _ = window.quality.values(3)
+    assert colourfulness > 0
+    window.go_to(4)
+    colour = window.canvas.colour
+    assert colour is not None and colour.pixelColor(30, 40).blue() > colour.pixelColor(30, 40).red()
+    window.document.add_stroke(Stroke([(40, 20)], color=(0.1, 0.8, 0.2), width=4, frame=2))
+    assert all(window.timeline.frame_state(i) == FrameState.STALE for i in range(6))
+
+
+def test_cancel_stops_propagation_and_keeps_finished_frames(qtbot, make_window, tmp_path):
+    window = keyed(make_window, tmp_path, frames=30)
+    assert window.propagate()
+    window.cancel_action.trigger()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=60000)
+    assert len(window.results) < 30
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert window.propagate_action.isEnabled() and not window.progress.isVisible()
+    assert all(window.timeline.frame_state(i) == FrameState.PENDING for i in range(30) if i not in window.results)
+
+
+def test_nothing_to_propagate_says_so(make_window, tmp_path, dialogs):
+    window = make_window()
+    window.open_path(make_grey_clip(tmp_path / "clip.mkv"))
+    assert not window.propagate()
+    assert dialogs.warnings[-1][0] == "Nothing to propagate"
+
+
+def test_export_writes_a_clip_that_decodes_with_the_right_frames(qtbot, make_window, tmp_path):
+    window = keyed(make_window, tmp_path)
+    out = tmp_path / "out.mkv"
+    settings = ExportSettings(path=out, format="mkv", start=1, stop=5, audio=False)
+    assert window.start_export(settings)
+    qtbot.waitUntil(lambda: window.export_job is None, timeout=60000)
+    with open_clip(out) as clip, open_clip(tmp_path / "clip.mkv") as source:
+        assert len(clip) == 4 and (clip.width, clip.height) == (64, 48)
+        rgb = clip.rgb(0).astype(int)
+        assert np.abs(rgb[..., 0] - rgb[..., 2]).max() > 20
+        assert np.abs(clip.luma(0).astype(int) - source.luma(1).astype(int)).max() <= 1
+
+
+def test_export_to_a_vanished_folder_shows_a_dialog_and_leaves_nothing(qtbot, make_window, tmp_path, dialogs):
+    window = keyed(make_window, tmp_path)
+    (tmp_path / "gone").mkdir()
+    settings = ExportSettings(path=tmp_path / "gone" / "out.mp4", format="mp4", start=0, stop=6, audio=False)
+    (tmp_path / "gone").rmdir()  # the folder disappears after the dialog checked it
+    assert window.start_export(settings)
+    qtbot.waitUntil(lambda: window.export_job is None, timeout=60000)
+    assert dialogs.warnings and dialogs.warnings[-1][0] == "Export failed"
+    assert not (tmp_path / "gone").exists() and window.isVisible()
