@@ -128,3 +128,12 @@ def test_save_to_an_unwritable_place_shows_a_dialog(qtbot, make_window, tmp_path
     save_as(window, monkeypatch, tmp_path / "missing-folder" / "p.keyhue")
     assert dialogs.warnings[-1][0] == "Cannot save project" and window.isWindowModified()
     assert len(window.document.project.hints.strokes) == 2
+
+
+def test_the_bundled_demo_opens_with_two_keyframes(make_window, dialogs):
+    from app.main import DEMO_PROJECT
+
+    window = make_window()
+    assert window.open_path(DEMO_PROJECT)
+    assert window.timeline.keyframes() == [0, 47] and len(window.clip) == 48
+    assert not window.isWindowModified() and not dialogs.warnings
