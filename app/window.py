@@ -363,8 +363,25 @@ class MainWindow(QMainWindow):
             return path
         return QFileDialog.getExistingDirectory(self, f"Locate folder {expected.name}", str(expected.parent))
 
+    def _stop_background_work(self) -> None:
+        """Stop propagation and export of the current clip and wait for them to end."""
+        if self.worker is not None:
+            worker, self.worker = self.worker, None
+            for signal in (worker.frameDone, worker.progress, worker.done, worker.cutsFound):
+                signal.disconnect()
+            worker.cancel()
+            worker.wait()
+            worker.deleteLater()
+            self.progress.hide()
+            self.cancel_button.hide()
+        if self.export_job is not None:
+            self.export_job.cancel()
+            self.export_job.wait()
+            self.export_job = None
+        self.preview.wait()
+
     def _install(self, project: Project, clip, dirty: bool) -> None:
-        self.cancel_propagation()
+        self._stop_background_work()
         if self.clip is not None:
             self.clip.close()
         self.clip = clip
@@ -867,8 +884,10 @@ class MainWindow(QMainWindow):
             screen = self.screen().availableGeometry()
             self.resize(min(1600, screen.width() - 40), min(1000, screen.height() - 60))
         state = self.settings.value("state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        if not (isinstance(state, QByteArray) and self.restoreState(state)):
+            # Brush settings are short; the reference images get the rest of the column.
+            self.resizeDocks([self.brush_dock, self.reference_dock], [200, 10_000], Qt.Orientation.Vertical)
+            self.resizeDocks([self.brush_dock], [300], Qt.Orientation.Horizontal)
         splitter = self.settings.value("splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
@@ -913,14 +932,8 @@ class MainWindow(QMainWindow):
         if not self._confirm_discard():
             event.ignore()
             return
-        self.cancel_propagation()
-        if self.worker is not None:
-            self.worker.wait()
-        if self.export_job is not None:
-            self.export_job.cancel()
-            self.export_job.wait()
         self.timeline.pause()
-        self.preview.wait()
+        self._stop_background_work()
         self._save_settings()
         if self.clip is not None:
             self.clip.close()

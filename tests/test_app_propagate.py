@@ -79,3 +79,12 @@ def test_export_to_a_vanished_folder_shows_a_dialog_and_leaves_nothing(qtbot, ma
     qtbot.waitUntil(lambda: window.export_job is None, timeout=60000)
     assert dialogs.warnings and dialogs.warnings[-1][0] == "Export failed"
     assert not (tmp_path / "gone").exists() and window.isVisible()
+
+
+def test_opening_another_clip_stops_a_running_propagation(qtbot, make_window, tmp_path):
+    window = keyed(make_window, tmp_path, frames=30)
+    assert window.propagate()
+    assert window.open_path(make_grey_clip(tmp_path / "next.mkv", frames=3))
+    assert window.worker is None and window.results == {} and not window.progress.isVisible()
+    qtbot.wait(200)  # nothing from the old run arrives late
+    assert window.results == {} and window.clip.path.name == "next.mkv"
