@@ -52,6 +52,7 @@ class Canvas(QWidget):
         self.tool = "brush"
         self.brush_size = 8.0  # diameter in frame pixels
         self.brush_colour = QColor(200, 120, 60)
+        self.brush_hardness = 1.0
         self.strokes: list[Stroke] = []
         self.show_strokes = True
         self.zoom = 1.0
@@ -181,14 +182,14 @@ class Canvas(QWidget):
         painter.scale(self.zoom, self.zoom)
         if self.show_strokes:
             for stroke in self.strokes:
-                self._paint_stroke(painter, stroke.points, stroke.kind, stroke.width, QColor.fromRgbF(*stroke.color))
+                self._paint_stroke(painter, stroke.points, stroke.kind, stroke.width, QColor.fromRgbF(*stroke.color), stroke.hardness)
         if self._drawing:
             kind = {"brush": "colour", "eraser": "erase", "neutral": "neutral"}[self.tool]
-            self._paint_stroke(painter, self._drawing, kind, self.brush_size, self.brush_colour)
+            self._paint_stroke(painter, self._drawing, kind, self.brush_size, self.brush_colour, self.brush_hardness)
         painter.resetTransform()
         self._paint_cursor(painter)
 
-    def _paint_stroke(self, painter: QPainter, points, kind: str, width: float, colour: QColor) -> None:
+    def _paint_stroke(self, painter: QPainter, points, kind: str, width: float, colour: QColor, hardness: float = 1.0) -> None:
         path = QPainterPath(QPointF(*points[0]))
         for x, y in points[1:]:
             path.lineTo(x, y)
@@ -206,7 +207,14 @@ class Canvas(QWidget):
         # A thin dark rim keeps any colour readable on any picture.
         painter.setPen(QPen(QColor(0, 0, 0, 160), width + 2 / self.zoom, Qt.PenStyle.SolidLine, cap, join))
         painter.drawPath(path)
-        fill = QColor(128, 128, 128) if kind == "neutral" else colour
+        fill = QColor(128, 128, 128) if kind == "neutral" else QColor(colour)
+        if hardness < 1.0:
+            # A soft brush: a translucent rim around the core that counts as a hint.
+            rim = QColor(fill)
+            rim.setAlpha(110)
+            painter.setPen(QPen(rim, width, Qt.PenStyle.SolidLine, cap, join))
+            painter.drawPath(path)
+            width *= 0.5 + 0.5 * hardness
         painter.setPen(QPen(fill, width, Qt.PenStyle.SolidLine, cap, join))
         painter.drawPath(path)
         if kind == "neutral":

@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self.brush = BrushPanel()
         self.brush.colourChanged.connect(self._brush_colour_changed)
         self.brush.sizeChanged.connect(self._brush_size_changed)
+        self.brush.hardnessChanged.connect(self._brush_hardness_changed)
         self.references = ReferencePanel()
         self.references.referenceRequested.connect(_discarding(self.assign_reference))
         self.references.exemplarRequested.connect(_discarding(self.add_exemplar))
@@ -196,6 +197,8 @@ class MainWindow(QMainWindow):
             self.tool_group.addAction(action)
         self.tool_actions["brush"].setChecked(True)
         self.choose_colour_action = self._action("Choose &Colour…", self.brush.choose, "C")
+        self.smaller_action = self._action("Smaller Brush", lambda: self.brush.set_size(self.brush.size / 1.25), ",")
+        self.larger_action = self._action("Larger Brush", lambda: self.brush.set_size(self.brush.size * 1.25 + 0.5), ".")
         self.show_strokes_action = self._action("Show &Scribbles", self.canvas.set_show_strokes, "H", "scribbles", "Show or hide scribbles", True)
         self.show_strokes_action.setChecked(True)
         self.view_actions = {
@@ -207,7 +210,7 @@ class MainWindow(QMainWindow):
         for action in self.view_actions.values():
             self.view_group.addAction(action)
         self.view_actions["colour"].setChecked(True)
-        self.fit_action = self._action("Zoom to &Fit", self.canvas.fit, "Ctrl+0", "zoom-fit")
+        self.fit_action = self._action("Zoom to &Fit", self.canvas.fit, [QKeySequence("Ctrl+0"), QKeySequence("F")], "zoom-fit")
         self.actual_action = self._action("Zoom &100%", self.canvas.actual_size, "Ctrl+1", "zoom-100")
         self.zoom_in_action = self._action("Zoom &In", lambda: self.canvas.zoom_by(1.25), std.ZoomIn)
         self.zoom_out_action = self._action("Zoom &Out", lambda: self.canvas.zoom_by(0.8), std.ZoomOut)
@@ -251,7 +254,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addActions(list(self.tool_actions.values()))
-        edit_menu.addAction(self.choose_colour_action)
+        edit_menu.addActions([self.choose_colour_action, self.smaller_action, self.larger_action])
         edit_menu.addSeparator()
         edit_menu.addAction(self.clear_action)
         view_menu = bar.addMenu("&View")
@@ -504,6 +507,9 @@ class MainWindow(QMainWindow):
     def _brush_size_changed(self, size: float) -> None:
         self.canvas.brush_size = size
         self.canvas.update()
+
+    def _brush_hardness_changed(self, hardness: float) -> None:
+        self.canvas.brush_hardness = hardness
 
     def _undo(self) -> None:
         if self.document is not None:

@@ -157,3 +157,15 @@ def test_layout_and_brush_are_remembered(make_window, tmp_path):
     assert again.brush.size == 23 and again.brush.recent[0].name() == "#0ac81e"
     assert again.restoreGeometry(again.settings.value("geometry"))
     assert again.splitter.restoreState(again.settings.value("splitter"))
+
+
+def test_brush_size_keys_and_soft_strokes(qtbot, make_window, tmp_path):
+    window = opened(make_window, tmp_path)
+    window.brush.set_size(8)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Period)
+    assert window.brush.size == 10 and window.canvas.brush_size == 10
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Comma)
+    assert window.brush.size == 8
+    window.brush.hardness_slider.setValue(40)
+    drag(qtbot, window.canvas, [(10, 10), (30, 10)])
+    assert window.document.project.hints.strokes[-1].hardness == 0.4
