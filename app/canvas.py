@@ -33,11 +33,13 @@ class Canvas(QWidget):
             ("brush", "eraser" or "neutral") on pen-up.
         colourPicked(tuple): (r, g, b) in 0..1 under the eyedropper.
         zoomChanged(float): the new zoom factor (1.0 is 100%).
+        hovered(int, int): the frame pixel under the pointer ((-1, -1) outside the frame).
     """
 
     strokeFinished = Signal(list, str)
     colourPicked = Signal(tuple)
     zoomChanged = Signal(float)
+    hovered = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -267,6 +269,10 @@ class Canvas(QWidget):
     def mouseMoveEvent(self, event):  # noqa: N802 - Qt's name
         pos = event.position()
         self._hover = pos
+        point = self.to_frame(pos)
+        width, height = self.frame_size()
+        inside = 0 <= point.x() < width and 0 <= point.y() < height
+        self.hovered.emit(int(point.x()) if inside else -1, int(point.y()) if inside else -1)
         if self._panning is not None or self._dragging_wipe:
             self._drag_to(pos)
         elif self._drawing is not None:

@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.canvas.strokeFinished.connect(self._stroke_finished)
         self.canvas.colourPicked.connect(self._colour_picked)
         self.canvas.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
+        self.canvas.hovered.connect(self._show_pixel)
         self.timeline = Timeline()
         self.timeline.frameChanged.connect(self.show_frame)
         self.timeline.playingChanged.connect(self._playing_changed)
@@ -148,10 +149,13 @@ class MainWindow(QMainWindow):
         self.cancel_button = QToolButton(icon=icon("cancel"), toolTip="Cancel propagation (Esc)")
         self.cancel_button.clicked.connect(self.cancel_propagation)
         self.cancel_button.hide()
+        self.pixel_label = QLabel()
+        self.pixel_label.setObjectName("muted")
         self.zoom_label = QLabel("100%")
         self.zoom_label.setObjectName("muted")
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
+        self.statusBar().addPermanentWidget(self.pixel_label)
         self.statusBar().addPermanentWidget(self.zoom_label)
 
     def _dock(self, title: str, widget: QWidget, name: str) -> QDockWidget:
@@ -507,6 +511,19 @@ class MainWindow(QMainWindow):
     def _brush_size_changed(self, size: float) -> None:
         self.canvas.brush_size = size
         self.canvas.update()
+
+    def _show_pixel(self, x: int, y: int) -> None:
+        """Readout of the pixel under the pointer: position, source luma, colour result."""
+        if self.grey is None or x < 0:
+            self.pixel_label.setText("")
+            return
+        top = np.iinfo(self.grey.dtype).max
+        text = f"x {x}  y {y}   Y {self.grey[y, x] / top:.3f}"
+        rgb = self.current_colour()
+        if rgb is not None:
+            r, g, b = (int(v) * 255 // top for v in rgb[y, x])
+            text += f"   RGB {r} {g} {b}"
+        self.pixel_label.setText(text)
 
     def _brush_hardness_changed(self, hardness: float) -> None:
         self.canvas.brush_hardness = hardness

@@ -169,3 +169,11 @@ def test_brush_size_keys_and_soft_strokes(qtbot, make_window, tmp_path):
     window.brush.hardness_slider.setValue(40)
     drag(qtbot, window.canvas, [(10, 10), (30, 10)])
     assert window.document.project.hints.strokes[-1].hardness == 0.4
+
+
+def test_pixel_readout_under_the_pointer(qtbot, make_window, tmp_path):
+    window = opened(make_window, tmp_path)
+    qtbot.mouseMove(window.canvas, widget_point(window.canvas, 10.5, 20.5))
+    qtbot.waitUntil(lambda: window.pixel_label.text().startswith("x 10  y 20"))
+    luma = window.grey[20, 10] / 255
+    assert f"Y {luma:.3f}" in window.pixel_label.text() and "RGB" not in window.pixel_label.text()
