@@ -1,4 +1,5 @@
-"""Run propagation (``colorcore.render.project_frames``) over the clip in a worker thread.
+"""Worker threads over the clip: propagation (``colorcore.render.project_frames``) and
+shot-cut detection.
 
 The worker reports each finished frame with its quality values, so the timeline, the
 quality plot and the picture update while the rest of the clip is still being coloured.
@@ -25,14 +26,12 @@ class PropagationWorker(QThread):
     Signals:
         frameDone(int, object, float, float): frame index, HxWx3 RGB (clip dtype),
             colourfulness and change from the previous frame (NaN for the first).
-        cutsFound(list): the frames that start a new shot (found first).
         progress(float): fraction done, 0..1.
         done(str, str): outcome ("finished", "cancelled" or "failed") and, for a failure,
             a one-line reason.
     """
 
     frameDone = Signal(int, object, float, float)
-    cutsFound = Signal(list)
     progress = Signal(float)
     done = Signal(str, str)
 
@@ -51,7 +50,6 @@ class PropagationWorker(QThread):
     def run(self):
         previous = None
         try:
-            self.cutsFound.emit(find_cuts(self.clip, cancel=self._cancel.is_set))
             for index, rgb in project_frames(self.project, self.clip, self.frames, self.progress.emit, self._cancel.is_set):
                 colourfulness, change = frame_metrics(rgb, previous)
                 previous = rgb
@@ -66,3 +64,29 @@ class PropagationWorker(QThread):
             self.done.emit("failed", f"{type(exc).__name__}: {exc}")
             return
         self.done.emit("finished", "")
+
+
+class CutFinder(QThread):
+    """Finds the shot cuts of a clip in the background (``colorcore.shots.find_cuts``).
+
+    Signals:
+        found(list): the frames that start a new shot, once the whole clip is scanned.
+    """
+
+    found = Signal(list)
+
+    def __init__(self, clip, parent=None):
+        super().__init__(parent)
+        self.clip = clip
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Stop scanning soon; nothing is reported."""
+        self._cancel.set()
+
+    def run(self):
+        try:
+            cuts = find_cuts(self.clip, cancel=self._cancel.is_set)
+        except (CancelledError, InputError):
+            return  # cancelled, or a damaged frame: the timeline simply shows no cuts
+        self.found.emit(cuts)

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QThread, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -46,7 +46,7 @@ from .export_dialog import ExportDialog
 from .export_job import ExportJob, ExportProgressDialog
 from .imaging import to_qimage
 from .preview import PreviewSolver
-from .propagation import PropagationWorker
+from .propagation import CutFinder, PropagationWorker
 from .quality_plot import QualityPlot
 from .reference_panel import ReferencePanel
 from .theme import icon
@@ -83,9 +83,10 @@ class MainWindow(QMainWindow):
         self.results: OrderedDict[int, np.ndarray] = OrderedDict()  # propagated frames
         self.previews: dict[int, np.ndarray] = {}  # keyframes solved alone
         self.worker: PropagationWorker | None = None
+        self.cut_finder: CutFinder | None = None
         self.export_job: ExportJob | None = None
         self.last_preview_latency: float | None = None  # seconds from pen-up to picture
-        self.cuts: list[int] = []  # frames that start a shot, found when propagating
+        self.cuts: list[int] = []  # frames that start a shot, found in the background on opening
         self.guidance_version = 0  # counts edits, so frames from an older propagation show as stale
         self.preview = PreviewSolver(self)
         self.preview.ready.connect(self._preview_ready)
@@ -374,7 +375,7 @@ class MainWindow(QMainWindow):
         """Stop propagation and export of the current clip and wait for them to end."""
         if self.worker is not None:
             worker, self.worker = self.worker, None
-            for signal in (worker.frameDone, worker.progress, worker.done, worker.cutsFound):
+            for signal in (worker.frameDone, worker.progress, worker.done):
                 signal.disconnect()
             worker.cancel()
             worker.wait()
@@ -385,6 +386,12 @@ class MainWindow(QMainWindow):
             self.export_job.cancel()
             self.export_job.wait()
             self.export_job = None
+        if self.cut_finder is not None:
+            self.cut_finder.found.disconnect()
+            self.cut_finder.cancel()
+            self.cut_finder.wait()
+            self.cut_finder.deleteLater()
+            self.cut_finder = None
         self.preview.wait()
 
     def _install(self, project: Project, clip, dirty: bool) -> None:
@@ -415,6 +422,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_enabled()
         self.canvas.fit()
+        self.cut_finder = CutFinder(clip, self)
+        self.cut_finder.found.connect(self._cuts_found)
+        self.cut_finder.start(QThread.Priority.LowPriority)
         self.statusBar().showMessage(
             f"{clip.path.name}: {len(clip)} frames, {clip.width}x{clip.height}, {clip.fps:.3f} fps, {clip.bit_depth}-bit", 8000
         )
@@ -647,7 +657,6 @@ class MainWindow(QMainWindow):
         self.worker.frameDone.connect(self._frame_propagated)
         self.worker.progress.connect(lambda f: self.progress.setValue(int(f * 1000)))
         self.worker.done.connect(self._propagation_done)
-        self.worker.cutsFound.connect(self._cuts_found)
         self.quality.clear()
         self.progress.setValue(0)
         self.progress.show()

@@ -177,3 +177,17 @@ def test_pixel_readout_under_the_pointer(qtbot, make_window, tmp_path):
     qtbot.waitUntil(lambda: window.pixel_label.text().startswith("x 10  y 20"))
     luma = window.grey[20, 10] / 255
     assert f"Y {luma:.3f}" in window.pixel_label.text() and "RGB" not in window.pixel_label.text()
+
+
+def test_shot_cuts_are_found_in_the_background(qtbot, make_window, tmp_path):
+    from colorcore.media import open_writer
+
+    from .helpers import synthetic_photo
+
+    shots = [synthetic_photo(48, 64, seed=0)[..., 1], np.flipud(255 - synthetic_photo(48, 64, seed=1)[..., 0])]
+    with open_writer(tmp_path / "two-shots.mkv", fps=24, width=64, height=48) as writer:
+        for i in range(8):
+            writer.write(np.roll(shots[i // 4], i, axis=1))
+    window = make_window()
+    assert window.open_path(tmp_path / "two-shots.mkv")
+    qtbot.waitUntil(lambda: window.cuts == [4], timeout=10000)
