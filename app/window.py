@@ -407,11 +407,11 @@ class MainWindow(QMainWindow):
         self.document.undo.canUndoChanged.connect(self.undo_action.setEnabled)
         self.document.undo.canRedoChanged.connect(self.redo_action.setEnabled)
         if dirty:
-            # Recovered or relocated work is unsaved: a no-op command keeps it dirty.
+            # Recovered or relocated work is not on disk yet: no state of the stack is clean.
             self.document.undo.resetClean()
         self.results.clear()
         self.previews.clear()
-        self.cuts: list[int] = []
+        self.cuts = []
         self.quality.clear()
         self.quality.set_frame_count(len(clip))
         self.timeline.set_clip(len(clip), clip.fps, self._thumbnail)
