@@ -382,7 +382,7 @@ def run_quality_benchmark(
     device: str = "cpu",
     seed: int = 0,
     json_path: Path | None = None,
-    out=sys.stdout,
+    out=None,
 ) -> dict:
     """Run the protocols on the clips, print one table per protocol, return the figures.
 
@@ -395,7 +395,7 @@ def run_quality_benchmark(
         solver, device: for the method and the baselines that solve Levin's equation.
         seed: stroke simulator seed.
         json_path: also write the figures (with per-frame values) there as JSON.
-        out: where the tables go.
+        out: where the tables go (a text stream; standard output by default).
 
     Returns:
         ``{"settings": {...}, "protocols": {"1": {"clips": {name: benchmark_clip result},
@@ -407,6 +407,7 @@ def run_quality_benchmark(
     """
     from .media import open_clip
 
+    out = out or sys.stdout
     data = Path(data) if data is not None else DAVIS_FOLDER
     if not data.is_dir():
         raise InputError(f"no clips at '{data}': give a folder of clips with --data")

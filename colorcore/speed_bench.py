@@ -166,7 +166,7 @@ def gpu_present() -> bool:
     return bool(torch.cuda.is_available())
 
 
-def run_speed_benchmark(source: Path | None = None, frames: int = 90, device: str = "both", json_path: Path | None = None, out=sys.stdout) -> dict:
+def run_speed_benchmark(source: Path | None = None, frames: int = 90, device: str = "both", json_path: Path | None = None, out=None) -> dict:
     """Frames per second of ``colorcore video`` at 854x480; prints one row per device.
 
     Args:
@@ -175,7 +175,7 @@ def run_speed_benchmark(source: Path | None = None, frames: int = 90, device: st
         frames: frames in the test video (fewer if the source is shorter).
         device: "cpu", "cuda" or "both" (CPU, then the GPU when one is present).
         json_path: also write the figures there as JSON.
-        out: where the table goes.
+        out: where the table goes (a text stream; standard output by default).
 
     Returns:
         ``{"source", "frames", "keyframes", "runs": {device: {"seconds", "fps",
@@ -183,6 +183,7 @@ def run_speed_benchmark(source: Path | None = None, frames: int = 90, device: st
     """
     from .quality_bench import DAVIS_FOLDER
 
+    out = out or sys.stdout
     if source is None and (DAVIS_FOLDER / "goat").is_dir():
         source = DAVIS_FOLDER / "goat"
     colour = davis_frames(source, frames) if source is not None else synthetic_frames(frames)
@@ -208,7 +209,7 @@ def run_speed_benchmark(source: Path | None = None, frames: int = 90, device: st
     return report
 
 
-def run_memory_benchmark(lengths: Sequence[int] = (300, 3000), device: str = "cpu", json_path: Path | None = None, out=sys.stdout) -> dict:
+def run_memory_benchmark(lengths: Sequence[int] = (300, 3000), device: str = "cpu", json_path: Path | None = None, out=None) -> dict:
     """Peak RSS of ``colorcore video`` on synthetic 854x480 clips of several lengths.
 
     Every clip has keyframes every :data:`MEMORY_KEYFRAME_STEP` frames, so only the
@@ -219,6 +220,7 @@ def run_memory_benchmark(lengths: Sequence[int] = (300, 3000), device: str = "cp
         ``grows`` is True when the longest clip's peak exceeds the shortest's by more
         than :data:`MEMORY_TOLERANCE`.
     """
+    out = out or sys.stdout
     report = {"keyframe_step": MEMORY_KEYFRAME_STEP, "runs": {}}
     print(f"peak memory of colorcore video on synthetic {WIDTH}x{HEIGHT} clips, keyframes every {MEMORY_KEYFRAME_STEP} frames, device {device}", file=out)
     print(f"{'frames':>7} {'seconds':>9} {'frames/s':>9} {'peak RSS MiB':>13}", file=out, flush=True)
