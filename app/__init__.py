@@ -1,5 +1,5 @@
 """Keyhue's desktop application (PySide6). All Qt code lives in this package."""
 
-from .signal_refcount import install as _install_signal_fix
+from .pyside_refcount import install as _install_refcount_fix
 
-_install_signal_fix()
+_install_refcount_fix()

@@ -136,9 +136,9 @@ class MainWindow(QMainWindow):
         self.brush.sizeChanged.connect(self._brush_size_changed)
         self.brush.hardnessChanged.connect(self._brush_hardness_changed)
         self.references = ReferencePanel()
-        self.references.referenceRequested.connect(_discarding(self.assign_reference))
-        self.references.exemplarRequested.connect(_discarding(self.add_exemplar))
-        self.references.promoteRequested.connect(_discarding(self.promote_frame))
+        self.references.referenceRequested.connect(self.assign_reference)
+        self.references.exemplarRequested.connect(self.add_exemplar)
+        self.references.promoteRequested.connect(self.promote_frame)
         self.references.removeRequested.connect(self._remove_guidance)
         self.references.colourPicked.connect(self._colour_picked)
         self.brush_dock = self._dock("Brush", self.brush, "brush")
@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(f"{tip or text.replace('&', '').rstrip('…')}" + (f" ({keys})" if keys else ""))
         action.setCheckable(checkable)
-        (action.toggled if checkable else action.triggered).connect(_discarding(slot))
+        (action.toggled if checkable else action.triggered).connect(slot)
         self.addAction(action)  # shortcuts work whichever widget has focus
         return action
 
@@ -904,7 +904,7 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for path in self.recent_files():
-            self.recent_menu.addAction(Path(path).name, _discarding(lambda p=path: self.open_path(p))).setToolTip(path)
+            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_path(p)).setToolTip(path)
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(none)").setEnabled(False)
 
@@ -970,16 +970,6 @@ class MainWindow(QMainWindow):
         if self.clip is not None:
             self.clip.close()
         super().closeEvent(event)
-
-
-def _discarding(slot):
-    """``slot`` without its return value: PySide6 mishandles a bool returned to a signal
-    (a refcount bug that crashes the interpreter later), so slots given to signals return None."""
-
-    def call(*args) -> None:
-        slot(*args)
-
-    return call
 
 
 def _grey_levels(rgb: np.ndarray) -> np.ndarray:
