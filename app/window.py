@@ -11,7 +11,6 @@ dialog through :mod:`app.dialogs`; the window keeps running and no edit is lost.
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -684,7 +683,7 @@ class MainWindow(QMainWindow):
         current = self.worker is not None and self.worker.version == self.guidance_version
         self.timeline.set_frame_state(frame, FrameState.PROPAGATED if current else FrameState.STALE)
         self.timeline.invalidate_thumbnails([frame])
-        self.quality.set_values(frame, colourfulness, 0.0 if math.isnan(change) else change)
+        self.quality.set_values(frame, colourfulness, change)
         if frame == self.frame and frame not in self.previews:
             self.canvas.set_colour(to_qimage(rgb))
 
