@@ -1,0 +1,84 @@
+"""``colorcore render PROJECT -o OUTPUT``: the project rendered headless, as the editor exports it."""
+
+import numpy as np
+import pytest
+
+from colorcore.cli import main
+from colorcore.colorspace import luma_of
+from colorcore.errors import CancelledError
+from colorcore.hints import Stroke
+from colorcore.media import open_clip, open_writer
+from colorcore.project import Project
+from colorcore.render import project_frames, render_project
+
+from .helpers import synthetic_photo
+
+
+def make_project(tmp_path, frames=5):
+    photo = synthetic_photo(48, 64)
+    grey = np.round(luma_of(photo) * 255).astype(np.uint8)
+    with open_writer(tmp_path / "clip.mkv", fps=24, width=64, height=48) as writer:
+        for i in range(frames):
+            writer.write(np.roll(grey, i, axis=1))
+    with open_clip(tmp_path / "clip.mkv") as clip:
+        project = Project.for_clip(clip)
+    project.hints.strokes.append(Stroke([(8, 8), (30, 10)], color=(0.9, 0.2, 0.1), width=4, frame=0))
+    project.hints.strokes.append(Stroke([(45, 35), (60, 40)], color=(0.1, 0.3, 0.9), width=4, frame=0))
+    project.save(tmp_path / "p.keyhue")
+    return project
+
+
+def test_render_writes_every_frame_with_the_source_luma(tmp_path, capsys):
+    project = make_project(tmp_path)
+    assert main(["render", str(project.path), "-o", str(tmp_path / "out.mkv")]) == 0
+    assert "wrote" in capsys.readouterr().out
+    with open_clip(tmp_path / "out.mkv") as out, open_clip(tmp_path / "clip.mkv") as src:
+        assert len(out) == 5
+        colour = out.rgb(0).astype(int)
+        assert np.abs(colour[..., 0] - colour[..., 2]).max() > 20  # it is coloured
+        for i in range(5):
+            assert np.abs(out.luma(i).astype(int) - src.luma(i).astype(int)).max() <= 1
+
+
+def test_render_equals_the_frames_the_editor_gets(tmp_path):
+    project = make_project(tmp_path, frames=3)
+    render_project(project, tmp_path / "frames", frames=range(1, 3))
+    with project.open_clip() as clip:
+        expected = dict(project_frames(project, clip, range(1, 3)))
+    with open_clip(tmp_path / "frames") as out:
+        assert len(out) == 2
+        assert np.array_equal(out.rgb(0), expected[1]) and np.array_equal(out.rgb(1), expected[2])
+
+
+def test_cancel_leaves_no_output(tmp_path):
+    project = make_project(tmp_path)
+    with pytest.raises(CancelledError):
+        render_project(project, tmp_path / "out.mp4", cancel=lambda: True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mkv", "p.keyhue"]
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("missing_media", "is missing"),
+        ("existing_output", "already exists"),
+        ("corrupt_project", "not valid JSON"),
+        ("bad_range", "--frames wants START:STOP"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(tmp_path, capsys, setup, message):
+    project = make_project(tmp_path)
+    out = tmp_path / "out.mkv"
+    extra = []
+    if setup == "missing_media":
+        (tmp_path / "clip.mkv").rename(tmp_path / "gone.mkv")
+    elif setup == "existing_output":
+        out.write_bytes(b"keep me")
+    elif setup == "corrupt_project":
+        project.path.write_text("{")
+    else:
+        extra = ["--frames", "7"]
+    assert main(["render", str(project.path), "-o", str(out), *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not out.exists() or out.read_bytes() == b"keep me"
