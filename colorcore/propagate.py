@@ -168,11 +168,12 @@ class _Propagation:
     # -- the run -----------------------------------------------------------------
 
     def frames(self, wanted: range) -> Iterator[tuple[int, np.ndarray]]:
-        count = len(self.clip)
         before = [k for k in self.keyframes if k <= wanted.start]
         after = [k for k in self.keyframes if k >= wanted.stop - 1]
+        # Frames before a shot's first keyframe hear from the clip's start (the output is
+        # carried forward for steadiness); frames after the last keyframe hear nothing later.
         start = max(before) if before else 0
-        stop = min(after) + 1 if after else count
+        stop = min(after) + 1 if after else wanted.stop
         self._work_total = 3 * (stop - start)
         if not self.keyframes and not self.guidance.exemplars:
             warnings.warn("there are no keyframes, references or exemplars: the output is the grey source", stacklevel=3)
