@@ -19,7 +19,8 @@ class Document(QObject):
 
     Signals:
         changed(list): the frames whose guidance changed (strokes or references); an
-            empty list when only exemplars (which guide every frame) changed.
+            empty list when something that concerns every frame changed (exemplars,
+            settings).
     """
 
     changed = Signal(list)
@@ -70,6 +71,11 @@ class Document(QObject):
         exemplar = Exemplar(rgb=rgb, frames=frames, source=source)
         self.undo.push(_ListEdit(self, "Add exemplar", self.project.exemplars, add=[exemplar], frames=[]))
 
+    def set_setting(self, key: str, value) -> None:
+        """Change one of the project's render settings, e.g. "solver" (undoable)."""
+        if self.project.settings.get(key) != value:
+            self.undo.push(_SettingEdit(self, key, value))
+
     def remove_exemplar(self, exemplar: Exemplar) -> None:
         """Remove an exemplar (undoable)."""
         self.undo.push(_ListEdit(self, "Remove exemplar", self.project.exemplars, remove=[exemplar], frames=[]))
@@ -93,3 +99,20 @@ class _ListEdit(QUndoCommand):
     def undo(self):
         self.items[:] = self.before
         self.document.changed.emit(self.frames)
+
+
+class _SettingEdit(QUndoCommand):
+    """Sets one key of the project's settings; undo restores the old value."""
+
+    def __init__(self, document: Document, key: str, value):
+        super().__init__(f"Set {key}")
+        self.document, self.key, self.value = document, key, value
+        self.old = document.project.settings.get(key)
+
+    def redo(self):
+        self.document.project.settings[self.key] = self.value
+        self.document.changed.emit([])
+
+    def undo(self):
+        self.document.project.settings[self.key] = self.old
+        self.document.changed.emit([])

@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self.autosave_timer.start()
         self._restore_settings()
         self._update_enabled()
+        self._show_settings()
 
     # -- construction -----------------------------------------------------------------
 
@@ -274,6 +275,20 @@ class MainWindow(QMainWindow):
         frame_menu.addActions([self.first_frame_action, self.last_frame_action, self.next_key_action, self.previous_key_action])
         colour_menu = bar.addMenu("&Colour")
         colour_menu.addActions([self.propagate_action, self.cancel_action])
+        colour_menu.addSeparator()
+        self.setting_actions: dict[tuple[str, str], QAction] = {}
+        for key, title, choices in (
+            ("solver", "&Solver", (("fast", "Fast (multigrid)"), ("exact", "Exact (reference, slow)"))),
+            ("device", "&Device", (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))),
+        ):
+            menu = colour_menu.addMenu(title)
+            group = QActionGroup(self)
+            for value, text in choices:
+                action = menu.addAction(text)
+                action.setCheckable(True)
+                action.triggered.connect(lambda _checked=False, k=key, v=value: self._choose_setting(k, v))
+                group.addAction(action)
+                self.setting_actions[key, value] = action
 
         tools = self.addToolBar("Tools")
         tools.setObjectName("tools")
@@ -420,6 +435,7 @@ class MainWindow(QMainWindow):
         self.references.set_project_items(project.references, project.exemplars)
         self._update_title()
         self._update_enabled()
+        self._show_settings()
         self.canvas.fit()
         self.cut_finder = CutFinder(clip, self)
         self.cut_finder.found.connect(self._cuts_found)
@@ -562,6 +578,7 @@ class MainWindow(QMainWindow):
         self._refresh_markers()
         project = self.document.project
         self.references.set_project_items(project.references, project.exemplars)
+        self._show_settings()
         if not frames or self.frame in frames:
             self._request_preview()
 
@@ -851,6 +868,16 @@ class MainWindow(QMainWindow):
         return False
 
     # -- window -----------------------------------------------------------------------
+
+    def _choose_setting(self, key: str, value: str) -> None:
+        if self.document is not None:
+            self.document.set_setting(key, value)
+
+    def _show_settings(self) -> None:
+        settings = self.document.project.settings if self.document is not None else {}
+        for (key, value), action in self.setting_actions.items():
+            action.setChecked(settings.get(key) == value)
+            action.setEnabled(self.document is not None)
 
     def _update_title(self, *_clean) -> None:
         if self.document is None:

@@ -191,3 +191,13 @@ def test_shot_cuts_are_found_in_the_background(qtbot, make_window, tmp_path):
     window = make_window()
     assert window.open_path(tmp_path / "two-shots.mkv")
     qtbot.waitUntil(lambda: window.cuts == [4], timeout=10000)
+
+
+def test_solver_setting_is_an_undoable_project_edit(make_window, tmp_path):
+    window = opened(make_window, tmp_path)
+    assert window.setting_actions["solver", "fast"].isChecked()
+    window.setting_actions["solver", "exact"].trigger()
+    assert window.document.project.settings["solver"] == "exact" and window.isWindowModified()
+    window.undo_action.trigger()
+    assert window.document.project.settings["solver"] == "fast"
+    assert window.setting_actions["solver", "fast"].isChecked()
