@@ -1,4 +1,4 @@
-"""Conversions between numpy frames and Qt images."""
+"""Numpy frames as Qt images."""
 
 from __future__ import annotations
 
@@ -16,10 +16,3 @@ def to_qimage(rgb: np.ndarray) -> QImage:
     height, width, _ = rgb.shape
     return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
-
-def from_qimage(image: QImage) -> np.ndarray:
-    """An HxWx3 uint8 RGB copy of a QImage (any format)."""
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    width, height = image.width(), image.height()
-    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
-    return data.reshape(height, image.bytesPerLine())[:, : 3 * width].reshape(height, width, 3).copy()

@@ -8,7 +8,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
-from colorcore.hints import Stroke  # noqa: E402
 from colorcore.project import Project  # noqa: E402
 
 from .app_helpers import dialogs, drag, make_grey_clip, make_window  # noqa: E402, F401
