@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.cut_finder: CutFinder | None = None
         self.export_job: ExportJob | None = None
         self.last_preview_latency: float | None = None  # seconds from pen-up to picture
+        self._pen_up: float | None = None  # when the edit being previewed was made
         self.cuts: list[int] = []  # frames that start a shot, found in the background on opening
         self.guidance_version = 0  # counts edits, so frames from an older propagation show as stale
         self.preview = PreviewSolver(self)
@@ -484,7 +485,9 @@ class MainWindow(QMainWindow):
 
     def _thumbnail(self, frame: int) -> QImage | None:
         # Runs on the timeline's loader thread: clip.rgb is thread-safe.
-        rgb = self.results.get(frame)
+        rgb = self.previews.get(frame)
+        if rgb is None:
+            rgb = self.results.get(frame)
         if rgb is None:
             rgb = self.clip.rgb(frame) if self.clip is not None else None
         if rgb is None:
@@ -598,7 +601,7 @@ class MainWindow(QMainWindow):
             self.previews[frame] = rgb
         if frame == self.frame:
             self.canvas.set_colour(self._colour_image(frame))
-            if getattr(self, "_pen_up", None) is not None:
+            if self._pen_up is not None:
                 self.last_preview_latency = time.perf_counter() - self._pen_up
                 self._pen_up = None
         if final and rgb is not None:
