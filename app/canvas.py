@@ -7,7 +7,7 @@ window, which turns it into a :class:`colorcore.hints.Stroke` on the undo stack.
 canvas never edits the project itself.
 
 Mouse: left button paints (or picks a colour with the eyedropper), middle button or
-Space + left button pans, the wheel zooms about the cursor.
+Ctrl + left button pans, the wheel zooms about the cursor.
 """
 
 from __future__ import annotations
@@ -63,7 +63,6 @@ class Canvas(QWidget):
         self._drawing: list[tuple[float, float]] | None = None
         self._panning: QPointF | None = None
         self._dragging_wipe = False
-        self._space = False
         self._hover: QPointF | None = None
 
     # -- content ----------------------------------------------------------------------
@@ -242,7 +241,8 @@ class Canvas(QWidget):
         pos = event.position()
         if self.grey is None:
             return
-        if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton and self._space):
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton and ctrl):
             self._panning = pos
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
             return
@@ -310,28 +310,12 @@ class Canvas(QWidget):
         if steps:
             self.zoom_by(1.25**steps, event.position())
 
-    def keyPressEvent(self, event):  # noqa: N802 - Qt's name
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space = True
-            self.setCursor(Qt.CursorShape.OpenHandCursor)
-        else:
-            super().keyPressEvent(event)
-
-    def keyReleaseEvent(self, event):  # noqa: N802 - Qt's name
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space = False
-            self.setCursor(self._tool_cursor())
-        else:
-            super().keyReleaseEvent(event)
-
     def resizeEvent(self, event):  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         if self._fit_pending:
             self.update()
 
     def _tool_cursor(self) -> Qt.CursorShape:
-        if self._space:
-            return Qt.CursorShape.OpenHandCursor
         return Qt.CursorShape.PointingHandCursor if self.tool == "eyedropper" else Qt.CursorShape.CrossCursor
 
     def _pick(self, point: QPointF) -> None:

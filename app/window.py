@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QProgressBar,
     QSplitter,
     QToolButton,
@@ -290,6 +291,10 @@ class MainWindow(QMainWindow):
                 action.triggered.connect(lambda _checked=False, k=key, v=value: self._choose_setting(k, v))
                 group.addAction(action)
                 self.setting_actions[key, value] = action
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&Keyboard Shortcuts", self.show_shortcuts)
+        help_menu.addAction("&About Keyhue", self._about)
 
         tools = self.addToolBar("Tools")
         tools.setObjectName("tools")
@@ -871,6 +876,31 @@ class MainWindow(QMainWindow):
         return False
 
     # -- window -----------------------------------------------------------------------
+
+    def shortcut_lines(self) -> list[str]:
+        """'Keys  action' for every action with a shortcut, in menu order."""
+        lines = []
+        for action in self.actions():
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+            if keys:
+                lines.append(f"{keys:<22} {action.text().replace('&', '').rstrip('…')}")
+        return lines
+
+    def show_shortcuts(self) -> None:
+        """A window listing the keyboard shortcuts."""
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "", parent=self)
+        box.setText("<pre>" + "\n".join(self.shortcut_lines()) + "</pre>"
+                    "<p>Mouse on the picture: left button paints, middle button or Ctrl+drag pans, "
+                    "the wheel zooms, drag the wipe line in split view.</p>")
+        box.open()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Keyhue",
+            "<b>Keyhue</b><br>Colour black-and-white film: scribbles and references on keyframes, "
+            "carried through the shot by Levin et al.'s optimisation. The source's luminance is kept exactly.",
+        )
 
     def _choose_setting(self, key: str, value: str) -> None:
         if self.document is not None:

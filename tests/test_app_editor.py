@@ -201,3 +201,16 @@ def test_solver_setting_is_an_undoable_project_edit(make_window, tmp_path):
     window.undo_action.trigger()
     assert window.document.project.settings["solver"] == "fast"
     assert window.setting_actions["solver", "fast"].isChecked()
+
+
+def test_ctrl_drag_pans_and_shortcuts_are_listed(qtbot, make_window, tmp_path):
+    window = opened(make_window, tmp_path)
+    canvas = window.canvas
+    before = QPointF(canvas.offset)
+    start = widget_point(canvas, 20, 20)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, start)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, start + QPoint(-15, 10))
+    assert canvas.offset == before + QPointF(-15, 10) and not window.document.project.hints.strokes
+    lines = window.shortcut_lines()
+    assert any(line.startswith("B ") and "Brush" in line for line in lines)
+    assert any("Ctrl+Z" in line and "Undo" in line for line in lines)
