@@ -88,3 +88,26 @@ def test_opening_another_clip_stops_a_running_propagation(qtbot, make_window, tm
     assert window.worker is None and window.results == {} and not window.progress.isVisible()
     qtbot.wait(200)  # nothing from the old run arrives late
     assert window.results == {} and window.clip.path.name == "next.mkv"
+
+
+def test_export_through_the_dialog_as_a_png_sequence(qtbot, make_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from app.export_dialog import ExportDialog
+
+    window = keyed(make_window, tmp_path, frames=4)
+    seen = {}
+
+    def accept(dialog):
+        seen["suggested"] = dialog.settings().path
+        dialog.set_format("png")
+        dialog.set_range(1, 3)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ExportDialog, "exec", accept)
+    assert window.export()
+    assert seen["suggested"] == tmp_path / "clip-colour.mkv"
+    qtbot.waitUntil(lambda: window.export_job is None, timeout=60000)
+    frames = sorted((tmp_path / "clip-colour").iterdir())
+    assert [f.suffix for f in frames] == [".png", ".png"]
+    assert "Exported" in window.statusBar().currentMessage()
