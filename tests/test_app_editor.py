@@ -214,3 +214,24 @@ def test_ctrl_drag_pans_and_shortcuts_are_listed(qtbot, make_window, tmp_path):
     lines = window.shortcut_lines()
     assert any(line.startswith("B ") and "Brush" in line for line in lines)
     assert any("Ctrl+Z" in line and "Undo" in line for line in lines)
+
+
+def test_a_newer_preview_request_supersedes_older_ones(qtbot):
+    from app.preview import PreviewSolver
+    from colorcore.guidance import Guidance
+    from colorcore.hints import Hints
+
+    from .helpers import synthetic_photo
+
+    grey = synthetic_photo(360, 640)[..., 1].copy()  # large enough for a quick small solve first
+    hints = Hints(canvas_size=(640, 360))
+    solver = PreviewSolver()
+    seen = []
+    solver.ready.connect(lambda generation, frame, rgb, final: seen.append((generation, final, rgb is None)))
+    for n in range(3):
+        hints.strokes.append(Stroke([(40 + 160 * n, 60), (120 + 160 * n, 300)], color=(0.9, 0.2, 0.1), width=9))
+        last = solver.request(grey, Guidance(hints=hints), 0)
+    qtbot.waitUntil(lambda: (last, True, False) in seen, timeout=10000)
+    assert solver.wait()
+    assert {generation for generation, _, _ in seen} == {last}
+    assert [final for _, final, _ in seen] == [False, True]  # quick, then full size
