@@ -61,7 +61,7 @@ def write_frames(
     output: str | os.PathLike,
     clip,
     *,
-    count: int,
+    span: range,
     audio: bool = True,
     overwrite: bool = False,
     image_format: str = "png",
@@ -72,31 +72,51 @@ def write_frames(
         frames: (index, HxWx3 RGB) pairs as :func:`project_frames` yields them.
         output: .mp4 / .mov / .mkv file or a folder for an image sequence.
         clip: the source clip (frame rate, size, bit depth and audio come from it).
-        count: how many frames are coming (names the frame files' zero padding).
-        audio: copy the source's audio (only sensible for the whole clip).
+        span: the frames coming (their count sizes the frame files' zero padding; the
+            audio of a video output starts at ``span.start``'s time, in sync).
+        audio: copy the source's audio into a video output.
         overwrite: replace an existing output once the new one is complete.
-        image_format: "png" or "tiff" for a folder.
+        image_format: "png" (the clip's bit depth) or "tiff" (16-bit) for a folder.
 
     Raises:
         InputError: the output cannot be written (see ``open_writer``).
         CancelledError / KeyboardInterrupt: passed on; the partial output is removed.
     """
-    from .media import open_writer
+    from .media import VideoClip, check_output_path, open_writer, output_kind
+    from .media.video_writer import VideoFileWriter
 
-    with open_writer(
-        output,
-        fps=clip.frame_rate,
-        width=clip.width,
-        height=clip.height,
-        bit_depth=clip.bit_depth,
-        audio_from=clip if audio and clip.has_audio else None,
-        overwrite=overwrite,
-        image_format=image_format,
-        frame_count=count,
-        inputs=[clip],
-    ) as writer:
+    bit_depth = 16 if image_format == "tiff" else clip.bit_depth
+    with_audio = audio and clip.has_audio and output_kind(output) != "folder"
+    if with_audio and span.start > 0 and isinstance(clip, VideoClip):
+        # open_writer takes the audio from the clip's start; a later first frame needs
+        # the audio from its own time, which the writer class takes as an origin.
+        target = check_output_path(output, [clip], overwrite=overwrite)
+        writer = VideoFileWriter(
+            target,
+            output_kind(target),
+            clip.frame_rate,
+            clip.width,
+            clip.height,
+            bit_depth,
+            audio_from=clip.path,
+            audio_origin=clip.start_time + clip.frame_time(span.start),
+        )
+    else:
+        writer = open_writer(
+            output,
+            fps=clip.frame_rate,
+            width=clip.width,
+            height=clip.height,
+            bit_depth=bit_depth,
+            audio_from=clip if with_audio else None,
+            overwrite=overwrite,
+            image_format=image_format,
+            frame_count=len(span),
+            inputs=[clip],
+        )
+    with writer:
         for _, rgb in frames:
-            writer.write(rgb)
+            writer.write(rgb if bit_depth == clip.bit_depth else rgb.astype(np.uint16) * 257)
     return writer.path
 
 
@@ -112,8 +132,8 @@ def render_project(
 ) -> Path:
     """Colour a project and write it to ``output`` (see :func:`write_frames`).
 
-    ``frames`` limits the render to a range of frames; audio is copied only when the
-    whole clip is rendered (a part of the clip would be out of sync with it).
+    ``frames`` limits the render to a range of frames (the audio of a video output then
+    starts at the first frame's time, in sync with the picture).
 
     Raises:
         InputError: media missing or changed (see :meth:`Project.open_clip`), an output
@@ -126,13 +146,12 @@ def render_project(
         span = frames if frames is not None else range(len(clip))
         if len(span) == 0 or span.start < 0 or span.stop > len(clip):
             raise InputError(f"frame range {span.start}:{span.stop} is not inside the clip's 0:{len(clip)}")
-        whole = len(span) == len(clip)
         return write_frames(
             project_frames(project, clip, span, progress, cancel),
             output,
             clip,
-            count=len(span),
-            audio=audio and whole,
+            span=span,
+            audio=audio,
             overwrite=overwrite,
             image_format=project.settings.get("image_format", "png"),
         )

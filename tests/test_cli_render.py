@@ -82,3 +82,24 @@ def test_bad_input_is_one_line_and_status_2(tmp_path, capsys, setup, message):
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not out.exists() or out.read_bytes() == b"keep me"
+
+
+def test_a_partial_render_keeps_its_audio_in_step(tmp_path):
+    from .test_media import H, W, audio_seconds, encode_with_audio
+
+    source = encode_with_audio(tmp_path / "talk.mkv", "flac", n=24)
+    with open_clip(source) as clip:
+        project = Project.for_clip(clip)
+    project.hints.strokes.append(Stroke([(4, 4), (W - 4, H - 4)], color=(0.9, 0.5, 0.1), width=3, frame=12))
+    project.save(tmp_path / "talk.keyhue")
+    assert main(["render", str(tmp_path / "talk.keyhue"), "-o", str(tmp_path / "half.mkv"), "--frames", "12:24"]) == 0
+    with open_clip(tmp_path / "half.mkv") as out:
+        assert len(out) == 12 and out.has_audio
+    assert abs(audio_seconds(tmp_path / "half.mkv") - 0.5) < 0.05
+
+
+def test_tiff_sequences_are_16_bit(tmp_path):
+    project = make_project(tmp_path, frames=2)
+    assert main(["render", str(project.path), "-o", str(tmp_path / "tiffs"), "--image-format", "tiff"]) == 0
+    with open_clip(tmp_path / "tiffs") as out:
+        assert len(out) == 2 and out.bit_depth == 16
