@@ -2,15 +2,15 @@
 
 Each request gets a generation number; a newer request supersedes every older one. A
 request is solved twice: first small (about QUICK_PIXELS pixels, e.g. half size for an
-854x480 frame; shown at once, composed with the full-resolution luma), then at full size. Work for a superseded request is skipped
-before each stage starts and its results are dropped, so the UI only ever shows the
-newest edit and never waits for a solve.
+854x480 frame; shown at once, composed with the full-resolution luma), then at full
+size. Work for a superseded request is skipped before each stage starts and its results
+are dropped, so the UI only ever shows the newest edit and never waits for a solve. (A
+solve already running is not interrupted; it finishes unseen in its worker thread.)
 """
 
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -50,12 +50,6 @@ class PreviewSolver(QObject):
         self.pool.setMaxThreadCount(2)
         self._generation = 0
         self._lock = threading.Lock()
-        self.requested_at: dict[int, float] = {}
-
-    @property
-    def generation(self) -> int:
-        """The newest request's number."""
-        return self._generation
 
     def request(self, gray: np.ndarray, guidance: Guidance, frame: int) -> int:
         """Start solving ``frame`` (grey source ``gray``) with a snapshot of ``guidance``.
@@ -65,7 +59,6 @@ class PreviewSolver(QObject):
         with self._lock:
             self._generation += 1
             generation = self._generation
-        self.requested_at = {generation: time.perf_counter()}
         # A snapshot: the UI may edit the lists while the worker reads them.
         snapshot = Guidance(
             hints=None if guidance.hints is None else guidance.hints.for_frame(frame),
