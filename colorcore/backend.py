@@ -1,7 +1,9 @@
 """Array backends: the fast solver runs the same code on numpy (CPU) or torch (CPU or GPU).
 
 The solver code uses only slicing, arithmetic operators and the few functions below, so one
-implementation serves both. torch is imported only when a torch backend is asked for:
+implementation serves both. The in-place ones (``copy``, ``multiply``, ``add_product``,
+``sub_product``) write into preallocated arrays: on the CPU, allocating a fresh
+megabyte-sized temporary for every product costs as much as the product itself. torch is imported only when a torch backend is asked for:
 importing colorcore, or solving on the CPU with numpy, never loads it.
 """
 
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .bands import run_in_bands
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -46,6 +50,39 @@ class NumpyBackend:
     def norm(a) -> float:
         return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
 
+    @staticmethod
+    def copy(dst, src) -> None:
+        np.copyto(dst, src)
+
+    @staticmethod
+    def multiply(a, b, out) -> None:
+        np.multiply(a, b, out=out)
+
+    @staticmethod
+    def add(a, b, out) -> None:
+        np.add(a, b, out=out)
+
+    @staticmethod
+    def subtract(a, b, out) -> None:
+        np.subtract(a, b, out=out)
+
+    @staticmethod
+    def add_product(acc, a, b, scratch) -> None:
+        """acc += a * b; ``scratch`` is a buffer of acc's shape."""
+        np.multiply(a, b, out=scratch)
+        np.add(acc, scratch, out=acc)
+
+    @staticmethod
+    def sub_product(acc, a, b, scratch) -> None:
+        """acc -= a * b; ``scratch`` is a buffer of acc's shape."""
+        np.multiply(a, b, out=scratch)
+        np.subtract(acc, scratch, out=acc)
+
+    @staticmethod
+    def bands(work, rows: int, elements_per_row: int) -> None:
+        """Run ``work(row_slice)`` over row bands on the CPU's cores (:mod:`colorcore.bands`)."""
+        run_in_bands(work, rows, elements_per_row)
+
 
 class TorchBackend:
     """torch in float32 on a given device ("cpu" or "cuda")."""
@@ -70,14 +107,14 @@ class TorchBackend:
     def to_numpy(self, a) -> np.ndarray:
         return a.detach().to("cpu", self.torch.float64).numpy()
 
-    def exp(self, a):
-        return self.torch.exp(a)
+    def exp(self, a, out=None):
+        return self.torch.exp(a, out=out)
 
-    def maximum(self, a, b):
-        return self.torch.maximum(a, self._like(b, a))
+    def maximum(self, a, b, out=None):
+        return self.torch.maximum(a, self._like(b, a), out=out)
 
-    def minimum(self, a, b):
-        return self.torch.minimum(a, self._like(b, a))
+    def minimum(self, a, b, out=None):
+        return self.torch.minimum(a, self._like(b, a), out=out)
 
     @staticmethod
     def contiguous(a):
@@ -85,6 +122,34 @@ class TorchBackend:
 
     def norm(self, a) -> float:
         return float(self.torch.linalg.vector_norm(a.double()))
+
+    @staticmethod
+    def copy(dst, src) -> None:
+        dst.copy_(src)
+
+    def multiply(self, a, b, out) -> None:
+        self.torch.mul(a, b, out=out)
+
+    def add(self, a, b, out) -> None:
+        self.torch.add(a, b, out=out)
+
+    def subtract(self, a, b, out) -> None:
+        self.torch.sub(a, b, out=out)
+
+    @staticmethod
+    def add_product(acc, a, b, scratch) -> None:
+        """acc += a * b, fused; ``scratch`` is unused."""
+        acc.addcmul_(a, b)
+
+    @staticmethod
+    def sub_product(acc, a, b, scratch) -> None:
+        """acc -= a * b, fused; ``scratch`` is unused."""
+        acc.addcmul_(a, b, value=-1.0)
+
+    @staticmethod
+    def bands(work, rows: int, elements_per_row: int) -> None:
+        """One band: torch parallelises each operation itself (threads on CPU, a GPU)."""
+        work(slice(0, rows))
 
     def _like(self, value, ref):
         if isinstance(value, self.torch.Tensor):

@@ -9,6 +9,11 @@ the image border):
 var_r being the population variance of the window's lumas (centre included), Y on 0..1.
 Scribbled pixels are fixed to their chroma. The system is the same for I and Q.
 
+A soft prior (used by video propagation: chroma carried from a neighbouring frame, with
+a confidence) adds a pull towards ``prior_r`` with strength ``weight_r`` >= 0 on free
+pixels: ``(U_r - sum_s w_rs U_s) + weight_r (U_r - prior_r) = 0``. Weight 0 is plain
+Levin; with a positive weight somewhere the system is well posed even without scribbles.
+
 The operator is kept as a 9-point stencil: an array ``S`` of shape (3, 3, H, W) where
 ``S[dy + 1, dx + 1, y, x]`` multiplies U at (y + dy, x + dx) in the equation of pixel
 (y, x); coefficients that would reach outside the image are zero. Both solvers start
@@ -26,11 +31,92 @@ from .backend import NumpyBackend
 
 OFFSETS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0))
 _LN_001 = math.log(0.01)
+_CHUNK_ROWS = 32
 
 
 def shifted(padded, dy: int, dx: int, height: int, width: int):
     """The view of a 1-padded (..., H+2, W+2) array that puts neighbour (dy, dx) at (y, x)."""
     return padded[..., 1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
+
+
+def _select(padded, ys: slice, xs: slice, dy: int = 0, dx: int = 0):
+    """Pixels (ys, xs) of the image, moved by (dy, dx), from its 1-padded copy."""
+    return padded[ys.start + 1 + dy : ys.stop + 1 + dy : ys.step, xs.start + 1 + dx : xs.stop + 1 + dx : xs.step]
+
+
+def _position(sl: slice, coordinate: int):
+    """Where image ``coordinate`` falls in the pixels ``sl`` selects, or None."""
+    if sl.start <= coordinate < sl.stop and (coordinate - sl.start) % sl.step == 0:
+        return (coordinate - sl.start) // sl.step
+    return None
+
+
+def _raw_affinities(padded, ys: slice, xs: slice, ops):
+    """Unnormalised weights exp(-(Y_r - Y_s)^2 / c_r) of the pixels (ys, xs).
+
+    Args:
+        padded: (H+2, W+2) luma with a border of one zero pixel, of ``ops``'s type.
+        ys, xs: the pixels, as slices of range(H) and range(W) with a step (1, or 2 for
+            one parity).
+
+    Returns:
+        (raw, total): raw is (8, h, w), entry k for the neighbour ``OFFSETS[k]``, zero
+        where that neighbour is outside the image; total is their sum, (h, w).
+    """
+    height, width = padded.shape[0] - 2, padded.shape[1] - 2
+    centre = _select(padded, ys, xs)
+    h, w = centre.shape
+    # Pixels on the image's edges, as positions in the selection (or None).
+    top, bottom = _position(ys, 0), _position(ys, height - 1)
+    left, right = _position(xs, 0), _position(xs, width - 1)
+
+    def outside(dy, dx):
+        edges = [(top, slice(None))] if dy == -1 else [(bottom, slice(None))] if dy == 1 else []
+        edges += [(slice(None), left)] if dx == -1 else [(slice(None), right)] if dx == 1 else []
+        return [e for e in edges if None not in e]
+
+    # Work on differences Y_s - Y_r: the variance is shift-invariant, and differences of
+    # similar lumas keep their precision in float32.
+    diff = ops.zeros((len(OFFSETS), h, w))
+    for k, (dy, dx) in enumerate(OFFSETS):
+        ops.subtract(_select(padded, ys, xs, dy, dx), centre, out=diff[k])
+        for where in outside(dy, dx):
+            diff[k][where] = 0.0
+    # Window size (centre included): 9 inside, 6 on an edge, 4 in a corner.
+    row_count, col_count = np.full(h, 3.0), np.full(w, 3.0)
+    for counts, edge in ((row_count, top), (row_count, bottom), (col_count, left), (col_count, right)):
+        if edge is not None:
+            counts[edge] -= 1
+    inv_count = ops.asarray(1.0 / row_count)[:, None] * ops.asarray(1.0 / col_count)[None, :]
+
+    squared = diff * diff
+    mean = diff.sum(0) * inv_count
+    variance = squared.sum(0) * inv_count - mean * mean
+    for k, (dy, dx) in enumerate(OFFSETS):
+        for where in outside(dy, dx):
+            squared[k][where] = float("inf")  # exp(-inf) = 0: no weight outside
+    nearest = squared[0] * 1.0
+    for k in range(1, len(OFFSETS)):
+        ops.minimum(nearest, squared[k], out=nearest)
+    ops.minimum(nearest, 1.0, out=nearest)  # a 1-pixel image has no neighbour at all
+    nearest *= -1.0 / _LN_001
+    variance *= 0.6
+    c = ops.maximum(ops.maximum(variance, nearest, out=variance), 2e-6, out=variance)
+    squared *= -1.0 / c
+    raw = ops.exp(squared, out=squared)
+    return raw, raw.sum(0)
+
+
+def _padded(y, ops):
+    height, width = y.shape
+    padded = ops.zeros((height + 2, width + 2))
+    padded[1:-1, 1:-1] = y
+    return padded
+
+
+def _band(sl: slice, rows: slice) -> slice:
+    """The part of the pixel selection ``sl`` at positions ``rows``."""
+    return slice(sl.start + rows.start * sl.step, sl.start + rows.stop * sl.step, sl.step)
 
 
 def affinity_weights(luma, ops=None):
@@ -45,64 +131,94 @@ def affinity_weights(luma, ops=None):
         ``OFFSETS[k]``, zero where that neighbour is outside the image; the eight sum to 1.
     """
     ops = ops or NumpyBackend()
-    y = ops.asarray(luma)
-    height, width = y.shape
-    padded = ops.zeros((height + 2, width + 2))
-    padded[1:-1, 1:-1] = y
-    inside = ops.zeros((height + 2, width + 2))
-    inside[1:-1, 1:-1] = 1.0
-
-    neighbours = [shifted(padded, dy, dx, height, width) for dy, dx in OFFSETS]
-    valid = [shifted(inside, dy, dx, height, width) for dy, dx in OFFSETS]
-    count = 1.0 + sum(valid)
-    mean = (y + sum(v * n for v, n in zip(valid, neighbours))) / count
-    variance = ((y - mean) ** 2 + sum(v * (n - mean) ** 2 for v, n in zip(valid, neighbours))) / count
-
-    squared = [(n - y) ** 2 for n in neighbours]
-    nearest = squared[0] + (1.0 - valid[0]) * 1e30
-    for d2, v in zip(squared[1:], valid[1:]):
-        nearest = ops.minimum(nearest, d2 + (1.0 - v) * 1e30)
-    c = ops.maximum(ops.maximum(0.6 * variance, nearest / -_LN_001), 2e-6)
-
-    raw = [v * ops.exp(-d2 / c) for v, d2 in zip(valid, squared)]
-    total = sum(raw)
+    padded = _padded(ops.asarray(luma), ops)
+    height, width = padded.shape[0] - 2, padded.shape[1] - 2
     weights = ops.zeros((len(OFFSETS), height, width))
-    for k, a in enumerate(raw):
-        weights[k] = a / total
+
+    def fill(rows):
+        raw, total = _raw_affinities(padded, rows, slice(0, width, 1), ops)
+        weights[:, rows] = raw / ops.maximum(total, 1e-30)
+
+    ops.bands(lambda rows: fill(slice(rows.start, rows.stop, 1)), height, 8 * width)
     return weights
 
 
-def levin_stencil(luma, fixed, ops=None):
+class LevinOperator:
+    """Levin's system for one frame, ready to be written out as stencil rows.
+
+    Args:
+        luma: HxW float on 0..1.
+        fixed: HxW bool (numpy), True where a hint fixes the chroma.
+        ops: array backend; numpy float32 by default.
+        prior_weight: None, or HxW float >= 0 (numpy): strength of the soft prior.
+    """
+
+    def __init__(self, luma, fixed, ops=None, prior_weight=None):
+        self.ops = ops or NumpyBackend()
+        self.padded = _padded(self.ops.asarray(luma), self.ops)
+        self.height, self.width = self.padded.shape[0] - 2, self.padded.shape[1] - 2
+        self.free = self.ops.asarray(~np.asarray(fixed, dtype=bool))
+        self.centre = 1.0 if prior_weight is None else 1.0 + self.ops.asarray(prior_weight) * self.free
+
+    def write(self, out, ys: slice | None = None, xs: slice | None = None) -> None:
+        """Write the stencil rows of the pixels (ys, xs) into ``out``.
+
+        Args:
+            out: (3, 3, h, w) array or view of ``ops``'s type, for the h x w pixels selected.
+            ys, xs: slices of range(H) and range(W) with a step; all pixels by default.
+        """
+        ops = self.ops
+        ys = ys or slice(0, self.height, 1)
+        xs = xs or slice(0, self.width, 1)
+
+        def fill(rows):
+            # In chunks of rows: the temporaries of a chunk stay in the cache.
+            for start in range(rows.start, rows.stop, _CHUNK_ROWS):
+                chunk = slice(start, min(start + _CHUNK_ROWS, rows.stop))
+                band = _band(ys, chunk)
+                raw, total = _raw_affinities(self.padded, band, xs, ops)
+                scale = -self.free[band, xs] / ops.maximum(total, 1e-30)
+                for k, (dy, dx) in enumerate(OFFSETS):
+                    ops.multiply(raw[k], scale, out=out[dy + 1, dx + 1, chunk])
+                out[1, 1, chunk] = self.centre if isinstance(self.centre, float) else self.centre[band, xs]
+
+        ops.bands(fill, out.shape[2], 8 * out.shape[3])
+
+
+def levin_stencil(luma, fixed, ops=None, prior_weight=None):
     """Levin's system as a 9-point stencil (see the module docstring).
 
     Args:
         luma: HxW float on 0..1.
         fixed: HxW bool (numpy), True where a hint fixes the chroma.
         ops: array backend; numpy float32 by default.
+        prior_weight: None, or HxW float >= 0 (numpy): strength of the soft prior.
 
     Returns:
-        (3, 3, H, W) stencil: 1 at the centre; -w_rs on free pixels' neighbours; a fixed
-        pixel's row is the identity.
+        (3, 3, H, W) stencil: -w_rs on free pixels' neighbours, 1 (+ prior weight) at the
+        centre; a fixed pixel's row is the identity.
     """
-    ops = ops or NumpyBackend()
-    weights = affinity_weights(luma, ops)
-    free = 1.0 - ops.asarray(np.asarray(fixed, dtype=np.float32))
-    height, width = free.shape
-    stencil = ops.zeros((3, 3, height, width))
-    stencil[1, 1] = 1.0
-    for k, (dy, dx) in enumerate(OFFSETS):
-        stencil[dy + 1, dx + 1] = -weights[k] * free
+    operator = LevinOperator(luma, fixed, ops, prior_weight)
+    stencil = operator.ops.zeros((3, 3, operator.height, operator.width))
+    operator.write(stencil)
     return stencil
 
 
-def hint_rhs(fixed: np.ndarray, chroma: np.ndarray) -> np.ndarray:
-    """Right-hand side of Levin's system: the hint chroma on fixed pixels, 0 elsewhere.
+def levin_rhs(fixed: np.ndarray, chroma: np.ndarray, prior=None) -> np.ndarray:
+    """Right-hand side of Levin's system: hint chroma on fixed pixels, else the prior's pull.
 
     Args:
         fixed: HxW bool.
-        chroma: HxWx2 float (I, Q).
+        chroma: HxWx2 float (I, Q), read where ``fixed``.
+        prior: None, or (prior_chroma HxWx2 float, weight HxW float >= 0).
 
     Returns:
-        2xHxW float64, channel-first as the solvers want it.
+        2xHxW float64, channel-first as the solvers want it: ``chroma`` on fixed pixels,
+        ``weight * prior_chroma`` on free ones (0 without a prior).
     """
-    return np.where(fixed[None], np.moveaxis(np.asarray(chroma, dtype=np.float64), 2, 0), 0.0)
+    fixed = np.asarray(fixed, dtype=bool)
+    free_values = 0.0
+    if prior is not None:
+        prior_chroma, weight = prior
+        free_values = np.moveaxis(np.asarray(prior_chroma, dtype=np.float64), 2, 0) * np.asarray(weight, dtype=np.float64)
+    return np.where(fixed[None], np.moveaxis(np.asarray(chroma, dtype=np.float64), 2, 0), free_values)

@@ -5,237 +5,409 @@ iterations need about (distance to the nearest hint)^2 sweeps; multigrid needs a
 V-cycles whatever the distance. Design, all of it on 9-point stencils so that one
 vectorised implementation runs on numpy (CPU) and on torch (GPU):
 
-- Coarse grids keep every other row and column. Prolongation P is bilinear; restriction
-  is P^T. Coarse operators are Galerkin products A_c = P^T A P, so they inherit the
-  fine operator's edges instead of re-deriving them from blurred luma (rediscretisation
-  loses thin edges and with them convergence). P^T A P of a 9-point stencil is again a
-  9-point stencil; it is built one axis at a time.
+- Coarse grids keep every other row and column. Interpolation P is operator-dependent
+  (Dendy's black box): a fine point takes its coarse neighbours in proportion to its
+  couplings to them, so corrections do not leak across luma edges. Restriction R is the
+  same construction on the transposed operator, and coarse operators are R A P, so they
+  inherit the fine operator's edges instead of re-deriving them from blurred luma.
 - The smoother is Gauss-Seidel in four colours (the parities of y and x): pixels of one
   colour never touch each other in a 3x3 stencil, so each colour is one vectorised update.
-- The coarsest grid (a few hundred pixels) is solved with a dense inverse.
+- The coarsest grid (a few hundred pixels at most) is solved with a dense inverse.
+- Without a starting guess the solve begins with full multigrid (FMG): the problem is
+  solved on the coarse grids first and each solution, interpolated, starts the next
+  finer grid.
 
-The V-cycles stop when the estimated error of the solution is below ``tol`` (see
-:meth:`MultigridSolver.solve`).
+Phase layout. Every grid is stored as its four phases, the pixels (2I + py, 2J + px) for
+(py, px) in {0, 1}^2, each an array of Hh x Wh = ceil(H/2) x ceil(W/2) with a border of
+zeros: shape (2, 2, ..., Hh + 2, Wh + 2). Then every access is a plain slice, two to three
+times faster to read than the stride-2 views of the natural layout:
+- neighbour e = (ey, ex) of a phase-p point (I, J) is the phase-q point (I, J) + s, with
+  q = (p + e) % 2 and s = (p + e) // 2 (see :func:`_neighbour`);
+- the colours of the smoother are the phases;
+- the coarse grid is phase (0, 0): coarse point (I, J) is fine point (2I, 2J), and a fine
+  point of phase p lies in the cell of the coarse points (I, J) + d, for d <= p.
+A grid of odd height or width gets a last row or column of inert pixels (identity rows,
+zero right-hand side) that no real pixel couples to.
+
+CPU work is split into row bands run on all cores (:mod:`colorcore.bands`) and writes into
+preallocated buffers: on the CPU a fresh temporary per operation costs as much as the
+operation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+import scipy.sparse.linalg as spla
 
 from .backend import NumpyBackend
-from .levin import hint_rhs, levin_stencil
+from .levin import LevinOperator, levin_rhs
 from .solve_exact import stencil_to_csr
 
-_COARSEST_PIXELS = 600
-# Estimated RMS chroma error at which V-cycles stop. One unit of I or Q moves R, G, B by
+# The coarsest grid is solved by sparse LU: a few milliseconds to factor at this size,
+# fewer grids (each costs Python overhead per visit, whatever its size).
+_COARSEST_PIXELS = 2500
+# Estimated RMS chroma error at which the cycles stop. One unit of I or Q moves R, G, B by
 # about one unit, so 2e-3 is about half an 8-bit level: 45 dB or more of agreement with
 # the exact solver on photographs and on the hard synthetic images of the tests.
 DEFAULT_TOL = 2e-3
-_COLOURS = ((0, 0), (1, 1), (0, 1), (1, 0))
+# Contraction per F-cycle assumed by the stop test: before any rate is measured, the
+# slowest seen on natural images (regions that hints reach only through strong edges);
+# after, at least this floor, as the first cycles remove the easy error fastest.
+_RATE_UNMEASURED = 0.8
+_RATE_FLOOR = 0.5
+# Prior weight from which a starting guess is trusted fully (see _trusted_start).
+_TRUST_WEIGHT = 0.25
+_PHASES = ((0, 0), (0, 1), (1, 0), (1, 1))
+_SWEEP = ((0, 0), (1, 1), (0, 1), (1, 0))  # colour order of a forward Gauss-Seidel sweep
 _NINE = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
-
-
-def _fine(a, py: int, px: int, m_y: int, m_x: int):
-    """Values of a 1-padded fine array (..., H+2, W+2) at fine points (2I + py, 2J + px)."""
-    return a[..., 1 + py : 1 + py + 2 * m_y : 2, 1 + px : 1 + px + 2 * m_x : 2]
-
-
-def _coarse(a, dy: int, dx: int, m_y: int, m_x: int):
-    """Values of a 1-padded coarse array (..., Hc+2, Wc+2) at coarse points (I + dy, J + dx)."""
-    return a[..., 1 + dy : 1 + dy + m_y, 1 + dx : 1 + dx + m_x]
-
-
-def _prolongation(stencil, ops):
-    """Operator-dependent (Dendy's black-box) interpolation weights for a 9-point stencil.
-
-    A fine point between two coarse points takes them in proportion to its couplings
-    to each side, so corrections do not leak across luma edges, and a hinted pixel
-    (identity row) receives no correction at all.
-
-    Args:
-        stencil: (3, 3, H, W).
-
-    Returns:
-        (3, 3, Hc, Wc) weights, Hc = (H + 1) // 2: entry [ay + 1, ax + 1, I, J] is the
-        weight with which coarse point (I, J) feeds fine point (2I + ay, 2J + ax).
-    """
-    _, _, height, width = stencil.shape
-    m_y, m_x = (height + 1) // 2, (width + 1) // 2
-    padded = ops.zeros((3, 3, height + 2 + 2, width + 2 + 2))
-    padded[..., 1 : 1 + height, 1 : 1 + width] = stencil
-    tiny = 1e-20
-
-    def clip(w):  # weights stay in [0, 1] even where a coarse operator is not an M-matrix
-        return ops.minimum(ops.maximum(w, 0.0), 1.0)
-
-    def at(dy, dx, py, px):  # stencil coefficient (dy, dx) at fine points (2I+py, 2J+px)
-        return _fine(padded[dy + 1, dx + 1], py, px, m_y, m_x)
-
-    def split(py, px, axis):
-        """Weights towards the lower and upper coarse neighbour along ``axis``."""
-        if axis == "x":
-            low = -(at(-1, -1, py, px) + at(0, -1, py, px) + at(1, -1, py, px))
-            high = -(at(-1, 1, py, px) + at(0, 1, py, px) + at(1, 1, py, px))
-            centre = at(-1, 0, py, px) + at(0, 0, py, px) + at(1, 0, py, px)
-        else:
-            low = -(at(-1, -1, py, px) + at(-1, 0, py, px) + at(-1, 1, py, px))
-            high = -(at(1, -1, py, px) + at(1, 0, py, px) + at(1, 1, py, px))
-            centre = at(0, -1, py, px) + at(0, 0, py, px) + at(0, 1, py, px)
-        centre = ops.maximum(centre, tiny)
-        return clip(low / centre), clip(high / centre)
-
-    # Fine points (2I, 2J+1): from coarse (I, J) ("west") and (I, J+1) ("east").
-    x_west, x_east = split(0, 1, "x")
-    # Fine points (2I+1, 2J): from coarse (I, J) ("north") and (I+1, J) ("south").
-    y_north, y_south = split(1, 0, "y")
-
-    weights = ops.zeros((3, 3, m_y + 2, m_x + 2))
-    inner = (slice(1, 1 + m_y), slice(1, 1 + m_x))
-    weights[1, 1][inner] = 1.0
-    weights[1, 2][inner] = x_west  # coarse J feeds fine 2J+1
-    weights[1, 0, 1 : 1 + m_y, 2 : 2 + m_x] = x_east  # coarse J+1 feeds fine 2J+1
-    weights[2, 1][inner] = y_north
-    weights[0, 1, 2 : 2 + m_y, 1 : 1 + m_x] = y_south
-
-    # Fine points (2I+1, 2J+1) solve their own row given the interpolated neighbours:
-    # v = -(1/a0) sum_e a_e v(e); each corner coarse point reaches it directly and
-    # through the two edge points beside it.
-    inv_centre = -1.0 / ops.maximum(at(0, 0, 1, 1), tiny)
-    y_north_next = _coarse(_pad_coarse(y_north, ops), 0, 1, m_y, m_x)  # edge (2I+1, 2J+2)
-    y_south_next = _coarse(_pad_coarse(y_south, ops), 0, 1, m_y, m_x)
-    x_west_next = _coarse(_pad_coarse(x_west, ops), 1, 0, m_y, m_x)  # edge (2I+2, 2J+1)
-    x_east_next = _coarse(_pad_coarse(x_east, ops), 1, 0, m_y, m_x)
-    corners = {
-        # coarse (I, J): corner (-1,-1) of fine (2I+1, 2J+1), plus edges above and left
-        (1, 1): at(-1, -1, 1, 1) + at(0, -1, 1, 1) * y_north + at(-1, 0, 1, 1) * x_west,
-        (1, -1): at(-1, 1, 1, 1) + at(0, 1, 1, 1) * y_north_next + at(-1, 0, 1, 1) * x_east,
-        (-1, 1): at(1, -1, 1, 1) + at(0, -1, 1, 1) * y_south + at(1, 0, 1, 1) * x_west_next,
-        (-1, -1): at(1, 1, 1, 1) + at(0, 1, 1, 1) * y_south_next + at(1, 0, 1, 1) * x_east_next,
-    }
-    weights[2, 2][inner] = clip(corners[(1, 1)] * inv_centre)
-    weights[2, 0, 1 : 1 + m_y, 2 : 2 + m_x] = clip(corners[(1, -1)] * inv_centre)
-    weights[0, 2, 2 : 2 + m_y, 1 : 1 + m_x] = clip(corners[(-1, 1)] * inv_centre)
-    weights[0, 0, 2 : 2 + m_y, 2 : 2 + m_x] = clip(corners[(-1, -1)] * inv_centre)
-    # Drop weights to fine points outside the image.
-    result = ops.contiguous(weights[:, :, 1 : 1 + m_y, 1 : 1 + m_x])
-    if 2 * m_y - 1 >= height:  # last coarse row has no fine row below it
-        result[2, :, m_y - 1] = 0.0
-    if 2 * m_x - 1 >= width:
-        result[:, 2, :, m_x - 1] = 0.0
-    return result
+_CENTRE = (0, 0)
+_TINY = 1e-20
 
 
 class ConvergenceError(ArithmeticError):
     """The V-cycles stopped converging (not seen on natural images)."""
 
 
-def _pad_coarse(a, ops):
-    out = ops.zeros(a.shape[:-2] + (a.shape[-2] + 2, a.shape[-1] + 2))
-    out[..., 1:-1, 1:-1] = a
+def _neighbour(p, e):
+    """(q, s): the neighbour e of a phase-p point (I, J) is the phase-q point (I, J) + s."""
+    return ((p[0] + e[0]) % 2, (p[1] + e[1]) % 2), ((p[0] + e[0]) // 2, (p[1] + e[1]) // 2)
+
+
+def _coeff(stencil, p, e):
+    """A phase-layout stencil's coefficients of neighbour e at the phase-p points."""
+    return stencil[p[0], p[1], e[0] + 1, e[1] + 1]
+
+
+class _Grid:
+    """Geometry of a phase grid of ``rows`` x ``cols`` points, stored flat with a border.
+
+    A grid array has shape (..., size): point (I, J) of the bordered (rows+2, cols+2)
+    grid, I and J counted from -1, is element 1 + (I + 1) * pitch + J + 1, with
+    pitch = cols + 2 and one spare element at each end, so that a span shifted by one
+    point either way stays inside the array. A span covers whole bordered rows: border
+    columns are computed along with the points, and stay zero because every
+    coefficient and weight is zero there.
+    """
+
+    def __init__(self, rows: int, cols: int, ops):
+        self.rows, self.cols, self.ops = rows, cols, ops
+        self.pitch = cols + 2
+        self.size = (rows + 2) * self.pitch + 2
+
+    def zeros(self, lead=()):
+        return self.ops.zeros(tuple(lead) + (self.size,))
+
+    def span(self, a, s=(0, 0), band=None):
+        """Points (I, J) + s for the rows I of ``band`` (default: all), a contiguous flat slice."""
+        first, last = (0, self.rows) if band is None else (band.start, band.stop)
+        start = 1 + (1 + first + s[0]) * self.pitch + s[1]
+        return a[..., start : start + (last - first) * self.pitch]
+
+    def bordered(self, a):
+        """A grid array as a (..., rows + 2, cols + 2) view, border included."""
+        return a[..., 1 : self.size - 1].reshape(tuple(a.shape[:-1]) + (self.rows + 2, self.pitch))
+
+    def interior(self, a):
+        """The points of a grid array as a (..., rows, cols) view."""
+        return self.bordered(a)[..., 1:-1, 1:-1]
+
+    def clear_border(self, a):
+        """Zero the border columns (values shifted spans may have left there)."""
+        self.bordered(a)[..., 0] = 0.0
+        self.bordered(a)[..., -1] = 0.0
+        return a
+
+    def band_slice(self, band):
+        """The part of a span-sized (..., rows * pitch) buffer that belongs to ``band``."""
+        return slice(band.start * self.pitch, band.stop * self.pitch)
+
+    def bands(self, work, channels: int = 1):
+        """Run ``work(band)`` over bands of rows on the CPU's cores (see :mod:`colorcore.bands`)."""
+        self.ops.bands(work, self.rows, self.pitch * channels)
+
+
+def to_phases(a, grid: _Grid, out=None):
+    """Natural layout (..., H, W) to phases (2, 2, ..., size) on ``grid`` (ceil(H/2) x ceil(W/2)).
+
+    Inert pixels (beyond an odd H or W) and the border are zero; ``out``, if given, must
+    have a zero border and zero inert pixels.
+    """
+    if out is None:
+        out = grid.zeros((2, 2) + tuple(a.shape[:-2]))
+    for py, px in _PHASES:
+        part = a[..., py::2, px::2]
+        grid.ops.copy(grid.interior(out[py, px])[..., : part.shape[-2], : part.shape[-1]], part)
     return out
 
 
-def transpose_stencil(stencil, ops):
-    """The stencil of A^T: entry (dy, dx) at (y, x) is A's entry (-dy, -dx) at (y+dy, x+dx)."""
-    _, _, height, width = stencil.shape
-    padded = ops.zeros((3, 3, height + 2, width + 2))
-    padded[..., 1:-1, 1:-1] = stencil
-    out = ops.zeros(stencil.shape)
-    for dy, dx in _NINE:
-        out[dy + 1, dx + 1] = padded[1 - dy, 1 - dx, 1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
+def from_phases(phases, grid: _Grid, out):
+    """Phases (2, 2, ..., size) back to the natural layout ``out`` (..., H, W)."""
+    for py, px in _PHASES:
+        part = out[..., py::2, px::2]
+        grid.ops.copy(part, grid.interior(phases[py, px])[..., : part.shape[-2], : part.shape[-1]])
     return out
 
 
-def galerkin_coarsen(stencil, prolongation, restriction, ops):
-    """R A P for a (3, 3, H, W) stencil and (3, 3, Hc, Wc) interpolation weights.
+def _fine_stencil(source, grid: _Grid):
+    """Phase-layout stencil (2, 2, 3, 3, size) from a natural (3, 3, H, W) stencil or a
+    :class:`~colorcore.levin.LevinOperator` (written straight into the phases)."""
+    if isinstance(source, LevinOperator):
+        height, width = source.height, source.width
+        stencil = grid.zeros((2, 2, 3, 3))
+        for py, px in _PHASES:
+            rows, cols = slice(py, height, 2), slice(px, width, 2)
+            points = grid.interior(stencil[py, px])[..., : len(range(height)[rows]), : len(range(width)[cols])]
+            source.write(points, rows, cols)
+    else:
+        height, width = source.shape[-2:]
+        stencil = to_phases(source, grid)
+    # Pixels beyond an odd height or width are inert: identity rows, coupled to nothing.
+    if height % 2:
+        grid.interior(stencil)[1, :, 1, 1, -1, :] = 1.0
+    if width % 2:
+        grid.interior(stencil)[:, 1, 1, 1, :, -1] = 1.0
+    return stencil
 
-    ``restriction`` holds R^T's weights in the layout of ``prolongation``.
+
+class _Coefficients:
+    """Spans of coefficients of a phase-layout stencil A, or of its transpose.
+
+    ``coeffs(p, e, band)``: coefficient of neighbour e at the phase-p points. A^T's entry
+    (p, e) at (I, J) is A's entry (q, -e) at (I, J) + s, read from A in place.
+    """
+
+    def __init__(self, stencil, grid: _Grid, transposed: bool = False):
+        self.stencil, self.grid, self.transposed = stencil, grid, transposed
+
+    def __call__(self, p, e, band=None):
+        if not self.transposed:
+            return self.grid.span(_coeff(self.stencil, p, e), band=band)
+        q, s = _neighbour(p, e)
+        return self.grid.span(_coeff(self.stencil, q, (-e[0], -e[1])), s, band)
+
+
+def _times_interpolation(coeffs, p, weights, grid: _Grid, out, band, scratch, skip_centre=False):
+    """Rows ``band`` of (A P) at the phase-p points, into ``out`` (3, 3, size).
+
+    ``out[t + 1]`` is the coefficient of coarse point (I, J) + t in the row of the phase-p
+    point (I, J); ``weights`` is P as :func:`interpolation` returns it; ``scratch`` is a
+    (3, 3, rows * pitch) buffer.
+    """
+    ops = grid.ops
+    grid.span(out, band=band)[...] = 0.0
+    for e in _NINE:
+        if skip_centre and e == _CENTRE:
+            continue
+        q, s = _neighbour(p, e)
+        w = weights[q]
+        ny, nx = w.shape[:2]
+        # The neighbour takes coarse points (I, J) + s + d: offsets t = s + d.
+        block = grid.span(out[s[0] + 1 : s[0] + 1 + ny, s[1] + 1 : s[1] + 1 + nx], band=band)
+        ops.add_product(block, coeffs(p, e, band), grid.span(w, s, band), scratch[:ny, :nx, grid.band_slice(band)])
+
+
+def interpolation(coeffs: _Coefficients, grid: _Grid, scratch):
+    """Dendy's black-box interpolation for the operator ``coeffs`` gives.
+
+    Args:
+        scratch: a (3, 3, rows * pitch) buffer.
 
     Returns:
-        (3, 3, Hc, Wc) coarse stencil.
+        {p: weights}: weights is (p[0] + 1, p[1] + 1, size); the phase-p point (I, J) takes
+        the coarse point (I, J) + d with weight ``weights[d]``, in [0, 1]. Phase (0, 0) is
+        the coarse point itself (weight 1). A hinted pixel (identity row) takes nothing
+        from its neighbours.
     """
-    _, _, height, width = stencil.shape
-    _, _, m_y, m_x = prolongation.shape
-    fine = ops.zeros((3, 3, height + 4, width + 4))
-    fine[..., 1 : 1 + height, 1 : 1 + width] = stencil
-    weights = _pad_coarse(prolongation, ops)
-    restrict_weights = _pad_coarse(restriction, ops)
-    coarse = ops.zeros((3, 3, m_y, m_x))
-    landing = {-2: (-1,), -1: (-1, 0), 0: (0,), 1: (0, 1), 2: (1,)}
-    for ay, ax in _NINE:
-        restrict = _coarse(restrict_weights[ay + 1, ax + 1], 0, 0, m_y, m_x)
-        for ey, ex in _NINE:
-            # R A: restriction weight of fine 2J+a times its coupling to 2J+a+e.
-            ra = restrict * _fine(fine[ey + 1, ex + 1], ay, ax, m_y, m_x)
-            by, bx = ay + ey, ax + ex
-            for dy in landing[by]:
-                for dx in landing[bx]:
-                    # Fine 2J+b is fed by coarse J+d with weight p[b - 2d] at J+d.
-                    p = _coarse(weights[by - 2 * dy + 1, bx - 2 * dx + 1], dy, dx, m_y, m_x)
-                    coarse[dy + 1, dx + 1] += ra * p
+    ops = grid.ops
+
+    def clip(w):  # weights stay in [0, 1] even where a coarse operator is not an M-matrix
+        return ops.minimum(ops.maximum(w, 0.0), 1.0)
+
+    def between(p, axis):
+        """Weights of a point between two coarse points along ``axis``, the other axis lumped."""
+        line = [(k, o) if axis == 1 else (o, k) for o in (-1, 0, 1) for k in (-1, 0, 1)]
+        weights = grid.zeros((p[0] + 1, p[1] + 1))
+        low, high = weights.reshape(2, grid.size)
+
+        def work(band):
+            lumped = {side: sum(coeffs(p, e, band) for e in line if e[axis] == side) for side in (-1, 0, 1)}
+            centre = ops.maximum(lumped[0], _TINY)
+            ops.copy(grid.span(low, band=band), clip(-lumped[-1] / centre))
+            ops.copy(grid.span(high, band=band), clip(-lumped[1] / centre))
+
+        grid.bands(work)
+        return grid.clear_border(weights)
+
+    ones = grid.zeros((1, 1))
+    grid.interior(ones)[...] = 1.0
+    weights = {(0, 0): ones, (0, 1): between((0, 1), axis=1), (1, 0): between((1, 0), axis=0)}
+    # A point in the middle of a cell solves its own row, v = -(1/a0) sum_e a_e v(e), given
+    # the interpolated values of its eight neighbours: coarse offsets (0, 0) to (1, 1).
+    middle, products, corner = (1, 1), grid.zeros((3, 3)), grid.zeros((2, 2))
+
+    def solve_row(band):
+        _times_interpolation(coeffs, middle, weights, grid, products, band, scratch, skip_centre=True)
+        inv_centre = -1.0 / ops.maximum(coeffs(middle, _CENTRE, band), _TINY)
+        ops.copy(grid.span(corner, band=band), clip(grid.span(products[1:, 1:], band=band) * inv_centre))
+
+    grid.bands(solve_row)
+    weights[middle] = grid.clear_border(corner)
+    return weights
+
+
+def galerkin(coeffs: _Coefficients, prolong, restrict, grid: _Grid, scratch):
+    """The coarse operator R A P: a (3, 3, size) stack of grid arrays, the coarse stencil.
+
+    ``prolong`` and ``restrict`` are :func:`interpolation` of A and of A^T (R = P'^T);
+    ``scratch`` is a (3, 3, rows * pitch) buffer.
+    """
+    ops = grid.ops
+    coarse, products = grid.zeros((3, 3)), grid.zeros((3, 3))
+    for p in _PHASES:
+        grid.bands(lambda band, p=p: _times_interpolation(coeffs, p, prolong, grid, products, band, scratch))
+        # A P at the phase-p points reaches the offsets t from -1 along an axis where p
+        # is even, from 0 where it is odd (stacked from index t + 1), up to 1.
+        ty, tx = slice(1 if p[0] else 0, 3), slice(1 if p[1] else 0, 3)
+        reach = products[ty, tx]
+
+        def accumulate(band, p=p, ty=ty, tx=tx, reach=reach):
+            work = scratch[: ty.stop - ty.start, : tx.stop - tx.start, grid.band_slice(band)]
+            ny, nx = restrict[p].shape[:2]
+            for dy in range(ny):
+                for dx in range(nx):
+                    # The phase-p point (I, J) - d restricts to coarse (I, J) with weight
+                    # R_p[d], and reaches coarse (I, J) - d + t through A P.
+                    back = (-dy, -dx)
+                    target = grid.span(coarse[ty.start - dy : ty.stop - dy, tx.start - dx : tx.stop - dx], band=band)
+                    ops.add_product(target, grid.span(restrict[p][dy, dx], back, band), grid.span(reach, back, band), work)
+
+        grid.bands(accumulate)
     return coarse
 
 
-@dataclass
+def lump_positive(stencil, grid: _Grid):
+    """Move positive off-diagonal coefficients of a (3, 3, size) stencil onto its centre.
+
+    Galerkin products of Levin's non-symmetric operator have positive couplings as large
+    as the centre on some images; Gauss-Seidel then diverges on the coarse grids. Lumping
+    keeps every row sum (constants stay in the null space) and makes the rows diagonally
+    dominant again; the coarse correction is then slightly less exact, not divergent.
+    """
+    ops = grid.ops
+
+    def work(band):
+        coeffs = grid.span(stencil, band=band)
+        positive = ops.maximum(coeffs, 0.0)
+        positive[1, 1] = 0.0
+        coeffs -= positive
+        coeffs[1, 1] += positive.sum((0, 1))
+
+    grid.bands(work, 9)
+    return stencil
+
+
 class _Level:
-    """One grid: its stencil and, above the coarsest, interpolation from the next."""
+    """One grid above the coarsest: its operator, transfers to the next grid, and buffers.
 
-    stencil: object  # (3, 3, H, W)
-    ops: object
-    prolongation: object = None  # (3, 3, Hc, Wc), None on the coarsest grid
-    restriction: object = None  # R^T's weights, same layout
+    Args:
+        stencil: (2, 2, 3, 3, size) phase-layout stencil on ``grid``.
+        height, width: the grid's size in pixels (H, W).
+        channels: right-hand sides solved together (2: I and Q).
+    """
 
-    def __post_init__(self):
-        _, _, self.height, self.width = self.stencil.shape
-        # Per colour: coefficient slices and inverse diagonal, made contiguous once.
-        self.colour_coeffs = []
-        for py, px in _COLOURS:
-            coeffs = [
-                (dy, dx, self.ops.contiguous(self.stencil[dy + 1, dx + 1, py::2, px::2]))
-                for dy, dx in _NINE
-                if (dy, dx) != (0, 0)
-            ]
-            inv_diag = 1.0 / self.ops.contiguous(self.stencil[1, 1, py::2, px::2])
-            self.colour_coeffs.append((py, px, coeffs, inv_diag))
+    def __init__(self, stencil, height: int, width: int, grid: _Grid, channels: int, ops):
+        self.ops, self.grid = ops, grid
+        self.height, self.width = height, width
+        self.stencil = stencil
+        coeffs = _Coefficients(stencil, grid)
+        scratch = ops.zeros((3, 3, grid.rows * grid.pitch))
+        self.prolong = interpolation(coeffs, grid, scratch)
+        self.restrict = interpolation(_Coefficients(stencil, grid, transposed=True), grid, scratch)
+        self.coarse_stencil = lump_positive(galerkin(coeffs, self.prolong, self.restrict, grid, scratch), grid)
+        self.couplings = {p: [(*_neighbour(p, e), _coeff(stencil, p, e)) for e in _NINE if e != _CENTRE] for p in _PHASES}
+        self.inv_diagonal = grid.zeros((2, 2))
+        grid.interior(self.inv_diagonal)[...] = 1.0 / grid.interior(stencil[:, :, 1, 1])
+        phases = (2, 2, channels)
+        self.x, self.b, self.residual = grid.zeros(phases), grid.zeros(phases), grid.zeros(phases)
+        self.scratch = ops.zeros((channels, grid.rows * grid.pitch))
+        self.coarse_rhs = grid.zeros((channels,))  # the next grid's points, natural layout
+        self.correction = grid.zeros((channels,))
 
-    def apply(self, x_padded):
-        """A x for a (C, H+2, W+2) zero-bordered x: (C, H, W)."""
-        h, w = self.height, self.width
-        out = self.stencil[1, 1] * x_padded[:, 1 : 1 + h, 1 : 1 + w]
-        for dy, dx in _NINE:
-            if (dy, dx) != (0, 0):
-                out += self.stencil[dy + 1, dx + 1] * x_padded[:, 1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+    def _bands(self, work):
+        self.grid.bands(work, self.scratch.shape[0])
+
+    def smooth(self, x, b, reverse: bool = False) -> None:
+        """One four-colour Gauss-Seidel sweep on phases x (in place)."""
+        ops, grid = self.ops, self.grid
+        for p in reversed(_SWEEP) if reverse else _SWEEP:
+
+            def colour(band, p=p):
+                # No phase-p point couples to another, so x_p is updated where it lies.
+                xp, scratch = grid.span(x[p], band=band), self.scratch[:, self.grid.band_slice(band)]
+                ops.copy(xp, grid.span(b[p], band=band))
+                for q, s, coeff in self.couplings[p]:
+                    ops.sub_product(xp, grid.span(coeff, band=band), grid.span(x[q], s, band), scratch)
+                ops.multiply(xp, grid.span(self.inv_diagonal[p], band=band), out=xp)
+
+            self._bands(colour)
+
+    def restrict_residual(self, x, b):
+        """R (b - A x): a grid array whose points are the next grid's right-hand side.
+
+        x comes from a forward sweep, whose last colour has zero residual.
+        """
+        ops, grid, r = self.ops, self.grid, self.residual
+        skip = _SWEEP[-1]
+
+        def residual(band):
+            scratch = self.scratch[:, self.grid.band_slice(band)]
+            for p in _PHASES:
+                if p == skip:
+                    continue
+                rp = grid.span(r[p], band=band)
+                ops.copy(rp, grid.span(b[p], band=band))
+                ops.sub_product(rp, grid.span(_coeff(self.stencil, p, _CENTRE), band=band), grid.span(x[p], band=band), scratch)
+                for q, s, coeff in self.couplings[p]:
+                    ops.sub_product(rp, grid.span(coeff, band=band), grid.span(x[q], s, band), scratch)
+
+        self._bands(residual)
+        return self.restrict_phases(r, skip)
+
+    def restrict_phases(self, v, skip=None):
+        """R v for phases v: a grid array (the level's buffer) whose points are the result."""
+        ops, grid, out = self.ops, self.grid, self.coarse_rhs
+
+        def gather(band):
+            o, scratch = grid.span(out, band=band), self.scratch[:, self.grid.band_slice(band)]
+            ops.copy(o, grid.span(v[0, 0], band=band))
+            for p in _PHASES[1:]:
+                if p == skip:
+                    continue
+                # The phase-p point (I, J) - d gives coarse (I, J) its share R_p[d].
+                for dy in range(p[0] + 1):
+                    for dx in range(p[1] + 1):
+                        w = self.restrict[p][dy, dx]
+                        ops.add_product(o, grid.span(w, (-dy, -dx), band), grid.span(v[p], (-dy, -dx), band), scratch)
+
+        self._bands(gather)
         return out
 
-    def smooth(self, x_padded, b, reverse: bool = False):
-        """One four-colour Gauss-Seidel sweep, in place on the padded iterate."""
-        h, w = self.height, self.width
-        order = reversed(self.colour_coeffs) if reverse else self.colour_coeffs
-        for py, px, coeffs, inv_diag in order:
-            acc = self.ops.contiguous(b[:, py::2, px::2])
-            for dy, dx, c in coeffs:
-                acc -= c * x_padded[:, 1 + py + dy : 1 + h + dy : 2, 1 + px + dx : 1 + w + dx : 2]
-            x_padded[:, 1 + py : 1 + h : 2, 1 + px : 1 + w : 2] = acc * inv_diag
+    def prolong_add(self, x, correction) -> None:
+        """x += P e for phases x and a coarse correction e given as a grid array."""
+        ops, grid = self.ops, self.grid
 
-    def restrict(self, r):
-        """P^T r: (C, H, W) -> (C, Hc, Wc)."""
-        _, _, m_y, m_x = self.prolongation.shape
-        padded = self.ops.zeros((r.shape[0], self.height + 4, self.width + 4))
-        padded[:, 1 : 1 + self.height, 1 : 1 + self.width] = r
-        out = self.ops.zeros((r.shape[0], m_y, m_x))
-        for ay, ax in _NINE:
-            out += self.restriction[ay + 1, ax + 1] * _fine(padded, ay, ax, m_y, m_x)
-        return out
+        def scatter(band):
+            scratch = self.scratch[:, self.grid.band_slice(band)]
+            x00 = grid.span(x[0, 0], band=band)
+            ops.add(x00, grid.span(correction, band=band), out=x00)
+            for p in _PHASES[1:]:
+                xp = grid.span(x[p], band=band)
+                for dy in range(p[0] + 1):
+                    for dx in range(p[1] + 1):
+                        w = self.prolong[p][dy, dx]
+                        ops.add_product(xp, grid.span(w, band=band), grid.span(correction, (dy, dx), band), scratch)
 
-    def prolong(self, e):
-        """P e: (C, Hc, Wc) -> (C, H, W)."""
-        _, _, m_y, m_x = self.prolongation.shape
-        padded = self.ops.zeros((e.shape[0], self.height + 4, self.width + 4))
-        for ay, ax in _NINE:
-            _fine(padded, ay, ax, m_y, m_x)[...] += self.prolongation[ay + 1, ax + 1] * e
-        return padded[:, 1 : 1 + self.height, 1 : 1 + self.width]
+        self._bands(scatter)
 
 
 class MultigridSolver:
@@ -244,91 +416,116 @@ class MultigridSolver:
     Args:
         stencil: (3, 3, H, W) array of ``ops``'s type, diagonally dominant as Levin's is.
         ops: array backend.
+        channels: number of right-hand sides solved together.
     """
 
-    def __init__(self, stencil, ops):
+    def __init__(self, stencil, ops, channels: int = 2):
         self.ops = ops
+        self.channels = channels
+        if isinstance(stencil, LevinOperator):
+            height, width = stencil.height, stencil.width
+        else:
+            height, width = stencil.shape[-2:]
+        self.height, self.width = height, width
         self.levels: list[_Level] = []
-        current = stencil
-        while True:
-            _, _, h, w = current.shape
-            if h * w <= _COARSEST_PIXELS or min(h, w) <= 2:
-                self.levels.append(_Level(current, ops))
-                break
-            prolongation = _prolongation(current, ops)
-            restriction = _prolongation(transpose_stencil(current, ops), ops)
-            self.levels.append(_Level(current, ops, prolongation, restriction))
-            current = galerkin_coarsen(current, prolongation, restriction, ops)
-        coarsest = self.levels[-1]
-        dense = stencil_to_csr(ops.to_numpy(coarsest.stencil)).toarray()
-        self.coarse_inverse = ops.asarray(np.linalg.inv(dense))
+        while height * width > _COARSEST_PIXELS:
+            grid = _Grid((height + 1) // 2, (width + 1) // 2, ops)
+            level = _Level(_fine_stencil(stencil, grid), height, width, grid, channels, ops)
+            self.levels.append(level)
+            stencil, height, width = grid.interior(level.coarse_stencil), grid.rows, grid.cols
+        if isinstance(stencil, LevinOperator):  # the whole image is tiny
+            natural = ops.zeros((3, 3, height, width))
+            stencil.write(natural)
+            stencil = natural
+        self.coarse_shape = (height, width)
+        self.coarse_lu = spla.splu(stencil_to_csr(ops.to_numpy(stencil)).tocsc())
 
-    def _padded(self, level: _Level, channels: int):
-        return self.ops.zeros((channels, level.height + 2, level.width + 2))
+    def _direct(self, b, out) -> None:
+        """Coarsest grid: out = A^-1 b by sparse LU, natural (C, h, w)."""
+        flat = self.ops.to_numpy(b).reshape(b.shape[0], -1).T
+        self.ops.copy(out, self.ops.asarray(self.coarse_lu.solve(np.ascontiguousarray(flat)).T.reshape(tuple(b.shape))))
 
-    def _cycle(self, depth: int, x_padded, b, pre: int = 1, post: int = 1):
+    def _cycle(self, depth: int, x, b, kind: str = "F") -> None:
+        """One cycle on grid ``depth``, in place on phases x: smooth, correct, smooth.
+
+        The correction solves the next grid's residual equation from zero: exactly on
+        the coarsest grid, else with an F-cycle followed by a V-cycle ("F") or with one
+        V-cycle ("V"). F-cycles cost about 1.5 V-cycles and converge about as fast as
+        W-cycles: regions that only strong edges connect need the extra coarse work.
+        """
         level = self.levels[depth]
-        h, w = level.height, level.width
-        if depth == len(self.levels) - 1:
-            flat = b.reshape(b.shape[0], -1)
-            x_padded[:, 1 : 1 + h, 1 : 1 + w] = (flat @ self.coarse_inverse.T).reshape(b.shape)
-            return
-        for _ in range(pre):
-            level.smooth(x_padded, b)
-        residual = b - level.apply(x_padded)
-        coarse_b = level.restrict(residual)
-        coarse = self.levels[depth + 1]
-        coarse_x = self._padded(coarse, b.shape[0])
-        self._cycle(depth + 1, coarse_x, coarse_b, pre, post)
-        x_padded[:, 1 : 1 + h, 1 : 1 + w] += level.prolong(coarse_x[:, 1 : 1 + coarse.height, 1 : 1 + coarse.width])
-        for _ in range(post):
-            level.smooth(x_padded, b, reverse=True)
+        level.smooth(x, b)
+        coarse_b = level.grid.interior(level.restrict_residual(x, b))
+        correction = level.grid.interior(level.correction)
+        if depth + 1 == len(self.levels):
+            self._direct(coarse_b, correction)
+        else:
+            coarse = self.levels[depth + 1]
+            to_phases(coarse_b, coarse.grid, out=coarse.b)
+            coarse.x[...] = 0.0
+            if kind == "F":
+                self._cycle(depth + 1, coarse.x, coarse.b, "F")
+            self._cycle(depth + 1, coarse.x, coarse.b, "V")
+            from_phases(coarse.x, coarse.grid, correction)
+        level.prolong_add(x, level.correction)
+        level.smooth(x, b, reverse=True)
 
-    def solve(self, b, tol: float = DEFAULT_TOL, max_cycles: int = 60):
-        """Solve A x = b.
+    def solve(self, b, initial=None, tol: float = DEFAULT_TOL, max_cycles: int = 60):
+        """Solve A x = b with F-cycles.
 
         The stop test estimates the remaining error from the updates: with a per-cycle
-        contraction rho = |dx_k| / |dx_k-1| (the slower of the last two), what is left is
-        about |dx_k| rho / (1 - rho). A residual test would stop too early on images whose
-        regions are weakly coupled (small residual, large error).
+        contraction rho, what is left after an update dx is about |dx| rho / (1 - rho).
+        rho is the last measured |dx_k| / |dx_k-1|, at least ``_RATE_FLOOR``, and
+        ``_RATE_UNMEASURED`` after the first cycle (so that a good starting guess can stop
+        after one cycle: when |dx_1| is below tol / 4). A residual test would stop too
+        early on images whose regions are weakly coupled (small residual, large error).
 
         Args:
             b: (C, H, W) array of ``ops``'s type.
+            initial: None (start from zero), or a (C, H, W) starting guess.
             tol: stop when the estimated RMS error of x is below this.
-            max_cycles: upper bound on V-cycles.
+            max_cycles: upper bound on cycles.
 
         Returns:
             (x, cycles, estimated RMS error): x is (C, H, W).
+
+        Raises:
+            ConvergenceError: the updates grew twice in a row, or became non-finite.
         """
-        fine = self.levels[0]
-        h, w = fine.height, fine.width
-        x = self._padded(fine, b.shape[0])
-        if self.ops.norm(b) == 0.0:
-            return x[:, 1:-1, 1:-1], 0, 0.0
-        size = float(b.shape[0] * h * w) ** 0.5
-        step, estimate, growing, rates = None, float("inf"), 0, []
+        ops = self.ops
+        out = ops.zeros(tuple(b.shape))
+        if not self.levels:
+            self._direct(b, out)
+            return out, 0, 0.0
+        if initial is None and ops.norm(b) == 0.0:
+            return out, 0, 0.0
+        grid = self.levels[0].grid
+        bp = to_phases(b, grid)
+        x = grid.zeros(tuple(bp.shape[:-1])) if initial is None else to_phases(ops.asarray(initial), grid)
+        before = grid.zeros(tuple(bp.shape[:-1]))
+        size = float(b.shape[0] * self.height * self.width) ** 0.5
+        step, estimate, growing, cycle = None, float("inf"), 0, 0
         for cycle in range(1, max_cycles + 1):
-            before = x[:, 1 : 1 + h, 1 : 1 + w] * 1.0
-            self._cycle(0, x, b)
-            previous, step = step, self.ops.norm(x[:, 1 : 1 + h, 1 : 1 + w] - before) / size
+            ops.copy(before, x)
+            self._cycle(0, x, bp)
+            ops.subtract(x, before, out=before)
+            previous, step = step, ops.norm(before) / size
             if not step < float("inf"):
                 raise ConvergenceError(f"multigrid produced non-finite values after {cycle} cycles")
             if previous is None:
-                continue
-            growing = growing + 1 if step > previous else 0
-            if growing >= 2:
-                raise ConvergenceError(f"multigrid diverged after {cycle} cycles")
-            rates.append(step / previous if previous > 0 else 0.0)
-            # The first cycles remove the easy error fast; judge by the slower of the
-            # last two rates, and only once two rates are known.
-            rho = min(max(rates[-2:]), 0.97)
+                rho = _RATE_UNMEASURED
+            else:
+                growing = growing + 1 if step > previous else 0
+                if growing >= 2:
+                    raise ConvergenceError(f"multigrid diverged after {cycle} cycles")
+                rho = min(max(step / previous if previous > 0 else 0.0, _RATE_FLOOR), 0.97)
             estimate = step * rho / (1.0 - rho)
-            if len(rates) >= 2 and estimate <= tol:
+            if estimate <= tol:
                 break
-        return x[:, 1 : 1 + h, 1 : 1 + w], cycle, estimate
+        return from_phases(x, grid, out), cycle, estimate
 
 
-def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max_cycles: int = 60):
+def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max_cycles: int = 60, prior=None, initial=None):
     """Solve Levin's equation with multigrid.
 
     Args:
@@ -338,6 +535,11 @@ def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max
         ops: array backend; numpy float32 by default, torch for the GPU.
         tol: estimated RMS chroma error at which to stop.
         max_cycles: upper bound on V-cycles.
+        prior: None, or (prior chroma HxWx2 float, weight HxW float >= 0): the soft prior
+            of :mod:`colorcore.levin`.
+        initial: None, or an HxWx2 float starting guess (e.g. the previous frame's chroma
+            carried by optical flow), used where the prior anchors the solution (see
+            :func:`_trusted_start`); without a prior only the hints are used.
 
     Returns:
         HxWx2 float64 chroma (I, Q).
@@ -346,7 +548,25 @@ def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max
         ConvergenceError: the hierarchy diverged; the caller falls back to the exact solver.
     """
     ops = ops or NumpyBackend()
-    stencil = levin_stencil(luma, fixed, ops)
-    b = ops.asarray(hint_rhs(fixed, chroma))
-    x, _, _ = MultigridSolver(stencil, ops).solve(b, tol=tol, max_cycles=max_cycles)
+    weight = None if prior is None else np.asarray(prior[1], dtype=np.float32)
+    operator = LevinOperator(luma, fixed, ops, prior_weight=weight)
+    b = ops.asarray(levin_rhs(fixed, chroma, prior))
+    start = None
+    if initial is not None:
+        start = ops.asarray(_trusted_start(fixed, chroma, initial, weight))
+    x, _, _ = MultigridSolver(operator, ops).solve(b, initial=start, tol=tol, max_cycles=max_cycles)
     return np.moveaxis(ops.to_numpy(x), 0, 2)
+
+
+def _trusted_start(fixed, chroma, initial, weight):
+    """The starting guess the cycles may use: (2, H, W) float32.
+
+    Hints are exact. Elsewhere the guess is trusted in proportion to the prior's weight,
+    fully from ``_TRUST_WEIGHT`` up: where nothing anchors the solution (no prior, weak
+    luma couplings), a wrong guess is an error that Gauss-Seidel does not smooth and the
+    coarse grids cannot represent, and the cycles amplify it instead of removing it.
+    Starting from zero there is safe: the error is then the smooth solution itself.
+    """
+    trust = np.zeros(np.shape(fixed), np.float32) if weight is None else np.minimum(weight / _TRUST_WEIGHT, 1.0)
+    guess = np.moveaxis(np.asarray(initial, dtype=np.float32), 2, 0) * trust
+    return np.where(np.asarray(fixed)[None], np.moveaxis(np.asarray(chroma, dtype=np.float32), 2, 0), guess)

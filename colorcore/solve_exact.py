@@ -1,8 +1,9 @@
 """The reference solver: Levin's system as a sparse matrix, solved by sparse LU.
 
 This is the definition the fast solvers are measured against. It assembles the full
-n x n system in float64 as Levin's own ``getColorExact`` does (identity rows on hints),
-factorises it once with SuperLU and solves both chroma channels with that factor.
+n x n system in float64 as Levin's own ``getColorExact`` does (identity rows on hints,
+plus the soft prior's weight on the diagonal when there is one), factorises it once with
+SuperLU and solves both chroma channels with that factor.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .backend import NumpyBackend
-from .levin import hint_rhs, levin_stencil
+from .levin import levin_rhs, levin_stencil
 
 
 def stencil_to_csr(stencil: np.ndarray) -> sp.csr_matrix:
@@ -40,20 +41,23 @@ def stencil_to_csr(stencil: np.ndarray) -> sp.csr_matrix:
     )
 
 
-def solve_exact(luma: np.ndarray, fixed: np.ndarray, chroma: np.ndarray) -> np.ndarray:
+def solve_exact(luma: np.ndarray, fixed: np.ndarray, chroma: np.ndarray, prior=None) -> np.ndarray:
     """Solve Levin's equation exactly (to float64 round-off).
 
     Args:
         luma: HxW float on 0..1.
         fixed: HxW bool, True on hinted pixels.
         chroma: HxWx2 float (I, Q) hint chroma, read where ``fixed``.
+        prior: None, or (prior chroma HxWx2 float, weight HxW float >= 0): the soft prior
+            of :mod:`colorcore.levin`.
 
     Returns:
         HxWx2 float64 chroma (I, Q); equal to ``chroma`` on fixed pixels.
     """
     height, width = luma.shape
-    stencil = levin_stencil(luma, fixed, NumpyBackend(np.float64))
+    weight = None if prior is None else prior[1]
+    stencil = levin_stencil(luma, fixed, NumpyBackend(np.float64), prior_weight=weight)
     matrix = stencil_to_csr(stencil).tocsc()
-    rhs = hint_rhs(fixed, chroma).reshape(2, -1).T
+    rhs = levin_rhs(fixed, chroma, prior).reshape(2, -1).T
     solution = spla.splu(matrix).solve(np.ascontiguousarray(rhs))
     return solution.T.reshape(2, height, width).transpose(1, 2, 0)

@@ -10,7 +10,7 @@ from colorcore.backend import NumpyBackend
 from colorcore.bench import simulate_strokes
 from colorcore.colorspace import LUMA_WEIGHTS, compose, luma_of
 from colorcore.levin import affinity_weights, levin_stencil
-from colorcore.multigrid import _Level, _prolongation, galerkin_coarsen, solve_multigrid, transpose_stencil
+from colorcore.multigrid import _Coefficients, _fine_stencil, _Grid, _Level, from_phases, galerkin, solve_multigrid, to_phases
 from colorcore.solve_exact import solve_exact, stencil_to_csr
 
 from .helpers import synthetic_photo
@@ -58,14 +58,28 @@ def test_galerkin_coarsening_equals_the_matrix_product():
     ops = NumpyBackend(np.float64)
     for height, width in [(7, 9), (8, 10), (9, 8)]:
         stencil = levin_stencil(rng.random((height, width)), rng.random((height, width)) < 0.2, ops)
-        prolong = _prolongation(stencil, ops)
-        restrict = _prolongation(transpose_stencil(stencil, ops), ops)
-        level = _Level(stencil, ops, prolong, restrict)
-        m_y, m_x = prolong.shape[2:]
-        p = np.stack([level.prolong(np.eye(m_y * m_x)[j].reshape(1, m_y, m_x)).ravel() for j in range(m_y * m_x)], 1)
-        r = np.stack([level.restrict(np.eye(height * width)[i].reshape(1, height, width)).ravel() for i in range(height * width)], 1)
+        grid = _Grid((height + 1) // 2, (width + 1) // 2, ops)
+        phases = _fine_stencil(stencil, grid)
+        level = _Level(phases, height, width, grid, 1, ops)
+        coarse_points = grid.rows * grid.cols
+
+        def prolong(j):
+            correction = grid.zeros((1,))
+            grid.interior(correction)[0].flat[j] = 1.0
+            x = grid.zeros((2, 2, 1))
+            level.prolong_add(x, correction)
+            return from_phases(x, grid, np.zeros((1, height, width))).ravel()
+
+        def restrict(i):
+            unit = np.zeros((1, height * width))
+            unit[0, i] = 1.0
+            return grid.interior(level.restrict_phases(to_phases(unit.reshape(1, height, width), grid))).ravel().copy()
+
+        p = np.stack([prolong(j) for j in range(coarse_points)], 1)
+        r = np.stack([restrict(i) for i in range(height * width)], 1)
         expected = r @ stencil_to_csr(stencil).toarray() @ p
-        got = stencil_to_csr(galerkin_coarsen(stencil, prolong, restrict, ops)).toarray()
+        coarse = galerkin(_Coefficients(phases, grid), level.prolong, level.restrict, grid, np.zeros((3, 3, grid.rows * grid.pitch)))
+        got = stencil_to_csr(np.ascontiguousarray(grid.interior(coarse))).toarray()
         np.testing.assert_allclose(got, expected, atol=1e-12)
 
 
