@@ -1020,6 +1020,17 @@ class MainWindow(QMainWindow):
                 break
 
     def closeEvent(self, event):  # noqa: N802 - Qt's name
+        if self.export_job is not None:
+            answer = ask(
+                self,
+                "Export running",
+                "An export is still running. Stop it and quit? (Nothing of it will be left on disk.)",
+                Button.Yes | Button.Cancel,
+                Button.Cancel,
+            )
+            if answer != Button.Yes:
+                event.ignore()
+                return
         if not self._confirm_discard():
             event.ignore()
             return

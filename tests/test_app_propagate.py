@@ -111,3 +111,17 @@ def test_export_through_the_dialog_as_a_png_sequence(qtbot, make_window, tmp_pat
     frames = sorted((tmp_path / "clip-colour").iterdir())
     assert [f.suffix for f in frames] == [".png", ".png"]
     assert "Exported" in window.statusBar().currentMessage()
+
+
+def test_quitting_during_an_export_asks_and_leaves_nothing(qtbot, make_window, tmp_path, dialogs):
+    from PySide6.QtWidgets import QMessageBox
+
+    window = keyed(make_window, tmp_path, frames=30)
+    window.document.mark_saved()
+    assert window.start_export(ExportSettings(path=tmp_path / "long.mkv", format="mkv", start=0, stop=30, audio=False))
+    dialogs.answers = [QMessageBox.StandardButton.Cancel]
+    assert not window.close() and window.export_job is not None
+    dialogs.answers = [QMessageBox.StandardButton.Yes]
+    assert window.close()
+    assert window.export_job is None and not (tmp_path / "long.mkv").exists()
+    assert [t for t, _ in dialogs.questions] == ["Export running", "Export running"]
