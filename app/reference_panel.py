@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QGridLayout,
     QListWidget,
@@ -94,14 +95,15 @@ class ReferencePanel(QWidget):
     Signals:
         referenceRequested(object, str): use this HxWx3 image as the current frame's
             aligned reference (source name).
-        exemplarRequested(object, str): add this image as an exemplar for the clip.
+        exemplarRequested(object, str, bool): add this image as an exemplar, for the
+            current shot only when the bool is True (else for the whole clip).
         promoteRequested(): make the current frame's colour result its reference.
         removeRequested(object): remove this Reference or Exemplar from the project.
         colourPicked(tuple): (r, g, b) in 0..1 from the shown image.
     """
 
     referenceRequested = Signal(object, str)
-    exemplarRequested = Signal(object, str)
+    exemplarRequested = Signal(object, str, bool)
     promoteRequested = Signal()
     removeRequested = Signal(object)
     colourPicked = Signal(tuple)
@@ -124,6 +126,8 @@ class ReferencePanel(QWidget):
         self.exemplar_button.clicked.connect(self._as_exemplar)
         self.promote_button = QPushButton("Promote frame", toolTip="Make the current frame's colour result its reference")
         self.promote_button.clicked.connect(self.promoteRequested)
+        self.shot_only = QCheckBox("Exemplar for this shot only")
+        self.shot_only.setToolTip("An exemplar guides the whole clip unless this is ticked")
         self.remove_button = QPushButton("Remove", toolTip="Remove the selected reference or exemplar from the project")
         self.remove_button.clicked.connect(self._remove)
         buttons = QGridLayout()
@@ -131,7 +135,8 @@ class ReferencePanel(QWidget):
         buttons.addWidget(self.promote_button, 0, 1)
         buttons.addWidget(self.reference_button, 1, 0)
         buttons.addWidget(self.exemplar_button, 1, 1)
-        buttons.addWidget(self.remove_button, 2, 0, 1, 2)
+        buttons.addWidget(self.shot_only, 2, 0, 1, 2)
+        buttons.addWidget(self.remove_button, 3, 0, 1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.view, 3)
         layout.addWidget(self.list, 2)
@@ -227,7 +232,7 @@ class ReferencePanel(QWidget):
     def _as_exemplar(self) -> None:
         chosen = self.selected()
         if chosen is not None:
-            self.exemplarRequested.emit(chosen[0], chosen[1])
+            self.exemplarRequested.emit(chosen[0], chosen[1], self.shot_only.isChecked())
 
     def _remove(self) -> None:
         chosen = self.selected()

@@ -634,13 +634,21 @@ class MainWindow(QMainWindow):
         self.document.set_reference(self.frame, _to_dtype(rgb, self.clip.dtype), source)
         return True
 
-    def add_exemplar(self, rgb: np.ndarray, source: str) -> bool:
-        """Add ``rgb`` as an exemplar for the whole clip."""
+    def add_exemplar(self, rgb: np.ndarray, source: str, shot_only: bool = False) -> bool:
+        """Add ``rgb`` as an exemplar for the whole clip, or for the current shot only."""
         if self.document is None:
             show_problem(self, "No clip open", "An exemplar guides the frames of a clip.", "Open a video or a project first.")
             return False
-        self.document.add_exemplar(_to_dtype(rgb, self.clip.dtype), source)
+        frames = self.shot_range() if shot_only else None
+        self.document.add_exemplar(_to_dtype(rgb, self.clip.dtype), source, frames)
         return True
+
+    def shot_range(self) -> tuple[int, int]:
+        """(start, stop) of the shot holding the current frame, from the cuts found so far."""
+        starts = [0] + [c for c in self.cuts if 0 < c < len(self.clip)]
+        start = max(c for c in starts if c <= self.frame)
+        stop = min([c for c in self.cuts if c > self.frame] + [len(self.clip)])
+        return start, stop
 
     def promote_frame(self) -> bool:
         """Make the current frame's colour result its aligned reference."""

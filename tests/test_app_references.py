@@ -99,3 +99,17 @@ def test_dropping_media_on_the_window_opens_it(make_window, tmp_path):
     window = make_window()
     drop(window, make_grey_clip(tmp_path / "dropped.mkv"))
     assert window.clip is not None and window.clip.path.name == "dropped.mkv"
+
+
+def test_exemplar_for_the_current_shot_only(qtbot, make_window, tmp_path):
+    window = with_clip(make_window, tmp_path)
+    qtbot.waitUntil(window.cut_finder.isFinished)
+    qtbot.wait(20)  # let its (empty) result arrive before standing in for real cuts
+    window.cuts = [2, 4]
+    window.go_to(3)
+    write_image(tmp_path / "scene.png", synthetic_photo(30, 40))
+    assert window.references.load_file(tmp_path / "scene.png")
+    window.references.shot_only.setChecked(True)
+    window.references.exemplar_button.click()
+    assert window.document.project.exemplars[0].frames == (2, 4)
+    assert "frames 2–3" in window.references.list.item(0).text()
