@@ -41,6 +41,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from .colorize import solve_chroma
@@ -64,12 +65,21 @@ class PropagationSettings:
         flow_preset: OpenCV DIS preset, "ultrafast" | "fast" | "medium".
         on_damaged: "warn" repeats the previous frame for a frame that cannot be decoded
             and says so; "stop" raises InputError naming the frame.
+        chroma_scale: flow and the solves of frames between keyframes run at 1/scale of
+            the frame size in each direction (2: chroma at 4:2:0 resolution, as video
+            codecs store it); the solved chroma is upsampled and joined to the
+            full-resolution luma. Keyframes are always solved at full size.
+        steadiness: weight of the previous output, carried by flow, beside the colours
+            tracked from keyframes (times the flow's confidence): it steadies what the
+            keyframes do not reach, such as newly revealed areas.
     """
 
     carry_weight: float = 1.0
     exemplar_weight: float = 0.5
     flow_preset: str = "fast"
     on_damaged: str = "warn"
+    chroma_scale: int = 2
+    steadiness: float = 1.0
 
 
 Progress = Callable[[float], None]
@@ -138,11 +148,40 @@ def _check_guidance(guidance: Guidance, count: int, size: tuple[int, int]) -> No
 
 
 @dataclass
-class _Carried:
-    """Chroma (HxWx2 float32) and its confidence (HxW float32, 0..1) of one frame."""
+class _Track:
+    """Where each pixel of a frame lies in a keyframe, and how sure that is.
 
-    chroma: np.ndarray
+    ``points`` is HxWx2 float32: (x, y) in the keyframe's working-size pixel grid;
+    ``confidence`` HxW float32 in 0..1. Following flows composes motion rather than
+    resampling colours, so a colour is read from the keyframe once, without the blur of
+    frame-to-frame warping.
+    """
+
+    points: np.ndarray
     confidence: np.ndarray
+
+    @classmethod
+    def identity(cls, size: tuple[int, int]) -> "_Track":
+        """The keyframe itself: every pixel where it is, fully sure. ``size`` is (W, H)."""
+        width, height = size
+        xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+        return cls(np.dstack([xs, ys]), np.ones((height, width), np.float32))
+
+    def follow(self, flow_to_tracked: np.ndarray, round_trip_ok: np.ndarray) -> "_Track":
+        """The track of a neighbouring frame.
+
+        Args:
+            flow_to_tracked: HxWx2 flow from the neighbour to this track's frame.
+            round_trip_ok: that flow's forward-backward confidence, HxW 0..1.
+        """
+        flow = flow_to_tracked.astype(np.float32)
+        points = warp(self.points, flow, border_value=-1.0)
+        confidence = warp(self.confidence, flow) * round_trip_ok.astype(np.float32)
+        return _Track(points, confidence)
+
+    def sample(self, key_chroma: np.ndarray) -> np.ndarray:
+        """The keyframe's HxWx2 chroma read at the tracked points (bilinear)."""
+        return cv2.remap(key_chroma, self.points[..., 0], self.points[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 class _Propagation:
@@ -156,6 +195,8 @@ class _Propagation:
         self.settings = settings
         self.keyframes = set(guidance.keyframes())
         self.size = (clip.width, clip.height)
+        scale = max(1, int(settings.chroma_scale))
+        self.work_size = (-(-clip.width // scale), -(-clip.height // scale))
         self._progress = progress
         self._cancel = cancel
         self._estimator = FlowEstimator(settings.flow_preset)
@@ -185,33 +226,37 @@ class _Propagation:
         self._report(self._work_total)
 
     def _run(self, store: FrameStore, start: int, stop: int, wanted: range) -> Iterator[tuple[int, np.ndarray]]:
-        state: _Carried | None = None  # the previous frame's result, None at a shot start
-        previous_key: int | None = None
+        forward: _Track | None = None  # where this frame's pixels were in keyframe a
+        key_a = None  # keyframe a's chroma at the working size
+        previous = None  # the previous frame's chroma at the working size
+        a: int | None = None
         t = start
         while t < stop:
             end, cut_after = self._scan(store, t, stop)
-            next_key = end if end in self.keyframes and end > t and not cut_after else None
-            if next_key is not None:
-                self._backward(store, t, next_key)
-            last = end - 1 if next_key is not None else end
-            if previous_key is None and next_key is None and t not in self.keyframes and self.keyframes and not self._matchers:
+            b = end if end in self.keyframes and end > t and not cut_after else None
+            key_b = self._backward(store, t, b) if b is not None else None
+            last = end - 1 if b is not None else end
+            if a is None and b is None and t not in self.keyframes and self.keyframes and not self._matchers:
                 warnings.warn(f"frames {t}..{last} are a shot with no keyframe or reference: they stay grey", stacklevel=3)
             for f in range(t, last + 1):
                 self._check_cancel()
                 if f in self.keyframes:
-                    previous_key = f
-                    state = self._keyframe(store, f)
-                elif f in self._damaged and state is not None:
+                    a, full = f, self._key_chroma(store, f)
+                    key_a = previous = self._shrink(full)
+                    forward = _Track.identity(self.work_size)
+                elif f in self._damaged and previous is not None:
                     pass  # the previous frame again, exactly
                 else:
-                    state = self._forward(store, f, state, previous_key, next_key)
+                    if forward is not None:
+                        forward = forward.follow(store.get("bwd", f), store.get("bwd_ok", f))
+                    previous = self._between(store, f, a, b, forward, key_a, key_b, previous)
+                    full = self._enlarge(previous)
                 if f in wanted:
-                    luma = luma_of(store.get("luma", f))
-                    yield f, compose(luma, state.chroma, dtype=self.clip.dtype)
+                    yield f, compose(luma_of(store.get("luma", f)), full, dtype=self.clip.dtype)
                 self._advance()
             store.drop_before(last)
             if cut_after:
-                state, previous_key = None, None
+                forward = key_a = previous = a = None
             t = last + 1
 
     # -- scanning: decode, flow, cuts, exemplar hints -------------------------------
@@ -220,12 +265,15 @@ class _Propagation:
         """Store frames t.. up to the next keyframe, cut or ``stop``; return (last, cut after last)."""
         luma = self._luma(t)
         store.put("luma", t, luma)
+        luma = self._shrink(luma)
+        store.put("small", t, luma)
         self._scan_extras(store, t, luma)
         j = t
         hist = luma_histogram(luma)
         while j + 1 < stop:
             self._check_cancel()
-            following = self._luma(j + 1)
+            full = self._luma(j + 1)
+            following = self._shrink(full)
             forward = self._estimator(luma, following)
             backward = self._estimator(following, luma)
             following_hist = luma_histogram(following)
@@ -234,7 +282,8 @@ class _Propagation:
                 return j, True
             j += 1
             # Frame j keeps the flows between j-1 and j and their round-trip confidences.
-            store.put("luma", j, following)
+            store.put("luma", j, full)
+            store.put("small", j, following)
             store.put("fwd", j, forward.astype(np.float16))  # flow j-1 -> j
             store.put("fwd_ok", j, forward_ok.astype(np.float16))
             store.put("bwd", j, backward.astype(np.float16))  # flow j -> j-1
@@ -275,70 +324,58 @@ class _Propagation:
 
     # -- the three kinds of frame --------------------------------------------------
 
-    def _keyframe(self, store: FrameStore, f: int) -> _Carried:
-        """A keyframe: its own strokes or reference (hard), plus exemplars (soft)."""
-        if store.has("key_chroma", f):
-            chroma = store.get("key_chroma", f)
-        else:
-            chroma = self._solve(store, f, [])
-        return _Carried(chroma, np.ones(chroma.shape[:2], np.float32))
+    def _key_chroma(self, store: FrameStore, f: int) -> np.ndarray:
+        """A keyframe's full-size chroma: its own strokes or reference (hard), plus exemplars (soft)."""
+        if not store.has("key_chroma", f):
+            store.put("key_chroma", f, self._solve(store, f, [], full_size=True))
+        return store.get("key_chroma", f)
 
-    def _backward(self, store: FrameStore, t: int, b: int) -> None:
-        """Solve frames b-1 down to t from keyframe b alone; store their chroma and confidence."""
-        key_chroma = self._solve(store, b, [])
-        store.put("key_chroma", b, key_chroma)
-        state = _Carried(key_chroma, np.ones(key_chroma.shape[:2], np.float32))
+    def _backward(self, store: FrameStore, t: int, b: int) -> np.ndarray:
+        """Track frames b-1 down to t back to keyframe b; store the tracks; return b's
+        chroma at the working size."""
+        track = _Track.identity(self.work_size)
         for f in range(b - 1, t - 1, -1):
             if f in self.keyframes:
                 break
             self._check_cancel()
-            carried = self._carry(state, store.get("fwd", f + 1), store.get("fwd_ok", f + 1))
-            chroma = self._solve(store, f, [(carried.chroma, carried.confidence)], initial=carried.chroma)
-            state = _Carried(chroma, carried.confidence)
-            store.put("back_chroma", f, chroma.astype(np.float16))
-            store.put("back_confidence", f, carried.confidence.astype(np.float16))
+            track = track.follow(store.get("fwd", f + 1), store.get("fwd_ok", f + 1))
+            store.put("back_points", f, track.points)
+            store.put("back_confidence", f, track.confidence.astype(np.float16))
             self._advance()
+        return self._shrink(self._key_chroma(store, b))
 
-    def _forward(self, store: FrameStore, f: int, state: _Carried | None, a: int | None, b: int | None) -> _Carried:
-        """A frame between keyframes: blend what comes from both sides, then solve."""
-        sources = []
-        if b is not None and a is not None:
-            forward_share, backward_share = (b - f) / (b - a), (f - a) / (b - a)
+    def _between(self, store, f: int, a, b, forward, key_a, key_b, previous) -> np.ndarray:
+        """Chroma (working size) of a frame that is not a keyframe: blend, then solve."""
+        if a is not None and b is not None:
+            share_a, share_b = (b - f) / (b - a), (f - a) / (b - a)
         else:
-            forward_share, backward_share = (1.0 if a is not None else 0.5), 1.0
-        if state is not None:
-            carried = self._carry(state, store.get("bwd", f), store.get("bwd_ok", f))
-            sources.append((carried.chroma, carried.confidence * forward_share))
-        if store.has("back_chroma", f):
-            back = store.get("back_chroma", f).astype(np.float32)
-            confidence = store.get("back_confidence", f).astype(np.float32)
-            sources.append((back, confidence * backward_share))
+            share_a = share_b = 1.0
+        sources = []
+        if forward is not None:
+            sources.append((forward.sample(key_a), forward.confidence * share_a))
+        if b is not None and store.has("back_points", f):
+            back = _Track(store.get("back_points", f), store.get("back_confidence", f).astype(np.float32))
+            sources.append((back.sample(key_b), back.confidence * share_b))
+        if previous is not None and self.settings.steadiness > 0:
+            carried = warp(previous, store.get("bwd", f).astype(np.float32))
+            sources.append((carried, store.get("bwd_ok", f).astype(np.float32) * self.settings.steadiness))
         initial = sources[0][0] if sources else None
-        chroma = self._solve(store, f, sources, initial=initial)
-        weight = sum(w for _, w in sources) if sources else np.zeros(chroma.shape[:2], np.float32)
-        return _Carried(chroma, np.minimum(weight, 1.0).astype(np.float32))
-
-    def _carry(self, state: _Carried, flow_to_state: np.ndarray, round_trip_ok: np.ndarray) -> _Carried:
-        """Warp ``state`` onto the neighbouring frame.
-
-        ``flow_to_state`` maps the target frame's pixels into the state's frame;
-        ``round_trip_ok`` is that flow's forward-backward confidence (HxW, 0..1).
-        """
-        to_state = flow_to_state.astype(np.float32)
-        chroma = warp(state.chroma.astype(np.float32), to_state)
-        confidence = warp(state.confidence, to_state) * round_trip_ok.astype(np.float32)
-        return _Carried(chroma, confidence)
+        return self._solve(store, f, sources, initial=initial)
 
     # -- one solve -------------------------------------------------------------------
 
-    def _solve(self, store: FrameStore, f: int, sources, initial=None) -> np.ndarray:
-        """Solve frame f with its hard hints and soft ``sources`` [(chroma, weight)]."""
-        luma = luma_of(store.get("luma", f))
+    def _solve(self, store: FrameStore, f: int, sources, initial=None, full_size: bool = False) -> np.ndarray:
+        """Solve frame f with its hard hints and soft ``sources`` [(chroma, weight)] at the
+        working size (or the full size: then ``sources`` must be empty)."""
+        luma = luma_of(store.get("luma" if full_size else "small", f))
         hard = self._hard_hints(f, luma.shape)
         sources = list(sources)
         if store.has("exemplar_chroma", f):
             weight = store.get("exemplar_weight", f).astype(np.float32) * self.settings.exemplar_weight
-            sources.append((store.get("exemplar_chroma", f).astype(np.float32), weight))
+            chroma = store.get("exemplar_chroma", f).astype(np.float32)
+            if full_size:
+                chroma, weight = self._enlarge(chroma), self._enlarge(weight)
+            sources.append((chroma, weight))
         prior = _mix(sources, self.settings.carry_weight) if sources else None
         if hard.count == 0 and prior is None:
             return np.zeros(luma.shape + (2,), np.float32)
@@ -346,13 +383,29 @@ class _Propagation:
         return chroma.astype(np.float32)
 
     def _hard_hints(self, f: int, shape: tuple[int, int]) -> HintRaster:
+        """Frame f's strokes or reference at ``shape`` (H, W); none for other frames."""
         reference = self.guidance.reference_at(f)
         if reference is not None:
-            return HintRaster(mask=np.ones(shape, bool), chroma=chroma_of(reference.rgb))
+            rgb = reference.rgb
+            if rgb.shape[:2] != shape:
+                rgb = cv2.resize(rgb, shape[::-1], interpolation=cv2.INTER_AREA)
+            return HintRaster(mask=np.ones(shape, bool), chroma=chroma_of(rgb))
         hints = self.guidance.hints
         if hints is not None and f in self.keyframes:
-            return hints.rasterize(frame=f, size=self.size)
+            return hints.rasterize(frame=f, size=shape[::-1])
         return HintRaster(mask=np.zeros(shape, bool), chroma=np.zeros(shape + (2,)))
+
+    def _shrink(self, image: np.ndarray) -> np.ndarray:
+        """A full-size HxW[xC] image at the working size (area average)."""
+        if image.shape[1] == self.work_size[0]:
+            return image
+        return cv2.resize(image, self.work_size, interpolation=cv2.INTER_AREA)
+
+    def _enlarge(self, image: np.ndarray) -> np.ndarray:
+        """A working-size HxW[xC] float image at the full size (bilinear)."""
+        if image.shape[1] == self.size[0]:
+            return image
+        return cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR)
 
     def _exemplar_matchers(self):
         if not self.guidance.exemplars:
