@@ -9,7 +9,9 @@ importing colorcore, or solving on the CPU with numpy, never loads it.
 
 from __future__ import annotations
 
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,42 @@ from .bands import run_in_bands
 DEVICES = ("auto", "cpu", "cuda")
 
 
+class _BufferPool:
+    """The arrays of the last solve on this thread, lent out again to the next one.
+
+    Touching freshly allocated memory costs a page fault per 4 KiB; on a virtual machine
+    that is as slow as computing on the memory. Solves of one frame after another at
+    the same size (a clip) need the same arrays, so the next solve takes them back,
+    zeroed. Only the last solve's arrays are kept: memory does not grow with the number
+    of solves or of sizes seen.
+    """
+
+    def __init__(self):
+        self.free: dict[tuple, list[np.ndarray]] = {}
+        self.lent: list[np.ndarray] = []
+
+    def take(self, shape, dtype, zeroed: bool = True) -> np.ndarray:
+        stack = self.free.get((tuple(shape), dtype))
+        if stack:
+            array = stack.pop()
+            if zeroed:
+                array.fill(0)
+        else:
+            array = np.zeros(shape, dtype=dtype)
+        self.lent.append(array)
+        return array
+
+    def take_back(self) -> None:
+        """All lent arrays become free; arrays the last solve did not use are dropped."""
+        self.free = {}
+        for array in self.lent:
+            self.free.setdefault((array.shape, array.dtype), []).append(array)
+        self.lent = []
+
+
+_POOLS = threading.local()
+
+
 class NumpyBackend:
     """numpy in float32: the default CPU path."""
 
@@ -28,12 +66,34 @@ class NumpyBackend:
 
     def __init__(self, dtype=np.float32):
         self.dtype = np.dtype(dtype)
+        self._pool: _BufferPool | None = None
 
     def asarray(self, a) -> np.ndarray:
         return np.ascontiguousarray(a, dtype=self.dtype)
 
     def zeros(self, shape) -> np.ndarray:
+        if self._pool is not None:
+            return self._pool.take(shape, self.dtype)
         return np.zeros(shape, dtype=self.dtype)
+
+    def empty(self, shape) -> np.ndarray:
+        """An array whose values are never read before being written."""
+        if self._pool is not None:
+            return self._pool.take(shape, self.dtype, zeroed=False)
+        return np.empty(shape, dtype=self.dtype)
+
+    @contextmanager
+    def reused_buffers(self):
+        """Within this block, ``zeros`` lends the arrays of the previous such block on this
+        thread (see :class:`_BufferPool`). No array from ``zeros`` may outlive the block."""
+        if not hasattr(_POOLS, "pool"):
+            _POOLS.pool = _BufferPool()
+        self._pool = _POOLS.pool
+        try:
+            yield
+        finally:
+            self._pool = None
+            _POOLS.pool.take_back()
 
     def to_numpy(self, a) -> np.ndarray:
         return np.asarray(a, dtype=np.float64)
@@ -48,7 +108,10 @@ class NumpyBackend:
 
     @staticmethod
     def norm(a) -> float:
-        return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
+        # float32 sums (einsum's own loop, no BLAS threads): a relative error near 1e-5,
+        # ample for the solver's stop test, without a float64 copy.
+        flat = a.reshape(-1)
+        return float(np.sqrt(np.einsum("i,i->", flat, flat)))
 
     @staticmethod
     def copy(dst, src) -> None:
@@ -67,16 +130,16 @@ class NumpyBackend:
         np.subtract(a, b, out=out)
 
     @staticmethod
-    def add_product(acc, a, b, scratch) -> None:
-        """acc += a * b; ``scratch`` is a buffer of acc's shape."""
+    def add_product(acc, a, b, scratch, base=None) -> None:
+        """acc = (base, or acc) + a * b; ``scratch`` is a buffer of acc's shape."""
         np.multiply(a, b, out=scratch)
-        np.add(acc, scratch, out=acc)
+        np.add(acc if base is None else base, scratch, out=acc)
 
     @staticmethod
-    def sub_product(acc, a, b, scratch) -> None:
-        """acc -= a * b; ``scratch`` is a buffer of acc's shape."""
+    def sub_product(acc, a, b, scratch, base=None) -> None:
+        """acc = (base, or acc) - a * b; ``scratch`` is a buffer of acc's shape."""
         np.multiply(a, b, out=scratch)
-        np.subtract(acc, scratch, out=acc)
+        np.subtract(acc if base is None else base, scratch, out=acc)
 
     @staticmethod
     def bands(work, rows: int, elements_per_row: int) -> None:
@@ -103,6 +166,14 @@ class TorchBackend:
 
     def zeros(self, shape):
         return self.torch.zeros(shape, dtype=self.dtype, device=self.device)
+
+    def empty(self, shape):
+        return self.torch.empty(shape, dtype=self.dtype, device=self.device)
+
+    @contextmanager
+    def reused_buffers(self):
+        """No pooling here: torch's own allocator already caches GPU memory."""
+        yield
 
     def to_numpy(self, a) -> np.ndarray:
         return a.detach().to("cpu", self.torch.float64).numpy()
@@ -136,15 +207,13 @@ class TorchBackend:
     def subtract(self, a, b, out) -> None:
         self.torch.sub(a, b, out=out)
 
-    @staticmethod
-    def add_product(acc, a, b, scratch) -> None:
-        """acc += a * b, fused; ``scratch`` is unused."""
-        acc.addcmul_(a, b)
+    def add_product(self, acc, a, b, scratch, base=None) -> None:
+        """acc = (base, or acc) + a * b, fused; ``scratch`` is unused."""
+        self.torch.addcmul(acc if base is None else base, a, b, out=acc)
 
-    @staticmethod
-    def sub_product(acc, a, b, scratch) -> None:
-        """acc -= a * b, fused; ``scratch`` is unused."""
-        acc.addcmul_(a, b, value=-1.0)
+    def sub_product(self, acc, a, b, scratch, base=None) -> None:
+        """acc = (base, or acc) - a * b, fused; ``scratch`` is unused."""
+        self.torch.addcmul(acc if base is None else base, a, b, value=-1.0, out=acc)
 
     @staticmethod
     def bands(work, rows: int, elements_per_row: int) -> None:

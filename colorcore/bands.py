@@ -7,6 +7,7 @@ where it is large enough to pay for the hand-over (tens of microseconds per band
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -18,8 +19,9 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+@functools.cache
 def cores() -> int:
-    """Number of cores this process may run on."""
+    """Number of cores this process may run on (asked once: it is asked per band)."""
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)

@@ -204,21 +204,23 @@ def levin_stencil(luma, fixed, ops=None, prior_weight=None):
     return stencil
 
 
-def levin_rhs(fixed: np.ndarray, chroma: np.ndarray, prior=None) -> np.ndarray:
+def levin_rhs(fixed: np.ndarray, chroma: np.ndarray, prior=None, dtype=np.float64) -> np.ndarray:
     """Right-hand side of Levin's system: hint chroma on fixed pixels, else the prior's pull.
 
     Args:
         fixed: HxW bool.
         chroma: HxWx2 float (I, Q), read where ``fixed``.
         prior: None, or (prior_chroma HxWx2 float, weight HxW float >= 0).
+        dtype: of the result.
 
     Returns:
-        2xHxW float64, channel-first as the solvers want it: ``chroma`` on fixed pixels,
+        2xHxW, channel-first as the solvers want it: ``chroma`` on fixed pixels,
         ``weight * prior_chroma`` on free ones (0 without a prior).
     """
     fixed = np.asarray(fixed, dtype=bool)
-    free_values = 0.0
+    rhs = np.zeros((2,) + fixed.shape, dtype=dtype)
     if prior is not None:
         prior_chroma, weight = prior
-        free_values = np.moveaxis(np.asarray(prior_chroma, dtype=np.float64), 2, 0) * np.asarray(weight, dtype=np.float64)
-    return np.where(fixed[None], np.moveaxis(np.asarray(chroma, dtype=np.float64), 2, 0), free_values)
+        np.multiply(np.moveaxis(np.asarray(prior_chroma), 2, 0), weight, out=rhs, casting="unsafe")
+    rhs[:, fixed] = np.asarray(chroma)[fixed].T
+    return rhs

@@ -43,9 +43,8 @@ from .backend import NumpyBackend
 from .levin import LevinOperator, levin_rhs
 from .solve_exact import stencil_to_csr
 
-# The coarsest grid is solved by sparse LU: a few milliseconds to factor at this size,
-# fewer grids (each costs Python overhead per visit, whatever its size).
-_COARSEST_PIXELS = 2500
+# The coarsest grid is solved by sparse LU: about a millisecond to factor at this size.
+_COARSEST_PIXELS = 500
 # Estimated RMS chroma error at which the cycles stop. One unit of I or Q moves R, G, B by
 # about one unit, so 2e-3 is about half an 8-bit level: 45 dB or more of agreement with
 # the exact solver on photographs and on the hard synthetic images of the tests.
@@ -120,6 +119,15 @@ class _Grid:
     def band_slice(self, band):
         """The part of a span-sized (..., rows * pitch) buffer that belongs to ``band``."""
         return slice(band.start * self.pitch, band.stop * self.pitch)
+
+    def window(self, band):
+        """(start, stop): the span of ``band`` in a grid array, unshifted."""
+        start = 1 + (1 + band.start) * self.pitch
+        return start, start + (band.stop - band.start) * self.pitch
+
+    def offset(self, s) -> int:
+        """How far point (I, J) + s lies from point (I, J) in a grid array."""
+        return s[0] * self.pitch + s[1]
 
     def bands(self, work, channels: int = 1):
         """Run ``work(band)`` over bands of rows on the CPU's cores (see :mod:`colorcore.bands`)."""
@@ -320,34 +328,55 @@ class _Level:
         self.height, self.width = height, width
         self.stencil = stencil
         coeffs = _Coefficients(stencil, grid)
-        scratch = ops.zeros((3, 3, grid.rows * grid.pitch))
+        scratch = ops.empty((3, 3, grid.rows * grid.pitch))
         self.prolong = interpolation(coeffs, grid, scratch)
         self.restrict = interpolation(_Coefficients(stencil, grid, transposed=True), grid, scratch)
         self.coarse_stencil = lump_positive(galerkin(coeffs, self.prolong, self.restrict, grid, scratch), grid)
-        self.couplings = {p: [(*_neighbour(p, e), _coeff(stencil, p, e)) for e in _NINE if e != _CENTRE] for p in _PHASES}
-        self.inv_diagonal = grid.zeros((2, 2))
-        grid.interior(self.inv_diagonal)[...] = 1.0 / grid.interior(stencil[:, :, 1, 1])
+        # The cycle's terms, with shifts as offsets in the flat grid arrays (see _Grid).
+        shift = grid.offset
+        self.couplings = {
+            p: [(_coeff(stencil, p, e), q, shift(s)) for e in _NINE if e != _CENTRE for q, s in [_neighbour(p, e)]]
+            for p in _PHASES
+        }
+        # Restriction gathers onto coarse (I, J) the share R_p[d] of the phase-p point (I, J) - d.
+        self.gathers = [(p, self.restrict[p][d], shift((-d[0], -d[1]))) for p in _PHASES[1:] for d in np.ndindex(*self.restrict[p].shape[:2])]
+        self.scatters = {p: [(self.prolong[p][d], shift(d)) for d in np.ndindex(*self.prolong[p].shape[:2])] for p in _PHASES[1:]}
+        # Levin's rows without a prior have 1 on the diagonal: nothing to divide by.
+        diagonal = grid.interior(stencil[:, :, 1, 1])
+        self.inv_diagonal = None
+        if not bool((diagonal == 1.0).all()):
+            self.inv_diagonal = grid.zeros((2, 2))
+            grid.interior(self.inv_diagonal)[...] = 1.0 / diagonal
         phases = (2, 2, channels)
         self.x, self.b, self.residual = grid.zeros(phases), grid.zeros(phases), grid.zeros(phases)
-        self.scratch = ops.zeros((channels, grid.rows * grid.pitch))
+        self.scratch = ops.empty((channels, grid.rows * grid.pitch))
         self.coarse_rhs = grid.zeros((channels,))  # the next grid's points, natural layout
         self.correction = grid.zeros((channels,))
 
     def _bands(self, work):
-        self.grid.bands(work, self.scratch.shape[0])
+        """Run ``work(start, stop, scratch)`` over bands of rows: [start, stop) is the band's
+        span in the flat grid arrays (shift it by an offset to read neighbours)."""
+        grid = self.grid
+
+        def band_work(band):
+            start, stop = grid.window(band)
+            work(start, stop, self.scratch[:, grid.band_slice(band)])
+
+        grid.bands(band_work, self.scratch.shape[0])
 
     def smooth(self, x, b, reverse: bool = False) -> None:
         """One four-colour Gauss-Seidel sweep on phases x (in place)."""
-        ops, grid = self.ops, self.grid
+        ops = self.ops
         for p in reversed(_SWEEP) if reverse else _SWEEP:
 
-            def colour(band, p=p):
+            def colour(start, stop, scratch, p=p):
                 # No phase-p point couples to another, so x_p is updated where it lies.
-                xp, scratch = grid.span(x[p], band=band), self.scratch[:, self.grid.band_slice(band)]
-                ops.copy(xp, grid.span(b[p], band=band))
-                for q, s, coeff in self.couplings[p]:
-                    ops.sub_product(xp, grid.span(coeff, band=band), grid.span(x[q], s, band), scratch)
-                ops.multiply(xp, grid.span(self.inv_diagonal[p], band=band), out=xp)
+                xp, base = x[p][..., start:stop], b[p][..., start:stop]
+                for coeff, q, offset in self.couplings[p]:
+                    ops.sub_product(xp, coeff[start:stop], x[q][..., start + offset : stop + offset], scratch, base)
+                    base = None
+                if self.inv_diagonal is not None:
+                    ops.multiply(xp, self.inv_diagonal[p][start:stop], out=xp)
 
             self._bands(colour)
 
@@ -356,56 +385,46 @@ class _Level:
 
         x comes from a forward sweep, whose last colour has zero residual.
         """
-        ops, grid, r = self.ops, self.grid, self.residual
+        ops, r = self.ops, self.residual
         skip = _SWEEP[-1]
 
-        def residual(band):
-            scratch = self.scratch[:, self.grid.band_slice(band)]
+        def residual(start, stop, scratch):
             for p in _PHASES:
                 if p == skip:
                     continue
-                rp = grid.span(r[p], band=band)
-                ops.copy(rp, grid.span(b[p], band=band))
-                ops.sub_product(rp, grid.span(_coeff(self.stencil, p, _CENTRE), band=band), grid.span(x[p], band=band), scratch)
-                for q, s, coeff in self.couplings[p]:
-                    ops.sub_product(rp, grid.span(coeff, band=band), grid.span(x[q], s, band), scratch)
+                rp, centre = r[p][..., start:stop], _coeff(self.stencil, p, _CENTRE)[start:stop]
+                ops.sub_product(rp, centre, x[p][..., start:stop], scratch, b[p][..., start:stop])
+                for coeff, q, offset in self.couplings[p]:
+                    ops.sub_product(rp, coeff[start:stop], x[q][..., start + offset : stop + offset], scratch)
 
         self._bands(residual)
         return self.restrict_phases(r, skip)
 
     def restrict_phases(self, v, skip=None):
         """R v for phases v: a grid array (the level's buffer) whose points are the result."""
-        ops, grid, out = self.ops, self.grid, self.coarse_rhs
+        ops, out = self.ops, self.coarse_rhs
 
-        def gather(band):
-            o, scratch = grid.span(out, band=band), self.scratch[:, self.grid.band_slice(band)]
-            ops.copy(o, grid.span(v[0, 0], band=band))
-            for p in _PHASES[1:]:
-                if p == skip:
-                    continue
-                # The phase-p point (I, J) - d gives coarse (I, J) its share R_p[d].
-                for dy in range(p[0] + 1):
-                    for dx in range(p[1] + 1):
-                        w = self.restrict[p][dy, dx]
-                        ops.add_product(o, grid.span(w, (-dy, -dx), band), grid.span(v[p], (-dy, -dx), band), scratch)
+        def gather(start, stop, scratch):
+            o, base = out[..., start:stop], v[0, 0][..., start:stop]  # the coarse point itself, weight 1
+            for p, w, offset in self.gathers:
+                if p != skip:
+                    ops.add_product(o, w[start + offset : stop + offset], v[p][..., start + offset : stop + offset], scratch, base)
+                    base = None
 
         self._bands(gather)
         return out
 
     def prolong_add(self, x, correction) -> None:
         """x += P e for phases x and a coarse correction e given as a grid array."""
-        ops, grid = self.ops, self.grid
+        ops = self.ops
 
-        def scatter(band):
-            scratch = self.scratch[:, self.grid.band_slice(band)]
-            x00 = grid.span(x[0, 0], band=band)
-            ops.add(x00, grid.span(correction, band=band), out=x00)
-            for p in _PHASES[1:]:
-                xp = grid.span(x[p], band=band)
-                for dy in range(p[0] + 1):
-                    for dx in range(p[1] + 1):
-                        w = self.prolong[p][dy, dx]
-                        ops.add_product(xp, grid.span(w, band=band), grid.span(correction, (dy, dx), band), scratch)
+        def scatter(start, stop, scratch):
+            x00 = x[0, 0][..., start:stop]
+            ops.add(x00, correction[..., start:stop], out=x00)
+            for p, terms in self.scatters.items():
+                xp = x[p][..., start:stop]
+                for w, offset in terms:
+                    ops.add_product(xp, w[start:stop], correction[..., start + offset : stop + offset], scratch)
 
         self._bands(scatter)
 
@@ -525,7 +544,7 @@ class MultigridSolver:
         return from_phases(x, grid, out), cycle, estimate
 
 
-def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max_cycles: int = 60, prior=None, initial=None):
+def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max_cycles: int = 60, prior=None, initial=None, report=None):
     """Solve Levin's equation with multigrid.
 
     Args:
@@ -540,6 +559,7 @@ def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max
         initial: None, or an HxWx2 float starting guess (e.g. the previous frame's chroma
             carried by optical flow), used where the prior anchors the solution (see
             :func:`_trusted_start`); without a prior only the hints are used.
+        report: None, or a dict that receives "cycles" and "estimated_error".
 
     Returns:
         HxWx2 float64 chroma (I, Q).
@@ -549,13 +569,16 @@ def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max
     """
     ops = ops or NumpyBackend()
     weight = None if prior is None else np.asarray(prior[1], dtype=np.float32)
-    operator = LevinOperator(luma, fixed, ops, prior_weight=weight)
-    b = ops.asarray(levin_rhs(fixed, chroma, prior))
-    start = None
-    if initial is not None:
-        start = ops.asarray(_trusted_start(fixed, chroma, initial, weight))
-    x, _, _ = MultigridSolver(operator, ops).solve(b, initial=start, tol=tol, max_cycles=max_cycles)
-    return np.moveaxis(ops.to_numpy(x), 0, 2)
+    with ops.reused_buffers():
+        operator = LevinOperator(luma, fixed, ops, prior_weight=weight)
+        b = ops.asarray(levin_rhs(fixed, chroma, prior, dtype=np.float32))
+        start = None
+        if initial is not None:
+            start = ops.asarray(_trusted_start(fixed, chroma, initial, weight))
+        x, cycles, estimate = MultigridSolver(operator, ops).solve(b, initial=start, tol=tol, max_cycles=max_cycles)
+        if report is not None:
+            report.update(cycles=cycles, estimated_error=estimate)
+        return np.moveaxis(ops.to_numpy(x), 0, 2)
 
 
 def _trusted_start(fixed, chroma, initial, weight):
@@ -567,6 +590,10 @@ def _trusted_start(fixed, chroma, initial, weight):
     coarse grids cannot represent, and the cycles amplify it instead of removing it.
     Starting from zero there is safe: the error is then the smooth solution itself.
     """
-    trust = np.zeros(np.shape(fixed), np.float32) if weight is None else np.minimum(weight / _TRUST_WEIGHT, 1.0)
-    guess = np.moveaxis(np.asarray(initial, dtype=np.float32), 2, 0) * trust
-    return np.where(np.asarray(fixed)[None], np.moveaxis(np.asarray(chroma, dtype=np.float32), 2, 0), guess)
+    fixed = np.asarray(fixed, dtype=bool)
+    start = np.zeros((2,) + fixed.shape, np.float32)
+    if weight is not None:
+        trust = np.minimum(weight / _TRUST_WEIGHT, 1.0)
+        np.multiply(np.moveaxis(np.asarray(initial), 2, 0), trust, out=start, casting="unsafe")
+    start[:, fixed] = np.asarray(chroma)[fixed].T
+    return start

@@ -5,12 +5,22 @@ import warnings
 import numpy as np
 import pytest
 
-from colorcore import Hints, Stroke, colorize_frame
+from colorcore import HintRaster, Hints, Stroke, colorize_frame, solve_chroma
 from colorcore.backend import NumpyBackend
 from colorcore.bench import simulate_strokes
-from colorcore.colorspace import LUMA_WEIGHTS, compose, luma_of
-from colorcore.levin import affinity_weights, levin_stencil
-from colorcore.multigrid import _Coefficients, _fine_stencil, _Grid, _Level, from_phases, galerkin, solve_multigrid, to_phases
+from colorcore.colorspace import LUMA_WEIGHTS, chroma_of, compose, luma_of
+from colorcore.levin import LevinOperator, affinity_weights, levin_rhs, levin_stencil
+from colorcore.multigrid import (
+    MultigridSolver,
+    _Coefficients,
+    _fine_stencil,
+    _Grid,
+    _Level,
+    from_phases,
+    galerkin,
+    solve_multigrid,
+    to_phases,
+)
 from colorcore.solve_exact import solve_exact, stencil_to_csr
 
 from .helpers import synthetic_photo
@@ -146,9 +156,103 @@ def test_torch_backend_on_cpu_matches_numpy():
     rgb = synthetic_photo(50, 70)
     luma = luma_of(rgb)
     raster = simulate_strokes(rgb, 0.05)
+    prior = (chroma_of(rgb).astype(np.float32), np.full(luma.shape, 0.3, np.float32))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         a = solve_multigrid(luma, raster.mask, raster.chroma, ops=NumpyBackend())
         b = solve_multigrid(luma, raster.mask, raster.chroma, ops=TorchBackend("cpu"))
+        c = solve_multigrid(luma, raster.mask, raster.chroma, ops=NumpyBackend(), prior=prior, initial=prior[0])
+        d = solve_multigrid(luma, raster.mask, raster.chroma, ops=TorchBackend("cpu"), prior=prior, initial=prior[0])
     assert torch is not None
     assert np.abs(a - b).max() < 1e-3
+    assert np.abs(c - d).max() < 1e-3
+
+
+def video_like_frame(height=96, width=128, seed=3):
+    """A frame as video propagation hands it over: luma, a few hard hints, and a prior
+    (the true chroma plus noise) with weight 0.5 on 90% of the pixels and none on a
+    newly revealed strip at the right edge, where the starting guess is garbage."""
+    rng = np.random.default_rng(seed)
+    rgb = synthetic_photo(height, width, seed=seed)
+    luma, truth = luma_of(rgb), chroma_of(rgb)
+    hints = simulate_strokes(rgb, 0.01, seed=seed)
+    weight = np.where(rng.random((height, width)) < 0.9, 0.5, 0.0).astype(np.float32)
+    weight[:, -12:] = 0.0
+    prior_chroma = (truth + rng.normal(0, 0.02, truth.shape)).astype(np.float32)
+    initial = prior_chroma.copy()
+    initial[:, -12:] = rng.normal(0, 0.3, (height, 12, 2))
+    return luma, hints, (prior_chroma, weight), initial
+
+
+def test_exact_solution_with_a_prior_satisfies_its_equation():
+    luma, hints, prior, _ = video_like_frame()
+    chroma = solve_exact(luma, hints.mask, hints.chroma, prior=prior)
+    assert np.allclose(chroma[hints.mask], hints.chroma[hints.mask])
+    prior_chroma, weight = prior
+    matrix = stencil_to_csr(levin_stencil(luma, hints.mask, NumpyBackend(np.float64), prior_weight=weight))
+    free = ~hints.mask.ravel()
+    for channel in range(2):
+        u = chroma[..., channel].ravel()
+        # (U_r - sum_s w_rs U_s) + weight_r (U_r - prior_r) = 0 on free pixels.
+        residual = matrix @ u - weight.ravel() * prior_chroma[..., channel].ravel()
+        assert np.abs(residual[free]).max() < 1e-9
+
+
+def test_fast_agrees_with_exact_under_a_prior_and_a_warm_start():
+    luma, hints, prior, initial = video_like_frame()
+    exact = compose(luma, solve_chroma(luma, hints, "exact", prior=prior))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback to the exact solver
+        cold = compose(luma, solve_chroma(luma, hints, "fast", "cpu", prior=prior))
+        warm = compose(luma, solve_chroma(luma, hints, "fast", "cpu", prior=prior, initial=initial))
+    assert psnr(cold, exact) >= 45
+    assert psnr(warm, exact) >= 45
+
+
+def test_prior_alone_is_solved_and_a_weightless_prior_is_no_prior():
+    luma, _, (prior_chroma, weight), _ = video_like_frame()
+    none = HintRaster(mask=np.zeros(luma.shape, bool), chroma=np.zeros(luma.shape + (2,)))
+    exact = solve_chroma(luma, none, "exact", prior=(prior_chroma, weight))
+    fast = solve_chroma(luma, none, "fast", "cpu", prior=(prior_chroma, weight))
+    assert np.abs(exact).mean() > 0.02  # the prior's colour, not zeros
+    assert psnr(compose(luma, fast), compose(luma, exact)) >= 45
+    weightless = solve_chroma(luma, none, "fast", "cpu", prior=(prior_chroma, np.zeros_like(weight)))
+    assert not weightless.any()
+
+
+def test_a_good_starting_guess_saves_cycles_and_changes_nothing():
+    luma, hints, prior, _ = video_like_frame()
+    exact = np.moveaxis(solve_exact(luma, hints.mask, hints.chroma, prior=prior), 2, 0)
+    ops = NumpyBackend()
+    solver = MultigridSolver(LevinOperator(luma, hints.mask, ops, prior_weight=prior[1]), ops)
+    b = ops.asarray(levin_rhs(hints.mask, hints.chroma, prior))
+    cold, cold_cycles, _ = solver.solve(b)
+    warm, warm_cycles, _ = solver.solve(b, initial=ops.asarray(exact))
+    assert warm_cycles == 1 < cold_cycles
+    assert np.abs(warm - exact).max() < 1e-3
+    assert np.sqrt(np.mean((cold - exact) ** 2)) < 2e-3
+
+
+def test_a_reference_frame_is_returned_as_it_is():
+    rgb = synthetic_photo(20, 30)
+    chroma = chroma_of(rgb)
+    everything = HintRaster(mask=np.ones((20, 30), bool), chroma=chroma)
+    assert np.array_equal(solve_chroma(luma_of(rgb), everything, "fast", "cpu"), chroma)
+
+
+@pytest.mark.parametrize(
+    "prior, initial, message",
+    [
+        ((np.zeros((20, 30, 2)), np.zeros((20, 31))), None, "prior must be"),
+        ((np.zeros((20, 30, 2)), -np.ones((20, 30))), None, ">= 0"),
+        ("not a pair", None, "pair"),
+        (None, np.zeros((20, 30)), "initial must be"),
+        (None, np.full((20, 30, 2), np.nan), "finite"),
+    ],
+)
+def test_bad_prior_or_guess_is_refused_with_one_line(prior, initial, message):
+    luma = luma_of(synthetic_photo(20, 30))
+    hints = HintRaster(mask=np.zeros((20, 30), bool), chroma=np.zeros((20, 30, 2)))
+    hints.mask[5, 5] = True
+    with pytest.raises(ValueError, match=message):
+        solve_chroma(luma, hints, "fast", "cpu", prior=prior, initial=initial)
