@@ -34,14 +34,39 @@ _LN_001 = math.log(0.01)
 _CHUNK_ROWS = 32
 
 
-def shifted(padded, dy: int, dx: int, height: int, width: int):
-    """The view of a 1-padded (..., H+2, W+2) array that puts neighbour (dy, dx) at (y, x)."""
-    return padded[..., 1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
+class _Luma:
+    """Luma with a border of zeros, read at a selection of pixels moved by a neighbour offset.
 
+    Selections are slices of rows and columns with step 1 (all pixels) or 2 (one parity:
+    the multigrid solver's layout); a parity is read from a copy of the luma split by
+    parities, whose rows and columns are contiguous, not through stride-2 views.
+    """
 
-def _select(padded, ys: slice, xs: slice, dy: int = 0, dx: int = 0):
-    """Pixels (ys, xs) of the image, moved by (dy, dx), from its 1-padded copy."""
-    return padded[ys.start + 1 + dy : ys.stop + 1 + dy : ys.step, xs.start + 1 + dx : xs.stop + 1 + dx : xs.step]
+    def __init__(self, luma, ops):
+        self.ops = ops
+        self.height, self.width = luma.shape
+        self.padded = _padded(ops.asarray(luma), ops)
+        self._parities = None
+
+    def select(self, ys: slice, xs: slice, dy: int = 0, dx: int = 0):
+        """Pixels (ys, xs) moved by (dy, dx): an (h, w) view; zero beyond the image."""
+        h, w = len(range(ys.start, ys.stop, ys.step)), len(range(xs.start, xs.stop, xs.step))
+        if ys.step == 1 and xs.step == 1:
+            return self.padded[1 + ys.start + dy : 1 + ys.start + dy + h, 1 + xs.start + dx : 1 + xs.start + dx + w]
+        # Row ys.start + dy + 2r lies in parity (ys.start + dy) % 2, at its row (ys.start + dy) // 2 + r.
+        first_row, first_col = ys.start + dy, xs.start + dx
+        parity = self.parities()[first_row % 2][first_col % 2]
+        return parity[1 + first_row // 2 : 1 + first_row // 2 + h, 1 + first_col // 2 : 1 + first_col // 2 + w]
+
+    def parities(self):
+        if self._parities is None:
+            rows, cols = (self.height + 1) // 2, (self.width + 1) // 2
+            self._parities = [[self.ops.zeros((rows + 2, cols + 2)) for _ in range(2)] for _ in range(2)]
+            for py in range(2):
+                for px in range(2):
+                    part = self.padded[1 + py : 1 + self.height : 2, 1 + px : 1 + self.width : 2]
+                    self._parities[py][px][1 : 1 + part.shape[0], 1 : 1 + part.shape[1]] = part
+        return self._parities
 
 
 def _position(sl: slice, coordinate: int):
@@ -51,11 +76,11 @@ def _position(sl: slice, coordinate: int):
     return None
 
 
-def _raw_affinities(padded, ys: slice, xs: slice, ops):
+def _raw_affinities(luma: "_Luma", ys: slice, xs: slice, ops):
     """Unnormalised weights exp(-(Y_r - Y_s)^2 / c_r) of the pixels (ys, xs).
 
     Args:
-        padded: (H+2, W+2) luma with a border of one zero pixel, of ``ops``'s type.
+        luma: the frame's luma.
         ys, xs: the pixels, as slices of range(H) and range(W) with a step (1, or 2 for
             one parity).
 
@@ -63,8 +88,8 @@ def _raw_affinities(padded, ys: slice, xs: slice, ops):
         (raw, total): raw is (8, h, w), entry k for the neighbour ``OFFSETS[k]``, zero
         where that neighbour is outside the image; total is their sum, (h, w).
     """
-    height, width = padded.shape[0] - 2, padded.shape[1] - 2
-    centre = _select(padded, ys, xs)
+    height, width = luma.height, luma.width
+    centre = luma.select(ys, xs)
     h, w = centre.shape
     # Pixels on the image's edges, as positions in the selection (or None).
     top, bottom = _position(ys, 0), _position(ys, height - 1)
@@ -79,7 +104,7 @@ def _raw_affinities(padded, ys: slice, xs: slice, ops):
     # similar lumas keep their precision in float32.
     diff = ops.zeros((len(OFFSETS), h, w))
     for k, (dy, dx) in enumerate(OFFSETS):
-        ops.subtract(_select(padded, ys, xs, dy, dx), centre, out=diff[k])
+        ops.subtract(luma.select(ys, xs, dy, dx), centre, out=diff[k])
         for where in outside(dy, dx):
             diff[k][where] = 0.0
     # Window size (centre included): 9 inside, 6 on an edge, 4 in a corner.
@@ -131,12 +156,12 @@ def affinity_weights(luma, ops=None):
         ``OFFSETS[k]``, zero where that neighbour is outside the image; the eight sum to 1.
     """
     ops = ops or NumpyBackend()
-    padded = _padded(ops.asarray(luma), ops)
-    height, width = padded.shape[0] - 2, padded.shape[1] - 2
+    image = _Luma(luma, ops)
+    height, width = image.height, image.width
     weights = ops.zeros((len(OFFSETS), height, width))
 
     def fill(rows):
-        raw, total = _raw_affinities(padded, rows, slice(0, width, 1), ops)
+        raw, total = _raw_affinities(image, rows, slice(0, width, 1), ops)
         weights[:, rows] = raw / ops.maximum(total, 1e-30)
 
     ops.bands(lambda rows: fill(slice(rows.start, rows.stop, 1)), height, 8 * width)
@@ -155,8 +180,8 @@ class LevinOperator:
 
     def __init__(self, luma, fixed, ops=None, prior_weight=None):
         self.ops = ops or NumpyBackend()
-        self.padded = _padded(self.ops.asarray(luma), self.ops)
-        self.height, self.width = self.padded.shape[0] - 2, self.padded.shape[1] - 2
+        self.luma = _Luma(luma, self.ops)
+        self.height, self.width = self.luma.height, self.luma.width
         self.free = self.ops.asarray(~np.asarray(fixed, dtype=bool))
         self.centre = 1.0 if prior_weight is None else 1.0 + self.ops.asarray(prior_weight) * self.free
 
@@ -176,7 +201,7 @@ class LevinOperator:
             for start in range(rows.start, rows.stop, _CHUNK_ROWS):
                 chunk = slice(start, min(start + _CHUNK_ROWS, rows.stop))
                 band = _band(ys, chunk)
-                raw, total = _raw_affinities(self.padded, band, xs, ops)
+                raw, total = _raw_affinities(self.luma, band, xs, ops)
                 scale = -self.free[band, xs] / ops.maximum(total, 1e-30)
                 for k, (dy, dx) in enumerate(OFFSETS):
                     ops.multiply(raw[k], scale, out=out[dy + 1, dx + 1, chunk])

@@ -2,7 +2,7 @@
 
 Levin's system is a diffusion: colour spreads from the hints along similar luma. Simple
 iterations need about (distance to the nearest hint)^2 sweeps; multigrid needs a few
-V-cycles whatever the distance. Design, all of it on 9-point stencils so that one
+cycles whatever the distance. Design, all of it on 9-point stencils so that one
 vectorised implementation runs on numpy (CPU) and on torch (GPU):
 
 - Coarse grids keep every other row and column. Interpolation P is operator-dependent
@@ -10,17 +10,19 @@ vectorised implementation runs on numpy (CPU) and on torch (GPU):
   couplings to them, so corrections do not leak across luma edges. Restriction R is the
   same construction on the transposed operator, and coarse operators are R A P, so they
   inherit the fine operator's edges instead of re-deriving them from blurred luma.
+  Positive off-diagonal coefficients of R A P are lumped onto the diagonal: on some
+  photographs they are as large as the diagonal, and the cycles then diverge.
 - The smoother is Gauss-Seidel in four colours (the parities of y and x): pixels of one
   colour never touch each other in a 3x3 stencil, so each colour is one vectorised update.
-- The coarsest grid (a few hundred pixels at most) is solved with a dense inverse.
-- Without a starting guess the solve begins with full multigrid (FMG): the problem is
-  solved on the coarse grids first and each solution, interpolated, starts the next
-  finer grid.
+- The coarsest grid (a few hundred pixels) is solved by sparse LU.
+- F-cycles: each coarse-grid correction is an F-cycle followed by a V-cycle on the next
+  grid. Regions that the hints reach only through strong edges (a rim, a strip of sky)
+  converge slowly under V-cycles; F-cycles cost about 1.5 V-cycles and need half as many.
 
 Phase layout. Every grid is stored as its four phases, the pixels (2I + py, 2J + px) for
-(py, px) in {0, 1}^2, each an array of Hh x Wh = ceil(H/2) x ceil(W/2) with a border of
-zeros: shape (2, 2, ..., Hh + 2, Wh + 2). Then every access is a plain slice, two to three
-times faster to read than the stride-2 views of the natural layout:
+(py, px) in {0, 1}^2, each a grid of Hh x Wh = ceil(H/2) x ceil(W/2) points with a border
+of zeros, stored flat (see :class:`_Grid`). Then every operand is a contiguous slice,
+two to three times faster for numpy than the stride-2 views of the natural layout:
 - neighbour e = (ey, ex) of a phase-p point (I, J) is the phase-q point (I, J) + s, with
   q = (p + e) % 2 and s = (p + e) // 2 (see :func:`_neighbour`);
 - the colours of the smoother are the phases;
@@ -30,8 +32,9 @@ A grid of odd height or width gets a last row or column of inert pixels (identit
 zero right-hand side) that no real pixel couples to.
 
 CPU work is split into row bands run on all cores (:mod:`colorcore.bands`) and writes into
-preallocated buffers: on the CPU a fresh temporary per operation costs as much as the
-operation.
+preallocated buffers, lent again to the next solve of the same size
+(:meth:`colorcore.backend.NumpyBackend.reused_buffers`): on the CPU a fresh temporary per
+operation costs as much as the operation.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ _TINY = 1e-20
 
 
 class ConvergenceError(ArithmeticError):
-    """The V-cycles stopped converging (not seen on natural images)."""
+    """The cycles stopped converging (not seen on natural images)."""
 
 
 def _neighbour(p, e):
@@ -348,7 +351,8 @@ class _Level:
             self.inv_diagonal = grid.zeros((2, 2))
             grid.interior(self.inv_diagonal)[...] = 1.0 / diagonal
         phases = (2, 2, channels)
-        self.x, self.b, self.residual = grid.zeros(phases), grid.zeros(phases), grid.zeros(phases)
+        self.residual = grid.zeros(phases)
+        self.x = self.b = None  # the unknowns and right-hand side when this is a coarse grid
         self.scratch = ops.empty((channels, grid.rows * grid.pitch))
         self.coarse_rhs = grid.zeros((channels,))  # the next grid's points, natural layout
         self.correction = grid.zeros((channels,))
@@ -364,19 +368,31 @@ class _Level:
 
         grid.bands(band_work, self.scratch.shape[0])
 
-    def smooth(self, x, b, reverse: bool = False) -> None:
-        """One four-colour Gauss-Seidel sweep on phases x (in place)."""
-        ops = self.ops
-        for p in reversed(_SWEEP) if reverse else _SWEEP:
+    def smooth(self, x, b, reverse: bool = False, start: str = "any") -> None:
+        """One four-colour Gauss-Seidel sweep on phases x (in place).
 
-            def colour(start, stop, scratch, p=p):
+        A colour's new values depend on the other colours only, which saves work on a
+        forward sweep's first colour: with ``start="zero"`` (x is zero) it is b / a0,
+        and with ``start="smoothed"`` (x comes from a reverse sweep, which ended with
+        that colour) it is already up to date.
+        """
+        ops = self.ops
+        colours = list(reversed(_SWEEP) if reverse else _SWEEP)
+        if start == "smoothed" and not reverse:
+            colours = colours[1:]
+        for p in colours:
+            neighbours = [] if start == "zero" and not reverse and p == _SWEEP[0] else self.couplings[p]
+
+            def colour(first, stop, scratch, p=p, neighbours=neighbours):
                 # No phase-p point couples to another, so x_p is updated where it lies.
-                xp, base = x[p][..., start:stop], b[p][..., start:stop]
-                for coeff, q, offset in self.couplings[p]:
-                    ops.sub_product(xp, coeff[start:stop], x[q][..., start + offset : stop + offset], scratch, base)
+                xp, base = x[p][..., first:stop], b[p][..., first:stop]
+                if not neighbours:
+                    ops.copy(xp, base)
+                for coeff, q, offset in neighbours:
+                    ops.sub_product(xp, coeff[first:stop], x[q][..., first + offset : stop + offset], scratch, base)
                     base = None
                 if self.inv_diagonal is not None:
-                    ops.multiply(xp, self.inv_diagonal[p][start:stop], out=xp)
+                    ops.multiply(xp, self.inv_diagonal[p][first:stop], out=xp)
 
             self._bands(colour)
 
@@ -414,14 +430,19 @@ class _Level:
         self._bands(gather)
         return out
 
-    def prolong_add(self, x, correction) -> None:
-        """x += P e for phases x and a coarse correction e given as a grid array."""
+    def prolong_add(self, x, correction, skip=None) -> None:
+        """x += P e for phases x and a coarse correction e given as a grid array.
+
+        ``skip``: a phase left out (the next sweep recomputes it from its neighbours).
+        """
         ops = self.ops
 
         def scatter(start, stop, scratch):
             x00 = x[0, 0][..., start:stop]
             ops.add(x00, correction[..., start:stop], out=x00)
             for p, terms in self.scatters.items():
+                if p == skip:
+                    continue
                 xp = x[p][..., start:stop]
                 for w, offset in terms:
                     ops.add_product(xp, w[start:stop], correction[..., start + offset : stop + offset], scratch)
@@ -450,6 +471,8 @@ class MultigridSolver:
         while height * width > _COARSEST_PIXELS:
             grid = _Grid((height + 1) // 2, (width + 1) // 2, ops)
             level = _Level(_fine_stencil(stencil, grid), height, width, grid, channels, ops)
+            if self.levels:  # the finest grid works on the solve's own arrays
+                level.x, level.b = grid.zeros((2, 2, channels)), grid.zeros((2, 2, channels))
             self.levels.append(level)
             stencil, height, width = grid.interior(level.coarse_stencil), grid.rows, grid.cols
         if isinstance(stencil, LevinOperator):  # the whole image is tiny
@@ -464,16 +487,17 @@ class MultigridSolver:
         flat = self.ops.to_numpy(b).reshape(b.shape[0], -1).T
         self.ops.copy(out, self.ops.asarray(self.coarse_lu.solve(np.ascontiguousarray(flat)).T.reshape(tuple(b.shape))))
 
-    def _cycle(self, depth: int, x, b, kind: str = "F") -> None:
+    def _cycle(self, depth: int, x, b, kind: str = "F", start: str = "any") -> None:
         """One cycle on grid ``depth``, in place on phases x: smooth, correct, smooth.
 
         The correction solves the next grid's residual equation from zero: exactly on
         the coarsest grid, else with an F-cycle followed by a V-cycle ("F") or with one
         V-cycle ("V"). F-cycles cost about 1.5 V-cycles and converge about as fast as
         W-cycles: regions that only strong edges connect need the extra coarse work.
+        ``start`` says what x is (see :meth:`_Level.smooth`).
         """
         level = self.levels[depth]
-        level.smooth(x, b)
+        level.smooth(x, b, start=start)
         coarse_b = level.grid.interior(level.restrict_residual(x, b))
         correction = level.grid.interior(level.correction)
         if depth + 1 == len(self.levels):
@@ -483,10 +507,11 @@ class MultigridSolver:
             to_phases(coarse_b, coarse.grid, out=coarse.b)
             coarse.x[...] = 0.0
             if kind == "F":
-                self._cycle(depth + 1, coarse.x, coarse.b, "F")
-            self._cycle(depth + 1, coarse.x, coarse.b, "V")
+                self._cycle(depth + 1, coarse.x, coarse.b, "F", start="zero")
+            self._cycle(depth + 1, coarse.x, coarse.b, "V", start="smoothed" if kind == "F" else "zero")
             from_phases(coarse.x, coarse.grid, correction)
-        level.prolong_add(x, level.correction)
+        reverse_first = _SWEEP[-1]
+        level.prolong_add(x, level.correction, skip=reverse_first)
         level.smooth(x, b, reverse=True)
 
     def solve(self, b, initial=None, tol: float = DEFAULT_TOL, max_cycles: int = 60):
@@ -524,9 +549,11 @@ class MultigridSolver:
         before = grid.zeros(tuple(bp.shape[:-1]))
         size = float(b.shape[0] * self.height * self.width) ** 0.5
         step, estimate, growing, cycle = None, float("inf"), 0, 0
+        start = "zero" if initial is None else "any"
         for cycle in range(1, max_cycles + 1):
             ops.copy(before, x)
-            self._cycle(0, x, bp)
+            self._cycle(0, x, bp, start=start)
+            start = "smoothed"
             ops.subtract(x, before, out=before)
             previous, step = step, ops.norm(before) / size
             if not step < float("inf"):
@@ -553,7 +580,7 @@ def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max
         chroma: HxWx2 float (I, Q) hint chroma, read where ``fixed``.
         ops: array backend; numpy float32 by default, torch for the GPU.
         tol: estimated RMS chroma error at which to stop.
-        max_cycles: upper bound on V-cycles.
+        max_cycles: upper bound on F-cycles.
         prior: None, or (prior chroma HxWx2 float, weight HxW float >= 0): the soft prior
             of :mod:`colorcore.levin`.
         initial: None, or an HxWx2 float starting guess (e.g. the previous frame's chroma
