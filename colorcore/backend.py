@@ -35,16 +35,18 @@ class _BufferPool:
     def __init__(self):
         self.free: dict[tuple, list[np.ndarray]] = {}
         self.lent: list[np.ndarray] = []
+        self.lock = threading.Lock()  # row bands of one solve take arrays from several threads
 
     def take(self, shape, dtype, zeroed: bool = True) -> np.ndarray:
-        stack = self.free.get((tuple(shape), dtype))
-        if stack:
-            array = stack.pop()
-            if zeroed:
-                array.fill(0)
-        else:
-            array = np.zeros(shape, dtype=dtype)
-        self.lent.append(array)
+        with self.lock:
+            stack = self.free.get((tuple(shape), dtype))
+            array = stack.pop() if stack else None
+            reused = array is not None
+            if not reused:
+                array = np.zeros(shape, dtype=dtype)
+            self.lent.append(array)
+        if reused and zeroed:
+            array.fill(0)
         return array
 
     def take_back(self) -> None:
@@ -72,20 +74,19 @@ class NumpyBackend:
         return np.ascontiguousarray(a, dtype=self.dtype)
 
     def zeros(self, shape) -> np.ndarray:
-        if self._pool is not None:
-            return self._pool.take(shape, self.dtype)
         return np.zeros(shape, dtype=self.dtype)
 
-    def empty(self, shape) -> np.ndarray:
-        """An array whose values are never read before being written."""
+    def buffer(self, shape, zeroed: bool = True) -> np.ndarray:
+        """A solver's working array: zeros, or (``zeroed=False``) values never read before
+        being written. Within :meth:`reused_buffers` it is lent from the pool."""
         if self._pool is not None:
-            return self._pool.take(shape, self.dtype, zeroed=False)
-        return np.empty(shape, dtype=self.dtype)
+            return self._pool.take(shape, self.dtype, zeroed)
+        return np.zeros(shape, dtype=self.dtype) if zeroed else np.empty(shape, dtype=self.dtype)
 
     @contextmanager
     def reused_buffers(self):
-        """Within this block, ``zeros`` lends the arrays of the previous such block on this
-        thread (see :class:`_BufferPool`). No array from ``zeros`` may outlive the block."""
+        """Within this block, ``buffer`` lends the arrays of the previous such block on this
+        thread (see :class:`_BufferPool`). No array from ``buffer`` may outlive the block."""
         if not hasattr(_POOLS, "pool"):
             _POOLS.pool = _BufferPool()
         self._pool = _POOLS.pool
@@ -167,7 +168,10 @@ class TorchBackend:
     def zeros(self, shape):
         return self.torch.zeros(shape, dtype=self.dtype, device=self.device)
 
-    def empty(self, shape):
+    def buffer(self, shape, zeroed: bool = True):
+        """A solver's working array (see :meth:`NumpyBackend.buffer`)."""
+        if zeroed:
+            return self.zeros(shape)
         return self.torch.empty(shape, dtype=self.dtype, device=self.device)
 
     @contextmanager

@@ -97,7 +97,8 @@ class _Grid:
         self.size = (rows + 2) * self.pitch + 2
 
     def zeros(self, lead=()):
-        return self.ops.zeros(tuple(lead) + (self.size,))
+        """A zero grid array (..., size), a solver buffer (see ``ops.buffer``)."""
+        return self.ops.buffer(tuple(lead) + (self.size,))
 
     def span(self, a, s=(0, 0), band=None):
         """Points (I, J) + s for the rows I of ``band`` (default: all), a contiguous flat slice."""
@@ -331,7 +332,7 @@ class _Level:
         self.height, self.width = height, width
         self.stencil = stencil
         coeffs = _Coefficients(stencil, grid)
-        scratch = ops.empty((3, 3, grid.rows * grid.pitch))
+        scratch = ops.buffer((3, 3, grid.rows * grid.pitch), zeroed=False)
         self.prolong = interpolation(coeffs, grid, scratch)
         self.restrict = interpolation(_Coefficients(stencil, grid, transposed=True), grid, scratch)
         self.coarse_stencil = lump_positive(galerkin(coeffs, self.prolong, self.restrict, grid, scratch), grid)
@@ -353,7 +354,7 @@ class _Level:
         phases = (2, 2, channels)
         self.residual = grid.zeros(phases)
         self.x = self.b = None  # the unknowns and right-hand side when this is a coarse grid
-        self.scratch = ops.empty((channels, grid.rows * grid.pitch))
+        self.scratch = ops.buffer((channels, grid.rows * grid.pitch), zeroed=False)
         self.coarse_rhs = grid.zeros((channels,))  # the next grid's points, natural layout
         self.correction = grid.zeros((channels,))
 
@@ -537,7 +538,7 @@ class MultigridSolver:
             ConvergenceError: the updates grew twice in a row, or became non-finite.
         """
         ops = self.ops
-        out = ops.zeros(tuple(b.shape))
+        out = ops.buffer(tuple(b.shape))
         if not self.levels:
             self._direct(b, out)
             return out, 0, 0.0
