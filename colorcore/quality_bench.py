@@ -470,17 +470,17 @@ def check_targets(protocol: int, mean: dict) -> dict:
     if protocol == 1:
         other = mean[CHAINED]
         checks = [
-            (f"PSNR {ours['psnr']:.2f} dB >= {CHAINED} {other['psnr']:.2f} + {PSNR_MARGIN_DB} dB", ours["psnr"] >= other["psnr"] + PSNR_MARGIN_DB),
-            (f"CDC {ours['cdc']:.5f} <= {other['cdc']:.5f}", ours["cdc"] <= other["cdc"]),
-            (f"warp error {ours['warp_error']:.6f} <= {other['warp_error']:.6f}", ours["warp_error"] <= other["warp_error"]),
+            (f"PSNR {ours['psnr']:.3f} dB >= {CHAINED} {other['psnr']:.3f} + {PSNR_MARGIN_DB} dB", ours["psnr"] >= other["psnr"] + PSNR_MARGIN_DB),
+            (f"CDC {ours['cdc']:.6f} <= {other['cdc']:.6f}", ours["cdc"] <= other["cdc"]),
+            (f"warp error {ours['warp_error']:.7f} <= {other['warp_error']:.7f}", ours["warp_error"] <= other["warp_error"]),
         ]
         met = all(passed for _, passed in checks)
     else:
         other = mean[PER_FRAME]
         checks = [
-            (f"PSNR {ours['psnr']:.2f} dB > {PER_FRAME} {other['psnr']:.2f} dB", ours["psnr"] > other["psnr"]),
-            (f"(CDC {ours['cdc']:.5f} vs {other['cdc']:.5f})", ours["cdc"] <= other["cdc"]),
-            (f"(warp error {ours['warp_error']:.6f} vs {other['warp_error']:.6f})", ours["warp_error"] <= other["warp_error"]),
+            (f"PSNR {ours['psnr']:.3f} dB > {PER_FRAME} {other['psnr']:.3f} dB", ours["psnr"] > other["psnr"]),
+            (f"(CDC {ours['cdc']:.6f} <= {other['cdc']:.6f})", ours["cdc"] <= other["cdc"]),
+            (f"(warp error {ours['warp_error']:.7f} <= {other['warp_error']:.7f})", ours["warp_error"] <= other["warp_error"]),
         ]
         met = checks[0][1]
     return {"met": bool(met), "checks": [(text, bool(passed)) for text, passed in checks]}
