@@ -85,8 +85,8 @@ def run(args) -> int:
                 frames,
                 args.output,
                 clip,
-                count=len(wanted),
-                audio=not args.no_audio and len(wanted) == len(clip),
+                span=wanted,
+                audio=not args.no_audio,
                 overwrite=args.overwrite,
             )
     print(f"wrote {out}")
