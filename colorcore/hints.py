@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .colorspace import chroma_of, luma_of, max_level
+from .colorspace import chroma_of, max_level
 from .errors import InputError
 
 STROKE_KINDS = ("colour", "neutral", "erase")

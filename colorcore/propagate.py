@@ -384,15 +384,8 @@ class _Propagation:
 
     def _hard_hints(self, f: int, shape: tuple[int, int]) -> HintRaster:
         """Frame f's strokes or reference at ``shape`` (H, W); none for other frames."""
-        reference = self.guidance.reference_at(f)
-        if reference is not None:
-            rgb = reference.rgb
-            if rgb.shape[:2] != shape:
-                rgb = cv2.resize(rgb, shape[::-1], interpolation=cv2.INTER_AREA)
-            return HintRaster(mask=np.ones(shape, bool), chroma=chroma_of(rgb))
-        hints = self.guidance.hints
-        if hints is not None and f in self.keyframes:
-            return hints.rasterize(frame=f, size=shape[::-1])
+        if f in self.keyframes:
+            return keyframe_hints(self.guidance, f, shape[::-1])
         return HintRaster(mask=np.zeros(shape, bool), chroma=np.zeros(shape + (2,)))
 
     def _shrink(self, image: np.ndarray) -> np.ndarray:
@@ -427,6 +420,22 @@ class _Propagation:
     def _check_cancel(self) -> None:
         if self._cancel is not None and self._cancel():
             raise CancelledError("propagation cancelled")
+
+
+def keyframe_hints(guidance: Guidance, frame: int, size: tuple[int, int]) -> HintRaster:
+    """The hard hints of a keyframe at ``size`` (W, H): its aligned reference when it has
+    one (every pixel fixed to the reference's chroma), else its strokes and marked images.
+    An empty raster for a frame with neither."""
+    width, height = size
+    reference = guidance.reference_at(frame)
+    if reference is not None:
+        rgb = reference.rgb
+        if rgb.shape[:2] != (height, width):
+            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        return HintRaster(mask=np.ones((height, width), bool), chroma=chroma_of(rgb))
+    if guidance.hints is not None:
+        return guidance.hints.rasterize(frame=frame, size=size)
+    return HintRaster(mask=np.zeros((height, width), bool), chroma=np.zeros((height, width, 2)))
 
 
 def _mix(sources, strength: float) -> tuple[np.ndarray, np.ndarray]:

@@ -18,9 +18,9 @@ import cv2
 import numpy as np
 
 from .colorize import solve_chroma
-from .colorspace import chroma_of, compose, luma_of
-from .hints import HintRaster, Hints
+from .colorspace import compose, luma_of
 from .project import Project
+from .propagate import keyframe_hints
 
 
 def project_frames(
@@ -182,19 +182,11 @@ def preview_frame(gray: np.ndarray, guidance, frame: int, scale: float = 1.0, so
     """
     luma = luma_of(gray)
     height, width = luma.shape
-    reference = guidance.reference_at(frame)
-    hints = guidance.hints.for_frame(frame) if guidance.hints is not None else Hints(canvas_size=(width, height))
-    if reference is None and not hints.keyframes:
-        return None
     small = (max(2, round(width * scale)), max(2, round(height * scale)))
+    raster = keyframe_hints(guidance, frame, small)
+    if raster.count == 0:
+        return None
     small_luma = luma if small == (width, height) else cv2.resize(luma, small, interpolation=cv2.INTER_AREA)
-    if reference is not None:
-        ref_chroma = chroma_of(reference.rgb)
-        if small != (width, height):
-            ref_chroma = cv2.resize(ref_chroma, small, interpolation=cv2.INTER_AREA)
-        raster = HintRaster(mask=np.ones((small[1], small[0]), bool), chroma=ref_chroma)
-    else:
-        raster = hints.rasterize(frame=frame, size=small)
     chroma = solve_chroma(small_luma, raster, solver=solver, device=device)
     if small != (width, height):
         chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
