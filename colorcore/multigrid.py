@@ -366,15 +366,30 @@ class _Level:
         self.scratch = ops.buffer((channels, grid.rows * grid.pitch), zeroed=False)
         self.coarse_rhs = grid.zeros((channels,))  # the next grid's points, natural layout
         self.correction = grid.zeros((channels,))
+        self._plans: dict = {}  # see _run
 
-    def _bands(self, work):
-        """Run ``work(start, stop, scratch)`` over bands of rows: [start, stop) is the band's
-        span in the flat grid arrays (shift it by an offset to read neighbours)."""
+    def _run(self, key, arrays, build) -> None:
+        """Run a kernel over bands of rows, as steps ``(function, *arguments)``.
+
+        ``build(start, stop, scratch)`` makes a band's steps: [start, stop) is its span in
+        the flat grid arrays (shifted by an offset to read neighbours), ``scratch`` its
+        share of the level's buffer. The steps, views included, are made once per band
+        and kept while the kernel works on the same ``arrays``: on small grids slicing
+        costs as much as the arithmetic.
+        """
         grid = self.grid
+        known = self._plans.get(key)
+        if known is None or any(a is not b for a, b in zip(known[0], arrays)):
+            known = self._plans[key] = (arrays, {})
+        plans = known[1]
 
         def band_work(band):
-            start, stop = grid.window(band)
-            work(start, stop, self.scratch[:, grid.band_slice(band)])
+            steps = plans.get((band.start, band.stop))
+            if steps is None:
+                start, stop = grid.window(band)
+                steps = plans[band.start, band.stop] = build(start, stop, self.scratch[:, grid.band_slice(band)])
+            for function, *arguments in steps:
+                function(*arguments)
 
         grid.bands(band_work, self.scratch.shape[0])
 
@@ -396,15 +411,15 @@ class _Level:
             def colour(first, stop, scratch, p=p, neighbours=neighbours):
                 # No phase-p point couples to another, so x_p is updated where it lies.
                 xp, base = x[p][..., first:stop], b[p][..., first:stop]
-                if not neighbours:
-                    ops.copy(xp, base)
+                steps = [] if neighbours else [(ops.copy, xp, base)]
                 for coeff, q, offset in neighbours:
-                    ops.sub_product(xp, coeff[first:stop], x[q][..., first + offset : stop + offset], scratch, base)
+                    steps.append((ops.sub_product, xp, coeff[first:stop], x[q][..., first + offset : stop + offset], scratch, base))
                     base = None
                 if self.inv_diagonal is not None:
-                    ops.multiply(xp, self.inv_diagonal[p][first:stop], out=xp)
+                    steps.append((ops.multiply, xp, self.inv_diagonal[p][first:stop], xp))
+                return steps
 
-            self._bands(colour)
+            self._run(("smooth", p, bool(neighbours)), (x, b), colour)
 
     def restrict_residual(self, x, b):
         """R (b - A x): a grid array whose points are the next grid's right-hand side.
@@ -415,15 +430,17 @@ class _Level:
         skip = _SWEEP[-1]
 
         def residual(start, stop, scratch):
+            steps = []
             for p in _PHASES:
                 if p == skip:
                     continue
                 rp, centre = r[p][..., start:stop], _coeff(self.stencil, p, _CENTRE)[start:stop]
-                ops.sub_product(rp, centre, x[p][..., start:stop], scratch, b[p][..., start:stop])
+                steps.append((ops.sub_product, rp, centre, x[p][..., start:stop], scratch, b[p][..., start:stop]))
                 for coeff, q, offset in self.couplings[p]:
-                    ops.sub_product(rp, coeff[start:stop], x[q][..., start + offset : stop + offset], scratch)
+                    steps.append((ops.sub_product, rp, coeff[start:stop], x[q][..., start + offset : stop + offset], scratch))
+            return steps
 
-        self._bands(residual)
+        self._run(("residual",), (x, b), residual)
         return self.restrict_phases(r, skip)
 
     def restrict_phases(self, v, skip=None):
@@ -432,12 +449,14 @@ class _Level:
 
         def gather(start, stop, scratch):
             o, base = out[..., start:stop], v[0, 0][..., start:stop]  # the coarse point itself, weight 1
+            steps = []
             for p, w, offset in self.gathers:
                 if p != skip:
-                    ops.add_product(o, w[start + offset : stop + offset], v[p][..., start + offset : stop + offset], scratch, base)
+                    steps.append((ops.add_product, o, w[start + offset : stop + offset], v[p][..., start + offset : stop + offset], scratch, base))
                     base = None
+            return steps
 
-        self._bands(gather)
+        self._run(("gather", skip), (v,), gather)
         return out
 
     def prolong_add(self, x, correction, skip=None) -> None:
@@ -449,15 +468,16 @@ class _Level:
 
         def scatter(start, stop, scratch):
             x00 = x[0, 0][..., start:stop]
-            ops.add(x00, correction[..., start:stop], out=x00)
+            steps = [(ops.add, x00, correction[..., start:stop], x00)]
             for p, terms in self.scatters.items():
                 if p == skip:
                     continue
                 xp = x[p][..., start:stop]
                 for w, offset in terms:
-                    ops.add_product(xp, w[start:stop], correction[..., start + offset : stop + offset], scratch)
+                    steps.append((ops.add_product, xp, w[start:stop], correction[..., start + offset : stop + offset], scratch))
+            return steps
 
-        self._bands(scatter)
+        self._run(("scatter", skip), (x, correction), scatter)
 
 
 class MultigridSolver:
