@@ -60,6 +60,8 @@ DEFAULT_TOL = 2e-3
 # after, at least this floor, as the first cycles remove the easy error fastest.
 _RATE_UNMEASURED = 0.8
 _RATE_FLOOR = 0.5
+# Updates below this many tolerances switch the solve from F- to V-cycles.
+_V_FINISH = 4.0
 # Prior weight from which a starting guess is trusted fully (see _trusted_start).
 _TRUST_WEIGHT = 0.25
 _PHASES = ((0, 0), (0, 1), (1, 0), (1, 1))
@@ -547,7 +549,7 @@ class MultigridSolver:
         level.smooth(x, b, reverse=True)
 
     def solve(self, b, initial=None, tol: float = DEFAULT_TOL, max_cycles: int = 60):
-        """Solve A x = b with F-cycles.
+        """Solve A x = b with F-cycles, the last ones V-cycles.
 
         The stop test estimates the remaining error from the updates: with a per-cycle
         contraction rho, what is left after an update dx is about |dx| rho / (1 - rho).
@@ -581,10 +583,10 @@ class MultigridSolver:
         before = grid.zeros(tuple(bp.shape[:-1]))
         size = float(b.shape[0] * self.height * self.width) ** 0.5
         step, estimate, growing, cycle = None, float("inf"), 0, 0
-        start = "zero" if initial is None else "any"
+        start, kind = ("zero" if initial is None else "any"), "F"
         for cycle in range(1, max_cycles + 1):
             ops.copy(before, x)
-            self._cycle(0, x, bp, start=start)
+            self._cycle(0, x, bp, kind, start=start)
             start = "smoothed"
             ops.subtract(x, before, out=before)
             previous, step = step, ops.norm(before) / size
@@ -600,6 +602,9 @@ class MultigridSolver:
             estimate = step * rho / (1.0 - rho)
             if estimate <= tol:
                 break
+            # F-cycles make the large corrections; once an update is within a few
+            # tolerances, V-cycles (two thirds of the cost) finish the solve.
+            kind = "V" if step <= _V_FINISH * tol else "F"
         return from_phases(x, grid, out), cycle, estimate
 
 
