@@ -15,9 +15,10 @@ vectorised implementation runs on numpy (CPU) and on torch (GPU):
 - The smoother is Gauss-Seidel in four colours (the parities of y and x): pixels of one
   colour never touch each other in a 3x3 stencil, so each colour is one vectorised update.
 - The coarsest grid (a few hundred pixels) is solved by sparse LU.
-- F-cycles: each coarse-grid correction is an F-cycle followed by a V-cycle on the next
-  grid. Regions that the hints reach only through strong edges (a rim, a strip of sky)
-  converge slowly under V-cycles; F-cycles cost about 1.5 V-cycles and need half as many.
+- The solve starts with an F-cycle (each coarse-grid correction an F-cycle followed by a
+  V-cycle on the next grid): from zero it is as good as full multigrid, and regions that
+  the hints reach only through strong edges (a rim, a strip of sky) get their colour in
+  it. V-cycles, at two thirds of the cost, finish.
 
 Phase layout. Every grid is stored as its four phases, the pixels (2I + py, 2J + px) for
 (py, px) in {0, 1}^2, each a grid of Hh x Wh = ceil(H/2) x ceil(W/2) points with a border
@@ -55,13 +56,11 @@ _F_MIN_PIXELS = 10_000
 # about one unit, so 2e-3 is about half an 8-bit level: 45 dB or more of agreement with
 # the exact solver on photographs and on the hard synthetic images of the tests.
 DEFAULT_TOL = 2e-3
-# Contraction per F-cycle assumed by the stop test: before any rate is measured, the
+# Contraction per cycle assumed by the stop test: before any rate is measured, the
 # slowest seen on natural images (regions that hints reach only through strong edges);
 # after, at least this floor, as the first cycles remove the easy error fastest.
 _RATE_UNMEASURED = 0.8
 _RATE_FLOOR = 0.5
-# Updates below this many tolerances switch the solve from F- to V-cycles.
-_V_FINISH = 4.0
 # Prior weight from which a starting guess is trusted fully (see _trusted_start).
 _TRUST_WEIGHT = 0.25
 _PHASES = ((0, 0), (0, 1), (1, 0), (1, 1))
@@ -549,7 +548,7 @@ class MultigridSolver:
         level.smooth(x, b, reverse=True)
 
     def solve(self, b, initial=None, tol: float = DEFAULT_TOL, max_cycles: int = 60):
-        """Solve A x = b with F-cycles, the last ones V-cycles.
+        """Solve A x = b: one F-cycle, then V-cycles.
 
         The stop test estimates the remaining error from the updates: with a per-cycle
         contraction rho, what is left after an update dx is about |dx| rho / (1 - rho).
@@ -583,10 +582,12 @@ class MultigridSolver:
         before = grid.zeros(tuple(bp.shape[:-1]))
         size = float(b.shape[0] * self.height * self.width) ** 0.5
         step, estimate, growing, cycle = None, float("inf"), 0, 0
-        start, kind = ("zero" if initial is None else "any"), "F"
+        start = "zero" if initial is None else "any"
         for cycle in range(1, max_cycles + 1):
             ops.copy(before, x)
-            self._cycle(0, x, bp, kind, start=start)
+            # An F-cycle makes the large first correction (from zero it is as good as
+            # full multigrid); V-cycles, at two thirds of the cost, finish the solve.
+            self._cycle(0, x, bp, "F" if cycle == 1 else "V", start=start)
             start = "smoothed"
             ops.subtract(x, before, out=before)
             previous, step = step, ops.norm(before) / size
@@ -602,9 +603,6 @@ class MultigridSolver:
             estimate = step * rho / (1.0 - rho)
             if estimate <= tol:
                 break
-            # F-cycles make the large corrections; once an update is within a few
-            # tolerances, V-cycles (two thirds of the cost) finish the solve.
-            kind = "V" if step <= _V_FINISH * tol else "F"
         return from_phases(x, grid, out), cycle, estimate
 
 
@@ -617,7 +615,7 @@ def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max
         chroma: HxWx2 float (I, Q) hint chroma, read where ``fixed``.
         ops: array backend; numpy float32 by default, torch for the GPU.
         tol: estimated RMS chroma error at which to stop.
-        max_cycles: upper bound on F-cycles.
+        max_cycles: upper bound on cycles.
         prior: None, or (prior chroma HxWx2 float, weight HxW float >= 0): the soft prior
             of :mod:`colorcore.levin`.
         initial: None, or an HxWx2 float starting guess (e.g. the previous frame's chroma
