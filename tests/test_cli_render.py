@@ -103,3 +103,26 @@ def test_tiff_sequences_are_16_bit(tmp_path):
     assert main(["render", str(project.path), "-o", str(tmp_path / "tiffs"), "--image-format", "tiff"]) == 0
     with open_clip(tmp_path / "tiffs") as out:
         assert len(out) == 2 and out.bit_depth == 16
+
+
+def test_readme_demo_command_renders_the_demo_clip(tmp_path):
+    import shlex
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    readme = (repo / "README.md").read_text()
+    line = next(line for line in readme.splitlines() if line.startswith("pip install -e . && colorcore "))
+    args = shlex.split(line.split("&&", 1)[1])
+    assert args[:2] == ["colorcore", "render"]
+    args[args.index("-o") + 1] = str(tmp_path / "demo.mp4")
+    result = subprocess.run([sys.executable, "-m", "colorcore.cli", *args[1:]], cwd=repo, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {tmp_path / 'demo.mp4'}" in result.stdout
+    with open_clip(tmp_path / "demo.mp4") as out, open_clip(repo / "resources" / "demo" / "coffee-pan.mp4") as src:
+        assert len(out) == len(src) == 48
+        for i in (0, 24, 47):
+            colour = out.rgb(i).astype(int)
+            assert np.abs(colour[..., 0] - colour[..., 2]).mean() > 10  # coloured throughout
+            assert np.abs(out.luma(i).astype(int) - src.luma(i).astype(int)).mean() < 1.0  # H.264 twice
