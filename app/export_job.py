@@ -21,9 +21,8 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from colorcore.errors import CancelledError, InputError
-from colorcore.media import Clip, FrameWriter, check_output_path, open_clip, open_writer, output_kind
-from colorcore.media.video_clip import VideoClip
-from colorcore.media.video_writer import VideoFileWriter
+from colorcore.media import Clip, FrameWriter, open_clip, output_kind
+from colorcore.render import open_output
 
 from .export_dialog import FORMATS_BY_KEY, ExportSettings
 
@@ -210,33 +209,13 @@ class ExportJob(QObject):
             )
         if output_kind(settings.path) != fmt.kind:
             raise InputError(f"'{settings.path.name}' does not suit the format '{fmt.label}'")
-        bit_depth = 16 if settings.format == "tiff" else clip.bit_depth
-        audio = clip if settings.audio and clip.has_audio and not fmt.is_sequence else None
-        if audio is not None and settings.start > 0 and isinstance(clip, VideoClip):
-            # open_writer takes the audio from the source's first frame; a range that starts
-            # later needs its audio from that frame's time, which only the writer class takes.
-            out = check_output_path(settings.path, [clip], overwrite=settings.overwrite)
-            return VideoFileWriter(
-                out,
-                settings.format,
-                clip.frame_rate,
-                clip.width,
-                clip.height,
-                bit_depth,
-                audio_from=clip.path,
-                audio_origin=clip.start_time + clip.frame_time(settings.start),
-            )
-        return open_writer(
+        return open_output(
             settings.path,
-            fps=clip.frame_rate,
-            width=clip.width,
-            height=clip.height,
-            bit_depth=bit_depth,
-            audio_from=audio,
+            clip,
+            span=settings.frames,
+            audio=settings.audio and not fmt.is_sequence,
             overwrite=settings.overwrite,
             image_format="tiff" if settings.format == "tiff" else "png",
-            frame_count=len(clip),
-            inputs=[clip],
         )
 
     def _report(self, done: float) -> None:

@@ -82,6 +82,28 @@ def write_frames(
         InputError: the output cannot be written (see ``open_writer``).
         CancelledError / KeyboardInterrupt: passed on; the partial output is removed.
     """
+    with open_output(output, clip, span=span, audio=audio, overwrite=overwrite, image_format=image_format) as writer:
+        for _, rgb in frames:
+            writer.write(rgb if writer.bit_depth == clip.bit_depth else rgb.astype(np.uint16) * 257)
+    return writer.path
+
+
+def open_output(
+    output: str | os.PathLike,
+    clip,
+    *,
+    span: range,
+    audio: bool = True,
+    overwrite: bool = False,
+    image_format: str = "png",
+):
+    """An atomic writer for frames ``span`` of ``clip`` (see :func:`write_frames` for the
+    arguments): the clip's rate and size, 16 bits for TIFF, and the audio of a video output
+    starting at ``span.start``'s time so that a partial render stays in sync.
+
+    Returns:
+        A :class:`colorcore.media.FrameWriter` (``bit_depth`` tells what it expects).
+    """
     from .media import VideoClip, check_output_path, open_writer, output_kind
     from .media.video_writer import VideoFileWriter
 
@@ -91,7 +113,7 @@ def write_frames(
         # open_writer takes the audio from the clip's start; a later first frame needs
         # the audio from its own time, which the writer class takes as an origin.
         target = check_output_path(output, [clip], overwrite=overwrite)
-        writer = VideoFileWriter(
+        return VideoFileWriter(
             target,
             output_kind(target),
             clip.frame_rate,
@@ -101,23 +123,18 @@ def write_frames(
             audio_from=clip.path,
             audio_origin=clip.start_time + clip.frame_time(span.start),
         )
-    else:
-        writer = open_writer(
-            output,
-            fps=clip.frame_rate,
-            width=clip.width,
-            height=clip.height,
-            bit_depth=bit_depth,
-            audio_from=clip if with_audio else None,
-            overwrite=overwrite,
-            image_format=image_format,
-            frame_count=len(span),
-            inputs=[clip],
-        )
-    with writer:
-        for _, rgb in frames:
-            writer.write(rgb if bit_depth == clip.bit_depth else rgb.astype(np.uint16) * 257)
-    return writer.path
+    return open_writer(
+        output,
+        fps=clip.frame_rate,
+        width=clip.width,
+        height=clip.height,
+        bit_depth=bit_depth,
+        audio_from=clip if with_audio else None,
+        overwrite=overwrite,
+        image_format=image_format,
+        frame_count=len(span),
+        inputs=[clip],
+    )
 
 
 def render_project(
