@@ -87,19 +87,42 @@ class Stroke:
         )
 
 
-@dataclass
 class RasterHint:
     """Hints given as pixels on one frame.
 
+    Only the pixels under the mask are kept (the mask as bits, their colours as a list),
+    so a clip with a marked image on every keyframe holds what was painted, not a full
+    frame per keyframe.
+
     Attributes:
         mask: HxW bool, True where the colour is a hint.
-        rgb: HxWx3 uint8 or uint16 RGB; only its chroma under ``mask`` matters.
+        rgb: HxWx3 uint8 or uint16 RGB: the hint colours under ``mask``, 0 elsewhere.
         frame: 0-based frame index.
     """
 
-    mask: np.ndarray
-    rgb: np.ndarray
-    frame: int = 0
+    def __init__(self, mask: np.ndarray, rgb: np.ndarray, frame: int = 0):
+        mask = np.asarray(mask, dtype=bool)
+        if rgb.shape[:2] != mask.shape:
+            raise ValueError(f"mask {mask.shape} and rgb {rgb.shape[:2]} differ in size")
+        self.frame = int(frame)
+        self._shape = mask.shape
+        self._bits = np.packbits(mask, axis=None)
+        self._colours = np.ascontiguousarray(rgb[mask])  # Nx3, in row-major pixel order
+
+    @property
+    def mask(self) -> np.ndarray:
+        return np.unpackbits(self._bits, count=self._shape[0] * self._shape[1]).reshape(self._shape).astype(bool)
+
+    @property
+    def rgb(self) -> np.ndarray:
+        out = np.zeros(self._shape + (3,), dtype=self._colours.dtype)
+        out[self.mask] = self._colours
+        return out
+
+    @property
+    def count(self) -> int:
+        """Number of hinted pixels."""
+        return len(self._colours)
 
     def to_dict(self) -> dict:
         # Lossless PNG with the mask as alpha keeps project files self-contained.
@@ -176,7 +199,7 @@ class Hints:
         diff = np.abs(gray_rgb.astype(np.float64) / max_level(gray.dtype) - marked.astype(np.float64) / max_level(marked.dtype))
         mask = diff.sum(axis=2) > MARKED_THRESHOLD
         height, width = gray.shape[:2]
-        return cls(canvas_size=(width, height), rasters=[RasterHint(mask=mask, rgb=marked.copy(), frame=frame)])
+        return cls(canvas_size=(width, height), rasters=[RasterHint(mask=mask, rgb=marked, frame=frame)])
 
     @property
     def keyframes(self) -> list[int]:
@@ -208,7 +231,7 @@ class Hints:
         for raster in self.rasters:
             if raster.frame != frame:
                 continue
-            r_mask, r_rgb = raster.mask, raster.rgb
+            r_mask, r_rgb = raster.mask, raster.rgb  # each call rebuilds the array: read once
             if r_mask.shape != (height, width):
                 r_mask = cv2.resize(r_mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
                 r_rgb = cv2.resize(r_rgb, (width, height), interpolation=cv2.INTER_NEAREST)

@@ -72,6 +72,8 @@ class PropagationSettings:
         steadiness: weight of the previous output, carried by flow, beside the colours
             tracked from keyframes (times the flow's confidence): it steadies what the
             keyframes do not reach, such as newly revealed areas.
+        stroke_reach: how far (a fraction of the frame width) a stroke keyframe's solved
+            colours are trusted when carried to other frames; 0 trusts them everywhere.
     """
 
     carry_weight: float = 1.0
@@ -80,6 +82,7 @@ class PropagationSettings:
     on_damaged: str = "warn"
     chroma_scale: int = 2
     steadiness: float = 1.0
+    stroke_reach: float = 0.05
 
 
 Progress = Callable[[float], None]
@@ -161,11 +164,11 @@ class _Track:
     confidence: np.ndarray
 
     @classmethod
-    def identity(cls, size: tuple[int, int]) -> "_Track":
-        """The keyframe itself: every pixel where it is, fully sure. ``size`` is (W, H)."""
-        width, height = size
+    def identity(cls, confidence: np.ndarray) -> "_Track":
+        """The keyframe itself: every pixel where it is, with the keyframe's own HxW confidence."""
+        height, width = confidence.shape
         xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-        return cls(np.dstack([xs, ys]), np.ones((height, width), np.float32))
+        return cls(np.dstack([xs, ys]), confidence.astype(np.float32))
 
     def follow(self, flow_to_tracked: np.ndarray, round_trip_ok: np.ndarray) -> "_Track":
         """The track of a neighbouring frame.
@@ -243,7 +246,7 @@ class _Propagation:
                 if f in self.keyframes:
                     a, full = f, self._key_chroma(store, f)
                     key_a = previous = self._shrink(full)
-                    forward = _Track.identity(self.work_size)
+                    forward = _Track.identity(self._key_confidence(f))
                 elif f in self._damaged and previous is not None:
                     pass  # the previous frame again, exactly
                 else:
@@ -333,7 +336,7 @@ class _Propagation:
     def _backward(self, store: FrameStore, t: int, b: int) -> np.ndarray:
         """Track frames b-1 down to t back to keyframe b; store the tracks; return b's
         chroma at the working size."""
-        track = _Track.identity(self.work_size)
+        track = _Track.identity(self._key_confidence(b))
         for f in range(b - 1, t - 1, -1):
             if f in self.keyframes:
                 break
@@ -343,6 +346,24 @@ class _Propagation:
             store.put("back_confidence", f, track.confidence.astype(np.float16))
             self._advance()
         return self._shrink(self._key_chroma(store, b))
+
+    def _key_confidence(self, f: int) -> np.ndarray:
+        """How much keyframe f's colours are worth carrying, at the working size (HxW 0..1).
+
+        A reference fixes every pixel: 1 everywhere. Strokes fix only what they cover; the
+        rest of the keyframe is Levin's guess from them, which is worth less the farther it
+        is from a stroke (each frame's own solve re-spreads the strokes' colours better
+        than a carried guess): 1 under strokes, falling as a Gaussian of the distance.
+        """
+        shape = self.work_size[::-1]
+        if self.guidance.reference_at(f) is not None or self.settings.stroke_reach <= 0:
+            return np.ones(shape, np.float32)
+        covered = keyframe_hints(self.guidance, f, self.work_size).mask
+        if not covered.any():
+            return np.ones(shape, np.float32)
+        distance = cv2.distanceTransform((~covered).astype(np.uint8), cv2.DIST_L2, 5)
+        reach = self.settings.stroke_reach * self.work_size[0]
+        return np.exp(-((distance / reach) ** 2)).astype(np.float32)
 
     def _between(self, store, f: int, a, b, forward, key_a, key_b, previous) -> np.ndarray:
         """Chroma (working size) of a frame that is not a keyframe: blend, then solve."""

@@ -112,3 +112,14 @@ def test_saved_hints_get_ordinary_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE((tmp_path / "h.json").stat().st_mode) == 0o666 & ~umask
+
+
+def test_raster_hint_keeps_only_what_was_painted():
+    gray = np.full((480, 854), 120, np.uint8)
+    marked = np.repeat(gray[..., None], 3, axis=2)
+    marked[100:110, 200:220] = (200, 40, 40)
+    raster = Hints.from_marked(gray, marked).rasters[0]
+    assert raster.count == 200
+    assert raster._bits.nbytes + raster._colours.nbytes < 60_000  # not a full 1.2 MB frame
+    assert np.array_equal(raster.mask, (marked != gray[..., None]).any(axis=2))
+    assert np.array_equal(raster.rgb[raster.mask], marked[raster.mask])

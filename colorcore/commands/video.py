@@ -57,7 +57,7 @@ def run(args) -> int:
                 raise InputError(f"'{path}' is a grey image; a marked keyframe must carry colour scribbles")
             marked = _same_depth(marked, gray.dtype)
             found = Hints.from_marked(gray, marked, frame=frame)
-            if found.rasters[0].mask.sum() == 0:
+            if found.rasters[0].count == 0:
                 warnings.warn(f"'{path}' has no scribbles (it matches frame {frame}'s grey)")
             hints.rasters.extend(found.rasters)
         references = []
