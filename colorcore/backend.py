@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from .bands import run_in_bands
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -35,16 +34,14 @@ class _BufferPool:
     def __init__(self):
         self.free: dict[tuple, list[np.ndarray]] = {}
         self.lent: list[np.ndarray] = []
-        self.lock = threading.Lock()  # row bands of one solve take arrays from several threads
 
     def take(self, shape, dtype, zeroed: bool = True) -> np.ndarray:
-        with self.lock:
-            stack = self.free.get((tuple(shape), dtype))
-            array = stack.pop() if stack else None
-            reused = array is not None
-            if not reused:
-                array = np.zeros(shape, dtype=dtype)
-            self.lent.append(array)
+        stack = self.free.get((tuple(shape), dtype))
+        array = stack.pop() if stack else None
+        reused = array is not None
+        if not reused:
+            array = np.zeros(shape, dtype=dtype)
+        self.lent.append(array)
         if reused and zeroed:
             array.fill(0)
         return array
@@ -144,8 +141,12 @@ class NumpyBackend:
 
     @staticmethod
     def bands(work, rows: int, elements_per_row: int) -> None:
-        """Run ``work(row_slice)`` over row bands on the CPU's cores (:mod:`colorcore.bands`)."""
-        run_in_bands(work, rows, elements_per_row)
+        """Run ``work(row_slice)`` over all rows, as one band.
+
+        Splitting rows across threads measured no faster on two cores and, with the
+        thread-local buffer pools, gave results that changed from run to run; so one
+        solve runs on one thread (independent solves may still run on several)."""
+        work(slice(0, rows))
 
 
 class TorchBackend:

@@ -32,8 +32,7 @@ two to three times faster for numpy than the stride-2 views of the natural layou
 A grid of odd height or width gets a last row or column of inert pixels (identity rows,
 zero right-hand side) that no real pixel couples to.
 
-CPU work is split into row bands run on all cores (:mod:`colorcore.bands`) and writes into
-preallocated buffers, lent again to the next solve of the same size
+CPU work writes into preallocated buffers, lent again to the next solve of the same size
 (:meth:`colorcore.backend.NumpyBackend.reused_buffers`): on the CPU a fresh temporary per
 operation costs as much as the operation.
 """
@@ -138,7 +137,7 @@ class _Grid:
         return s[0] * self.pitch + s[1]
 
     def bands(self, work, channels: int = 1):
-        """Run ``work(band)`` over bands of rows on the CPU's cores (see :mod:`colorcore.bands`)."""
+        """Run ``work(band)`` over the rows (see :meth:`colorcore.backend.NumpyBackend.bands`)."""
         self.ops.bands(work, self.rows, self.pitch * channels)
 
 

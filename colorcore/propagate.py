@@ -1,38 +1,46 @@
-"""Carry keyframe colours through a clip: flow, two directions, one Levin solve per frame.
+"""Carry keyframe colours through a clip: tracks to keyframes, then one Levin solve per frame.
 
 Design
 ------
 A clip is cut into shots (:mod:`colorcore.shots`); colour never crosses a cut. Inside a
 shot, *keyframes* are frames with strokes or an aligned reference. A keyframe is exactly
-what its own hints say: it is solved from its strokes (hard constraints) or its reference
-(dense hard constraints), plus exemplar hints, and nothing carried from elsewhere.
+what its own hints say: it is solved at full size from its strokes (hard constraints) or
+its reference (every pixel fixed), plus exemplar hints, and nothing carried from
+elsewhere.
 
-Every other frame f is solved with Levin's equation (:mod:`colorcore.levin`) using
-carried chroma as soft, confidence-weighted constraints: row r becomes
-``(U_r - sum_s w_rs U_s) + weight_r (U_r - prior_r) = 0``. Re-solving each frame, rather
-than warping colours from frame to frame, keeps colours inside the luma edges of the
-frame itself and stops resampling blur and flow errors from accumulating.
+Every other frame f is solved with Levin's equation (:mod:`colorcore.levin`) under a soft,
+confidence-weighted prior: row r becomes ``(U_r - sum_s w_rs U_s) + weight_r (U_r -
+prior_r) = 0``. Solving each frame keeps colours inside that frame's own luma edges. The
+prior mixes, each with a per-pixel weight:
 
-The prior of frame f mixes up to three sources, each with a per-pixel weight:
-- forward: the previous frame's *final* chroma, warped by optical flow (DIS on luma,
-  :mod:`colorcore.flow`), with confidence = the previous confidence warped along times
-  the forward-backward consistency of this flow (occlusions and mismatches fall to 0);
-- backward: the same carried from the next keyframe b down to f, in a backward pass that
-  solves each frame the same way (from b's own hints only);
-- exemplars: :class:`colorcore.exemplar.ExemplarMatcher` hints where the match is good.
-Between keyframes a < f < b, forward and backward are weighted by (b - f)/(b - a) and
-(f - a)/(b - a) times their confidences, so each keyframe dominates near itself and the
-two fade into each other. Before the first keyframe of a shot only the backward pass
-(with the previous output carried forward at half weight, for steadiness) applies; after
-the last, only the forward one.
+- the keyframe a before f, read through a *track*: where each pixel of f lies in a,
+  found by composing optical flow (DIS on luma, :mod:`colorcore.flow`) frame to frame.
+  Composing positions rather than warping colours reads each colour from the keyframe
+  once, so resampling blur does not pile up. The track's confidence is the product of
+  the forward-backward consistency of every step (occlusions and mismatches fall to 0)
+  and the keyframe's own confidence (1 for a reference; for strokes, falling with the
+  distance from them, since the rest of a stroke keyframe is only Levin's guess);
+- the keyframe b after f, tracked the same way in a backward pass;
+- the previous output, carried one step by flow (``steadiness``), which steadies what
+  the keyframes do not reach, such as newly revealed areas;
+- exemplars (:class:`colorcore.exemplar.ExemplarMatcher`) where the match is good.
+
+Between keyframes a < f < b, a and b are weighted by (b - f)/(b - a) and (f - a)/(b - a)
+times their confidences, so each keyframe dominates near itself and the two fade into
+each other; before a shot's first keyframe only b applies, after its last only a.
+
+Between keyframes, flow and the solve run at half size in each direction (chroma at
+4:2:0 resolution, as video codecs store it; ``chroma_scale``); the chroma is upsampled
+and joined to the full-resolution luma by :func:`colorcore.colorspace.compose`, so the
+output's luma is the source's.
 
 Streaming
 ---------
 Frames are produced in order. For each run of frames up to the next keyframe (or cut, or
-end), one scan decodes them and computes flows, then the backward pass runs (if a
-keyframe closes the run), then the forward pass yields frames. Flows and backward chroma
-of the run live in a :class:`colorcore.frame_store.FrameStore` on disk, so memory holds a
-handful of frames whatever the clip length or the keyframe distance.
+end), one scan decodes them and computes flows, the backward pass tracks them to the
+keyframe that closes the run, then the forward pass solves and yields them. Flows and
+backward tracks of the run wait in a :class:`colorcore.frame_store.FrameStore` on disk,
+so memory holds a handful of frames whatever the clip length or keyframe distance.
 """
 
 from __future__ import annotations
@@ -82,7 +90,7 @@ class PropagationSettings:
     on_damaged: str = "warn"
     chroma_scale: int = 2
     steadiness: float = 1.0
-    stroke_reach: float = 0.05
+    stroke_reach: float = 0.1
 
 
 Progress = Callable[[float], None]

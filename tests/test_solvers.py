@@ -256,3 +256,17 @@ def test_bad_prior_or_guess_is_refused_with_one_line(prior, initial, message):
     hints.mask[5, 5] = True
     with pytest.raises(ValueError, match=message):
         solve_chroma(luma, hints, "fast", "cpu", prior=prior, initial=initial)
+
+
+def test_fast_solver_is_deterministic_across_solves():
+    # Buffers are reused from one solve to the next; results must not depend on that.
+    photo = synthetic_photo(240, 320, seed=3)
+    luma = luma_of(photo)
+    rng = np.random.default_rng(0)
+    fixed = rng.random(luma.shape) < 0.03
+    chroma = chroma_of(photo)
+    other = synthetic_photo(240, 320, seed=4)
+    first = solve_chroma(luma, HintRaster(fixed, chroma), solver="fast")
+    solve_chroma(luma_of(other), HintRaster(fixed, chroma_of(other)), solver="fast")
+    again = solve_chroma(luma, HintRaster(fixed, chroma), solver="fast")
+    assert np.array_equal(first, again)
