@@ -82,6 +82,8 @@ class PropagationSettings:
             keyframes do not reach, such as newly revealed areas.
         stroke_reach: how far (a fraction of the frame width) a stroke keyframe's solved
             colours are trusted when carried to other frames; 0 trusts them everywhere.
+        tolerance: the fast solver's stopping error (RMS chroma). Tighter than a single
+            image needs: errors that differ from frame to frame show as flicker.
     """
 
     carry_weight: float = 1.0
@@ -91,6 +93,7 @@ class PropagationSettings:
     chroma_scale: int = 2
     steadiness: float = 1.0
     stroke_reach: float = 0.1
+    tolerance: float = 5e-4
 
 
 Progress = Callable[[float], None]
@@ -408,7 +411,9 @@ class _Propagation:
         prior = _mix(sources, self.settings.carry_weight) if sources else None
         if hard.count == 0 and prior is None:
             return np.zeros(luma.shape + (2,), np.float32)
-        chroma = solve_chroma(luma, hard, solver=self.solver, device=self.device, prior=prior, initial=initial)
+        chroma = solve_chroma(
+            luma, hard, solver=self.solver, device=self.device, prior=prior, initial=initial, tolerance=self.settings.tolerance
+        )
         return chroma.astype(np.float32)
 
     def _hard_hints(self, f: int, shape: tuple[int, int]) -> HintRaster:
