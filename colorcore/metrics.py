@@ -339,10 +339,10 @@ def warp_error(
             flow, valid = reliable_flow(previous[1], luma, estimator)
             errors.append(frame_warp_error(previous[0], frame, flow, valid))
         previous = (frame, luma)
-    return _mean(errors)
+    return nan_mean(errors)
 
 
-def _mean(values: Sequence[float]) -> float:
+def nan_mean(values: Sequence[float]) -> float:
     """Mean of the values that are not nan; nan when none is (inf stays inf)."""
     kept = [v for v in values if not math.isnan(v)]
     return float(np.mean(kept)) if kept else math.nan
@@ -412,16 +412,20 @@ class EvalResult:
 
     def to_dict(self) -> dict:
         """The result as plain JSON-ready data: every nan or inf becomes None."""
-        return _json_safe(asdict(self))
+        return json_safe(asdict(self))
 
 
-def _json_safe(value):
+def json_safe(value):
+    """``value`` (nested dicts, lists, tuples, numbers) ready for JSON: numpy numbers as
+    Python ones, dict keys as strings, nan and inf as None."""
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, (np.integer, np.bool_)):
+        return value.item()
     return value
 
 
@@ -494,12 +498,12 @@ class ClipEvaluator:
         frames = list(self._frames)
 
         def mean_of(name):
-            return _mean([getattr(f, name) for f in frames])
+            return nan_mean([getattr(f, name) for f in frames])
 
         finite_psnr = [f.psnr for f in frames if math.isfinite(f.psnr)]
         return EvalResult(
             frame_count=len(frames),
-            psnr=_mean(finite_psnr) if finite_psnr else math.inf,
+            psnr=nan_mean(finite_psnr) if finite_psnr else math.inf,
             identical_frames=len(frames) - len(finite_psnr),
             ssim=mean_of("ssim"),
             colourfulness_output=mean_of("colourfulness_output"),

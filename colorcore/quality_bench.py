@@ -40,6 +40,7 @@ from .colorspace import chroma_of, luma_of, max_level
 from .errors import InputError
 from .guidance import Guidance, Reference
 from .hints import Hints, Stroke
+from .metrics import json_safe, nan_mean
 
 DAVIS_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "davis480p" / "JPEGImages"
 DEFAULT_CLIPS = ("blackswan", "goat", "kite-surf")
@@ -247,18 +248,13 @@ class MethodScores:
         from .metrics import cdc
 
         return {
-            "psnr": _mean([self.psnr[k] for k in scored]),
-            "ssim": _mean([self.ssim[k] for k in scored]),
+            "psnr": nan_mean([self.psnr[k] for k in scored]),
+            "ssim": nan_mean([self.ssim[k] for k in scored]),
             "cdc": cdc(self.histograms),
-            "warp_error": _mean(self.warp_error),
-            "colourfulness": _mean(self.colourfulness),
+            "warp_error": nan_mean(self.warp_error),
+            "colourfulness": nan_mean(self.colourfulness),
             "s_per_frame": self.seconds / max(len(self.psnr), 1),
         }
-
-
-def _mean(values: Sequence[float]) -> float:
-    kept = [v for v in values if not np.isnan(v)]
-    return float(np.mean(kept)) if kept else float("nan")
 
 
 def _timed(frames: Iterator[tuple[int, np.ndarray]], scores: MethodScores) -> Iterator[tuple[int, np.ndarray]]:
@@ -438,7 +434,7 @@ def run_quality_benchmark(
     if json_path is not None:
         from .media.images import write_bytes_atomic
 
-        write_bytes_atomic(Path(json_path), json.dumps(_json_safe(report), indent=1).encode("utf-8"))
+        write_bytes_atomic(Path(json_path), json.dumps(json_safe(report), indent=1).encode("utf-8"))
     return report
 
 
@@ -449,7 +445,7 @@ def _means(per_clip: dict) -> dict:
     means = {}
     for name in methods:
         rows = [c["methods"][name] for c in per_clip.values()]
-        means[name] = {m: _mean([r[m] for r in rows]) for m in METRICS if m != "s_per_frame"}
+        means[name] = {m: nan_mean([r[m] for r in rows]) for m in METRICS if m != "s_per_frame"}
         total_frames = sum(c["frames"] for c in per_clip.values())
         means[name]["s_per_frame"] = sum(r["s_per_frame"] * c["frames"] for r, c in zip(rows, per_clip.values())) / total_frames
     return means
@@ -520,16 +516,3 @@ def format_table(protocol: int, result: dict) -> str:
     lines.append(f"target ({'method vs ' + (CHAINED if protocol == 1 else PER_FRAME)}): {verdict}")
     lines += [f"  {'yes' if passed else 'no ':>3}  {text}" for text, passed in targets["checks"]]
     return "\n".join(lines) + "\n"
-
-
-def _json_safe(value):
-    """``value`` with numpy numbers as Python ones and nan/inf as None, for JSON."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, (np.integer, np.bool_)):
-        return value.item()
-    return value
