@@ -140,6 +140,15 @@ class NumpyBackend:
         np.subtract(acc if base is None else base, scratch, out=acc)
 
     @staticmethod
+    def inner(basis, v) -> np.ndarray:
+        """Inner products of the rows of ``basis`` (k, N) with ``v`` (N,): float64 (k,)."""
+        return np.asarray(basis @ v, dtype=np.float64)
+
+    def add_combination(self, v, basis, coeffs) -> None:
+        """v += coeffs @ basis, in place: ``basis`` (k, N), ``coeffs`` (k,) numbers."""
+        v += np.asarray(coeffs, dtype=self.dtype) @ basis
+
+    @staticmethod
     def bands(work, rows: int, elements_per_row: int) -> None:
         """Run ``work(row_slice)`` over all rows, as one band.
 
@@ -219,6 +228,15 @@ class TorchBackend:
     def sub_product(self, acc, a, b, scratch, base=None) -> None:
         """acc = (base, or acc) - a * b, fused; ``scratch`` is unused."""
         self.torch.addcmul(acc if base is None else base, a, b, value=-1.0, out=acc)
+
+    @staticmethod
+    def inner(basis, v) -> np.ndarray:
+        """Inner products of the rows of ``basis`` (k, N) with ``v`` (N,): float64 (k,)."""
+        return (basis @ v).double().cpu().numpy()
+
+    def add_combination(self, v, basis, coeffs) -> None:
+        """v += coeffs @ basis, in place: ``basis`` (k, N), ``coeffs`` (k,) numbers."""
+        v.add_(self.asarray(coeffs) @ basis)
 
     @staticmethod
     def bands(work, rows: int, elements_per_row: int) -> None:

@@ -60,6 +60,13 @@ DEFAULT_TOL = 2e-3
 # after, at least this floor, as the first cycles remove the easy error fastest.
 _RATE_UNMEASURED = 0.8
 _RATE_FLOOR = 0.5
+# Arnoldi vectors kept before GMRES restarts: frames that need more are rare.
+_RESTART = 10
+# Measured contraction of the updates per cycle above which GMRES takes over from plain
+# cycles: slower than this, GMRES reaches the tolerance in fewer cycles.
+_KRYLOV_RATE = 0.5
+# Estimated error, in tolerances, still accepted when the cycles run out.
+_GIVE_UP = 10
 # Prior weight from which a starting guess is trusted fully (see _trusted_start).
 _TRUST_WEIGHT = 0.25
 _PHASES = ((0, 0), (0, 1), (1, 0), (1, 1))
@@ -547,14 +554,17 @@ class MultigridSolver:
         level.smooth(x, b, reverse=True)
 
     def solve(self, b, initial=None, tol: float = DEFAULT_TOL, max_cycles: int = 60):
-        """Solve A x = b: one F-cycle, then V-cycles.
+        """Solve A x = b: an F-cycle, then V-cycles, then GMRES if the cycles slow down.
 
-        The stop test estimates the remaining error from the updates: with a per-cycle
-        contraction rho, what is left after an update dx is about |dx| rho / (1 - rho).
-        rho is the last measured |dx_k| / |dx_k-1|, at least ``_RATE_FLOOR``, and
-        ``_RATE_UNMEASURED`` after the first cycle (so that a good starting guess can stop
-        after one cycle: when |dx_1| is below tol / 4). A residual test would stop too
-        early on images whose regions are weakly coupled (small residual, large error).
+        The cycles converge in a few steps on most frames, but crawl (3% a cycle) where
+        hints reach a region only through strong edges: a few error modes that the coarse
+        grids represent badly. When a cycle shrinks the update by less than
+        ``_KRYLOV_RATE``, GMRES over F-cycles takes over (:meth:`_accelerate`); it finds
+        those modes and removes them in a few steps.
+
+        The stop test (:class:`_ErrorEstimate`) estimates the remaining error from the
+        updates; a residual test would stop too early on weakly coupled regions (small
+        residual, large error).
 
         Args:
             b: (C, H, W) array of ``ops``'s type.
@@ -566,7 +576,8 @@ class MultigridSolver:
             (x, cycles, estimated RMS error): x is (C, H, W).
 
         Raises:
-            ConvergenceError: the updates grew twice in a row, or became non-finite.
+            ConvergenceError: the iterates became non-finite, or the cycles ended with the
+                estimated error still above ``_GIVE_UP`` times ``tol``.
         """
         ops = self.ops
         out = ops.buffer(tuple(b.shape))
@@ -579,30 +590,121 @@ class MultigridSolver:
         bp = to_phases(b, grid)
         x = grid.zeros(tuple(bp.shape[:-1])) if initial is None else to_phases(ops.asarray(initial), grid)
         before = grid.zeros(tuple(bp.shape[:-1]))
-        size = float(b.shape[0] * self.height * self.width) ** 0.5
-        step, estimate, growing, cycle = None, float("inf"), 0, 0
+        error = _ErrorEstimate(float(b.shape[0] * self.height * self.width) ** 0.5)
         start = "zero" if initial is None else "any"
         for cycle in range(1, max_cycles + 1):
             ops.copy(before, x)
             # An F-cycle makes the large first correction (from zero it is as good as
-            # full multigrid); V-cycles, at two thirds of the cost, finish the solve.
+            # full multigrid); V-cycles, at two thirds of the cost, go on.
             self._cycle(0, x, bp, "F" if cycle == 1 else "V", start=start)
             start = "smoothed"
             ops.subtract(x, before, out=before)
-            previous, step = step, ops.norm(before) / size
-            if not step < float("inf"):
-                raise ConvergenceError(f"multigrid produced non-finite values after {cycle} cycles")
-            if previous is None:
-                rho = _RATE_UNMEASURED
-            else:
-                growing = growing + 1 if step > previous else 0
-                if growing >= 2:
-                    raise ConvergenceError(f"multigrid diverged after {cycle} cycles")
-                rho = min(max(step / previous if previous > 0 else 0.0, _RATE_FLOOR), 0.97)
-            estimate = step * rho / (1.0 - rho)
-            if estimate <= tol:
+            error.step(ops.norm(before), cycle)
+            if error.value <= tol:
                 break
-        return from_phases(x, grid, out), cycle, estimate
+            if 1 < cycle < max_cycles and error.rate > _KRYLOV_RATE:  # a measured rate
+                cycle = self._accelerate(x, bp, error, tol, cycle, max_cycles)
+                break
+        if error.value > _GIVE_UP * tol:
+            raise ConvergenceError(f"multigrid did not converge in {cycle} cycles")
+        return from_phases(x, grid, out), cycle, error.value
+
+    def _accelerate(self, x, b, error: "_ErrorEstimate", tol: float, cycles: int, max_cycles: int) -> int:
+        """GMRES from phases x (updated in place), left-preconditioned by an F-cycle M^-1.
+
+        Arnoldi needs M^-1 A v: a cycle from v with a zero right-hand side gives
+        (I - M^-1 A) v, so no separate product with A is needed. Each result is
+        x + V y + z, V y the GMRES update and z = M^-1 (b - A (x + V y)) what one more
+        cycle would add (it lies in the basis too); ``error`` is given the steps between
+        results and the preconditioned residuals |z|. Returns the cycles done in all.
+        """
+        ops, grid = self.ops, self.levels[0].grid
+        phases = tuple(b.shape[:-1])
+        zero = grid.zeros(phases)
+        # Written whole (borders included, zero) before they are read: no clearing needed.
+        work = ops.buffer(phases + (grid.size,), zeroed=False)
+        basis = ops.buffer((_RESTART + 1,) + phases + (grid.size,), zeroed=False)
+        flat, x_flat = basis.reshape(_RESTART + 1, -1), x.reshape(-1)
+        restart = False
+        while True:
+            # z = M^-1 (b - A x): one cycle's update from x.
+            ops.copy(work, x)
+            self._cycle(0, work, b, "F")
+            cycles += 1
+            ops.subtract(work, x, out=basis[0])
+            beta = ops.norm(basis[0])
+            if not restart:  # a restart's first result is the last one before it
+                error.step(beta, cycles)
+            if error.value <= tol or cycles >= max_cycles or beta == 0.0:
+                ops.add(x, basis[0], out=x)
+                return cycles
+            ops.multiply(basis[0], 1.0 / beta, basis[0])
+            hessenberg = np.zeros((_RESTART + 1, _RESTART))
+            result = np.array([beta])  # the result is x + V result (V orthonormal)
+            for j in range(_RESTART):
+                ops.copy(work, basis[j])
+                self._cycle(0, work, zero, "F")
+                cycles += 1
+                ops.subtract(basis[j], work, out=basis[j + 1])
+                for _ in range(2):  # classical Gram-Schmidt twice: orthogonal to float32 precision
+                    h = ops.inner(flat[: j + 1], flat[j + 1])
+                    ops.add_combination(flat[j + 1], flat[: j + 1], -h)
+                    hessenberg[: j + 1, j] += h
+                hessenberg[j + 1, j] = ops.norm(basis[j + 1])
+                columns = hessenberg[: j + 2, : j + 1]
+                target = np.zeros(j + 2)
+                target[0] = beta
+                y = np.linalg.lstsq(columns, target, rcond=None)[0]
+                latest = target - columns @ y
+                error.note_eigenvalues(np.linalg.eigvals(hessenberg[: j + 1, : j + 1]))
+                residual = float(np.linalg.norm(latest))
+                latest[: j + 1] += y
+                error.step(float(np.linalg.norm(latest - np.append(result, 0.0))), cycles, residual)
+                result = latest
+                done = error.value <= tol or cycles >= max_cycles or hessenberg[j + 1, j] <= 1e-7 * beta
+                if hessenberg[j + 1, j] > 0.0:
+                    ops.multiply(basis[j + 1], 1.0 / hessenberg[j + 1, j], basis[j + 1])
+                if done:
+                    ops.add_combination(x_flat, flat[: j + 2], result)
+                    return cycles
+            ops.add_combination(x_flat, flat[: j + 2], result)
+            restart = True
+
+
+class _ErrorEstimate:
+    """Estimated RMS error of an iteration's latest result, from the steps between results.
+
+    With a per-step contraction rho, what is left after a step dx is about
+    |dx| rho / (1 - rho). rho is the last measured |dx_k| / |dx_k-1|, at least
+    ``_RATE_FLOOR``, and ``_RATE_UNMEASURED`` after the first step (so that a good
+    starting guess can stop after one cycle: when |dx_1| is below tol / 4). Under GMRES
+    a step can be small while a slowly converging mode is still far off; that mode shows
+    as a small eigenvalue lambda of M^-1 A among the Arnoldi (Ritz) values, and the
+    error is then also at least about |z| / lambda for a preconditioned residual z.
+
+    Args:
+        size: sqrt of the number of unknowns (to turn norms into RMS values).
+    """
+
+    def __init__(self, size: float):
+        self.size = size
+        self.rate = _RATE_UNMEASURED
+        self.value = float("inf")
+        self._last = None
+        self._smallest = float("inf")
+
+    def step(self, norm: float, cycles: int, residual: float = 0.0) -> None:
+        """Take a step of size ``norm`` (and the preconditioned residual after it)."""
+        if not norm < float("inf"):
+            raise ConvergenceError(f"multigrid produced non-finite values after {cycles} cycles")
+        if self._last is not None:
+            self.rate = min(max(norm / self._last if self._last > 0 else 0.0, _RATE_FLOOR), 0.97)
+        self._last = norm
+        self.value = max(norm * self.rate / (1.0 - self.rate), residual / self._smallest) / self.size
+
+    def note_eigenvalues(self, ritz) -> None:
+        """Arnoldi's eigenvalue estimates of M^-1 A."""
+        self._smallest = min(self._smallest, float(np.abs(ritz).min()) or _TINY)
 
 
 def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max_cycles: int = 60, prior=None, initial=None, report=None):
