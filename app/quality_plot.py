@@ -66,6 +66,11 @@ class QualityPlot(QWidget):
         self.plot_widget = pg.PlotWidget(background=_BACKGROUND)
         self.plot_widget.setMenuEnabled(False)
         self.plot_widget.setMinimumHeight(90)
+        self.plot_widget.setToolTip(
+            "Light curve, left axis: colourfulness of each frame.\n"
+            "Ochre curve, right axis: colour change from the previous frame (JS divergence of the RGB histograms); spikes are flicker.\n"
+            "Click to go to a frame."
+        )
         item = self.plot_widget.getPlotItem()
         item.hideButtons()
         item.setMouseEnabled(x=False, y=False)
@@ -75,13 +80,12 @@ class QualityPlot(QWidget):
             axis.setPen(pg.mkPen(_AXIS))
             axis.setTextPen(pg.mkPen(_AXIS))
             axis.enableAutoSIPrefix(False)  # JS values are small; "x0.001" labels confuse
+        # Each axis is labelled in its curve's colour; that is the legend (a legend box
+        # would cover the curves in a plot this short).
         item.getAxis("left").setLabel("colourfulness", color=_COLOURFULNESS)
         item.getAxis("right").setLabel("change (JS)", color=_CHANGE)
         item.showAxis("right")
-        self.legend = item.addLegend(offset=(8, 4), labelTextColor=_AXIS, brush=pg.mkBrush(30, 30, 30, 200))
-        self.colourfulness_curve = item.plot(
-            pen=pg.mkPen(_COLOURFULNESS, width=1.5), name="colourfulness", connect="finite"
-        )
+        self.colourfulness_curve = item.plot(pen=pg.mkPen(_COLOURFULNESS, width=1.5), connect="finite")
         # The change curve lives in a second view box sharing the x axis, so each curve
         # keeps its own scale on its own axis.
         self._change_view = pg.ViewBox(enableMouse=False)
@@ -90,7 +94,6 @@ class QualityPlot(QWidget):
         self._change_view.setXLink(item)
         self.change_curve = pg.PlotDataItem(pen=pg.mkPen(_CHANGE, width=1.5), connect="finite")
         self._change_view.addItem(self.change_curve)
-        self.legend.addItem(self.change_curve, "frame-to-frame change")
         item.vb.sigResized.connect(self._align_views)
         self.current_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(_CURRENT, width=1))
         item.addItem(self.current_line, ignoreBounds=True)
@@ -153,8 +156,7 @@ class QualityPlot(QWidget):
             if finite.any():
                 curve.setData(x, y, connect="finite")
                 top = float(np.max(y[finite]))
-                # Headroom at the top keeps the legend clear of the curves.
-                view.setYRange(0, top * 1.3 if top > 0 else 1, padding=0)
+                view.setYRange(0, top * 1.1 if top > 0 else 1, padding=0)
             else:
                 curve.setData([], [])
                 view.setYRange(0, 1, padding=0)
@@ -169,7 +171,7 @@ class QualityPlot(QWidget):
             return
         view = self.plot_widget.getPlotItem().vb
         if not view.sceneBoundingRect().contains(event.scenePos()):
-            return  # on an axis or the legend's margin
+            return  # on an axis
         x = view.mapSceneToView(event.scenePos()).x()
         frame = int(round(min(max(x, 0), self._count - 1)))
         event.accept()

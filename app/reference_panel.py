@@ -196,6 +196,7 @@ class ReferencePanel(QWidget):
         for index, (rgb, source) in enumerate(self.loaded):
             self._add_item(rgb, f"{Path(source).name}\nloaded", ("loaded", index))
         self.list.blockSignals(False)
+        self.list.setVisible(self.list.count() > 0)  # an empty list is only a second blank box
         for row in range(self.list.count()):
             if self.list.item(row).data(_ROLE) == keep:
                 self.list.setCurrentRow(row)

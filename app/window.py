@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -49,13 +48,12 @@ from .preview import PreviewSolver
 from .propagation import CutFinder, PropagationWorker
 from .quality_plot import QualityPlot
 from .reference_panel import ReferencePanel
+from .result_cache import ResultCache
 from .theme import icon
 from .timeline import FrameState, Timeline
 
 RECENT_MAX = 10
 AUTOSAVE_MS = 60_000
-# Colour results kept in memory for scrubbing; older ones are dropped (re-propagate).
-RESULT_CACHE_BYTES = 1 << 30
 _TOOL_KIND = {"brush": "colour", "eraser": "erase", "neutral": "neutral"}
 
 
@@ -80,7 +78,7 @@ class MainWindow(QMainWindow):
         self.document: Document | None = None
         self.frame = 0
         self.grey: np.ndarray | None = None  # the current frame's luma as HxW uint8/uint16
-        self.results: OrderedDict[int, np.ndarray] = OrderedDict()  # propagated frames
+        self.results = ResultCache()  # propagated frames
         self.previews: dict[int, np.ndarray] = {}  # keyframes solved alone
         self.worker: PropagationWorker | None = None
         self.cut_finder: CutFinder | None = None
@@ -581,7 +579,7 @@ class MainWindow(QMainWindow):
             self.previews.pop(frame, None)
         self.canvas.set_strokes(self.document.strokes_on(self.frame))
         self.guidance_version += 1
-        for frame in list(self.results):
+        for frame in self.results.frames():
             self.timeline.set_frame_state(frame, FrameState.STALE)
         self._refresh_markers()
         project = self.document.project
@@ -708,11 +706,7 @@ class MainWindow(QMainWindow):
             self.worker.cancel()
 
     def _frame_propagated(self, frame: int, rgb, colourfulness: float, change: float) -> None:
-        self.results[frame] = rgb
-        self.results.move_to_end(frame)
-        while self.results and len(self.results) * rgb.nbytes > RESULT_CACHE_BYTES:
-            dropped, _ = self.results.popitem(last=False)
-            self.timeline.set_frame_state(dropped, FrameState.PENDING)
+        self.results.put(frame, rgb)
         current = self.worker is not None and self.worker.version == self.guidance_version
         self.timeline.set_frame_state(frame, FrameState.PROPAGATED if current else FrameState.STALE)
         self.timeline.invalidate_thumbnails([frame])
@@ -977,11 +971,10 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         geometry = self.settings.value("geometry")
-        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
-            pass
-        else:
-            screen = self.screen().availableGeometry()
-            self.resize(min(1600, screen.width() - 40), min(1000, screen.height() - 60))
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+            # First launch: the whole screen, as colour work wants the largest picture.
+            self.setGeometry(self.screen().availableGeometry())
+            self.setWindowState(Qt.WindowState.WindowMaximized)
         state = self.settings.value("state")
         if not (isinstance(state, QByteArray) and self.restoreState(state)):
             # Brush settings are short; the reference images get the rest of the column.
@@ -1045,6 +1038,7 @@ class MainWindow(QMainWindow):
         self.timeline.pause()
         self._stop_background_work()
         self._save_settings()
+        self.results.close()
         if self.clip is not None:
             self.clip.close()
         super().closeEvent(event)

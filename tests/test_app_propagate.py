@@ -39,6 +39,20 @@ def test_propagate_fills_the_timeline_and_an_edit_makes_it_stale(qtbot, make_win
     assert all(window.timeline.frame_state(i) == FrameState.STALE for i in range(6))
 
 
+def test_frames_beyond_the_memory_budget_wait_on_disk_and_show_again(qtbot, make_window, tmp_path):
+    window = keyed(make_window, tmp_path)
+    frame_bytes = 64 * 48 * 3
+    window.results.memory_bytes = 2 * frame_bytes
+    assert window.propagate()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=60000)
+    assert window.results.frames() == list(range(6)) and window.results.in_memory() <= 2 * frame_bytes
+    assert all(window.timeline.frame_state(i) == FrameState.PROPAGATED for i in range(6))
+    window.go_to(1)  # long out of memory: read back from disk
+    colour = window.canvas.colour
+    assert colour is not None and colour.pixelColor(30, 40).blue() > colour.pixelColor(30, 40).red()
+    assert window.results.in_memory() <= 2 * frame_bytes
+
+
 def test_cancel_stops_propagation_and_keeps_finished_frames(qtbot, make_window, tmp_path):
     window = keyed(make_window, tmp_path, frames=30)
     assert window.propagate()
@@ -85,9 +99,9 @@ def test_opening_another_clip_stops_a_running_propagation(qtbot, make_window, tm
     window = keyed(make_window, tmp_path, frames=30)
     assert window.propagate()
     assert window.open_path(make_grey_clip(tmp_path / "next.mkv", frames=3))
-    assert window.worker is None and window.results == {} and not window.progress.isVisible()
+    assert window.worker is None and len(window.results) == 0 and not window.progress.isVisible()
     qtbot.wait(200)  # nothing from the old run arrives late
-    assert window.results == {} and window.clip.path.name == "next.mkv"
+    assert len(window.results) == 0 and window.clip.path.name == "next.mkv"
 
 
 def test_export_through_the_dialog_as_a_png_sequence(qtbot, make_window, tmp_path, monkeypatch):
