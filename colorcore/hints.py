@@ -13,7 +13,6 @@ Later strokes paint over earlier ones; an erase stroke removes hints under it.
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 
 from .colorspace import chroma_of, max_level
 from .errors import InputError
+from .media.images import image_from_png_text, png_text
 
 STROKE_KINDS = ("colour", "neutral", "erase")
 FORMAT_VERSION = 1
@@ -128,18 +128,11 @@ class RasterHint:
         # Lossless PNG with the mask as alpha keeps project files self-contained.
         top = max_level(self.rgb.dtype)
         rgba = np.dstack([self.rgb, np.where(self.mask, top, 0).astype(self.rgb.dtype)])
-        ok, png = cv2.imencode(".png", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA))
-        if not ok:  # pragma: no cover - OpenCV always encodes uint8/uint16 PNG
-            raise RuntimeError("could not encode a raster hint as PNG")
-        return {"frame": self.frame, "png": base64.b64encode(png.tobytes()).decode("ascii")}
+        return {"frame": self.frame, "png": png_text(rgba)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "RasterHint":
-        png = np.frombuffer(base64.b64decode(data["png"]), dtype=np.uint8)
-        bgra = cv2.imdecode(png, cv2.IMREAD_UNCHANGED)
-        if bgra is None or bgra.ndim != 3 or bgra.shape[2] != 4:
-            raise InputError("a raster hint in the hints file is not a valid RGBA PNG")
-        rgba = cv2.cvtColor(bgra, cv2.COLOR_BGRA2RGBA)
+        rgba = image_from_png_text(data["png"], 4, "a raster hint in the hints file")
         return cls(mask=rgba[..., 3] > 0, rgb=rgba[..., :3].copy(), frame=int(data.get("frame", 0)))
 
 

@@ -28,7 +28,6 @@ written by a newer Keyhue raises an InputError with a one-line message.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -36,12 +35,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-import cv2
-import numpy as np
-
 from .errors import InputError
 from .guidance import Exemplar, Guidance, Reference
 from .hints import Hints
+from .media.images import image_from_png_text, png_text
 
 PROJECT_FORMAT = "keyhue-project"
 PROJECT_VERSION = 1
@@ -113,24 +110,6 @@ def _hash_ends(path: Path, digest) -> None:
             digest.update(handle.read(_HASH_SPAN))
         elif size > _HASH_SPAN:
             digest.update(handle.read())
-
-
-def _png_b64(rgb: np.ndarray) -> str:
-    ok, png = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR))
-    if not ok:  # pragma: no cover - OpenCV encodes any uint8/uint16 RGB
-        raise RuntimeError("could not encode an image as PNG")
-    return base64.b64encode(png.tobytes()).decode("ascii")
-
-
-def _b64_png(text: str, what: str) -> np.ndarray:
-    try:
-        data = np.frombuffer(base64.b64decode(text, validate=True), dtype=np.uint8)
-    except (ValueError, TypeError):
-        raise InputError(f"the project file is damaged: {what} is not valid base64") from None
-    bgr = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-    if bgr is None or bgr.ndim != 3 or bgr.shape[2] != 3:
-        raise InputError(f"the project file is damaged: {what} is not an RGB PNG image")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 @dataclass
@@ -279,9 +258,9 @@ class Project:
                 "bit_depth": self.media.bit_depth,
             },
             "hints": self.hints.to_dict(),
-            "references": [{"frame": r.frame, "png": _png_b64(r.rgb), "source": r.source} for r in self.references],
+            "references": [{"frame": r.frame, "png": png_text(r.rgb), "source": r.source} for r in self.references],
             "exemplars": [
-                {"frames": list(e.frames) if e.frames else None, "png": _png_b64(e.rgb), "source": e.source}
+                {"frames": list(e.frames) if e.frames else None, "png": png_text(e.rgb), "source": e.source}
                 for e in self.exemplars
             ],
             "settings": dict(self.settings),
@@ -318,12 +297,12 @@ class Project:
             )
             hints = Hints.from_dict(data.get("hints") or {"canvas_size": [media.width, media.height]})
             references = [
-                Reference(frame=int(r["frame"]), rgb=_b64_png(r["png"], f"reference {i + 1}"), source=str(r.get("source", "")))
+                Reference(frame=int(r["frame"]), rgb=image_from_png_text(r["png"], 3, f"the project file is damaged: reference {i + 1}"), source=str(r.get("source", "")))
                 for i, r in enumerate(data.get("references", []))
             ]
             exemplars = [
                 Exemplar(
-                    rgb=_b64_png(e["png"], f"exemplar {i + 1}"),
+                    rgb=image_from_png_text(e["png"], 3, f"the project file is damaged: exemplar {i + 1}"),
                     frames=tuple(int(v) for v in e["frames"]) if e.get("frames") else None,
                     source=str(e.get("source", "")),
                 )

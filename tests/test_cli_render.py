@@ -125,4 +125,5 @@ def test_readme_demo_command_renders_the_demo_clip(tmp_path):
         for i in (0, 24, 47):
             colour = out.rgb(i).astype(int)
             assert np.abs(colour[..., 0] - colour[..., 2]).mean() > 10  # coloured throughout
-            assert np.abs(out.luma(i).astype(int) - src.luma(i).astype(int)).mean() < 1.0  # H.264 twice
+            # Lossy twice (the demo's H.264, then ours at 4:2:0): about one level on average.
+            assert np.abs(out.luma(i).astype(int) - src.luma(i).astype(int)).mean() < 1.5

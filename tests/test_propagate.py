@@ -177,3 +177,17 @@ def test_memory_does_not_grow_with_clip_length(tmp_path):
     short = _peak_bytes(folder, 40, every=10)
     long = _peak_bytes(folder, 160, every=10)
     assert long < 1.15 * short, (short, long)
+
+
+def test_colours_arrive_at_a_keyframe_without_a_jump(disc_clip):
+    # Keyframe 23's one blue stroke spreads blue over its whole background, far from the
+    # stroke where frames carried from keyframe 0 are green: the frames before 23 must
+    # turn towards it gradually instead of jumping on frame 23 (a pop in playback).
+    folder, truth = disc_clip
+    stroke = Stroke(points=[(10, 10), (30, 10)], color=(0.35, 0.45, 0.8), width=4, frame=23)
+    guidance = Guidance(hints=Hints(canvas_size=(WIDTH, HEIGHT), strokes=[stroke]), references=[Reference(0, truth[0])])
+    out = _render(folder, guidance)
+    chroma = [chroma_of(out[i]) for i in range(24)]
+    steps = [float(np.abs(chroma[i + 1] - chroma[i]).mean()) for i in range(23)]
+    assert steps[-1] < 2.5 * float(np.median(steps)), steps
+    assert float(np.abs(chroma[22] - chroma[23]).mean()) < 0.5 * float(np.abs(chroma[12] - chroma[23]).mean())

@@ -8,6 +8,7 @@ paths work on every platform. Arrays are RGB; OpenCV's BGR never leaves this mod
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import re
@@ -230,10 +231,10 @@ def _tiff_size(f, order: str) -> tuple[int, int] | None:
 
 
 def encode_image(array: np.ndarray, extension: str) -> bytes:
-    """Encode an RGB or grey array into the bytes of an image file.
+    """Encode an RGB (or RGBA, or grey) array into the bytes of an image file.
 
     Args:
-        array: HxW or HxWx3 RGB, uint8 or uint16.
+        array: HxW, HxWx3 RGB or HxWx4 RGBA (PNG and TIFF only), uint8 or uint16.
         extension: '.png', '.tif'/'.tiff' (8 or 16 bit), '.bmp', '.jpg'/'.jpeg' (8 bit).
 
     Raises:
@@ -250,12 +251,13 @@ def encode_image(array: np.ndarray, extension: str) -> bytes:
         raise ValueError(f"images are uint8 or uint16, not {array.dtype}")
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
-    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 3)):
-        raise ValueError(f"expected an HxW or HxWx3 image, got shape {array.shape}")
+    alpha = array.ndim == 3 and array.shape[2] == 4 and ext in (".png", ".tif", ".tiff")
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 3) or alpha):
+        raise ValueError(f"expected an HxW or HxWx3 image (or HxWx4 for PNG/TIFF), got shape {array.shape}")
     if array.dtype == np.uint16 and ext in _EIGHT_BIT_ONLY:
         raise InputError(f"'{ext}' images hold 8 bits per sample; use .png or .tif for 16-bit")
     if array.ndim == 3:
-        array = cv2.cvtColor(np.ascontiguousarray(array), cv2.COLOR_RGB2BGR)
+        array = cv2.cvtColor(np.ascontiguousarray(array), cv2.COLOR_RGBA2BGRA if alpha else cv2.COLOR_RGB2BGR)
     params: list[int] = []
     if ext == ".png":
         params = [cv2.IMWRITE_PNG_COMPRESSION, 3]  # good size for little time
@@ -265,6 +267,30 @@ def encode_image(array: np.ndarray, extension: str) -> bytes:
     if not ok:
         raise RuntimeError(f"OpenCV could not encode a {array.shape} {array.dtype} image as {ext}")
     return buffer.tobytes()
+
+
+def png_text(array: np.ndarray) -> str:
+    """An HxWx3 RGB or HxWx4 RGBA uint8/uint16 image as base64 text of a PNG (lossless),
+    for embedding in JSON files."""
+    return base64.b64encode(encode_image(array, ".png")).decode("ascii")
+
+
+def image_from_png_text(text: str, channels: int, what: str) -> np.ndarray:
+    """The image of :func:`png_text`: HxWx``channels`` (3: RGB, 4: RGBA) uint8/uint16.
+
+    Raises:
+        InputError: ``text`` is not base64 of a PNG with that many channels; the message
+            starts with ``what`` (e.g. "the project file is damaged: reference 2").
+    """
+    try:
+        data = np.frombuffer(base64.b64decode(text, validate=True), dtype=np.uint8)
+    except (ValueError, TypeError):
+        raise InputError(f"{what} is not valid base64") from None
+    with _quiet_opencv():
+        image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if image is None or image.ndim != 3 or image.shape[2] != channels:
+        raise InputError(f"{what} is not an {'RGBA' if channels == 4 else 'RGB'} PNG image")
+    return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA if channels == 4 else cv2.COLOR_BGR2RGB)
 
 
 def write_image(path: str | os.PathLike, array: np.ndarray) -> None:
