@@ -51,8 +51,7 @@ class PropagationWorker(QThread):
         previous = None
         try:
             for index, rgb in project_frames(self.project, self.clip, self.frames, self.progress.emit, self._cancel.is_set):
-                colourfulness, change = frame_metrics(rgb, previous)
-                previous = rgb
+                colourfulness, change, previous = frame_metrics(rgb, previous)
                 self.frameDone.emit(index, rgb, colourfulness, change)
         except CancelledError:
             self.done.emit("cancelled", "")

@@ -22,26 +22,27 @@ _CURRENT = "#e6e6e6"
 REDRAW_INTERVAL_MS = 100
 
 
-def frame_metrics(rgb: np.ndarray, previous: np.ndarray | None) -> tuple[float, float]:
-    """(colourfulness, change) of one frame, as QualityPlot.set_values takes them.
+def frame_metrics(rgb: np.ndarray, previous: np.ndarray | None) -> tuple[float, float, np.ndarray]:
+    """(colourfulness, change, histograms) of one frame, as QualityPlot.set_values takes them.
 
     Args:
         rgb: HxWx3 RGB frame, uint8 or uint16.
-        previous: the previous frame of the clip (same shape), or None for the first frame.
+        previous: the histograms this function returned for the previous frame of the
+            clip, or None for the first frame (each frame's histograms are made once).
 
     Returns:
         colourfulness: Hasler-Suesstrunk colourfulness on colorcore.metrics' scale (>= 0).
         change: Jensen-Shannon divergence (natural log, 0 .. ln 2) between the per-channel
-            256-bin histograms of ``rgb`` and ``previous``, averaged over R, G, B; NaN for
-            the first frame.
+            256-bin histograms of ``rgb`` and of the previous frame, averaged over R, G,
+            B; NaN for the first frame.
+        histograms: (3, 256) float histograms of ``rgb``, to pass with the next frame.
     """
     from colorcore import metrics
 
     colourfulness = float(metrics.colourfulness(rgb))
-    if previous is None:
-        return colourfulness, float("nan")
-    change = metrics.js_divergence(metrics.channel_histograms(rgb), metrics.channel_histograms(previous))
-    return colourfulness, float(change)
+    histograms = metrics.channel_histograms(rgb)
+    change = float("nan") if previous is None else float(metrics.js_divergence(histograms, previous))
+    return colourfulness, change, histograms
 
 
 class QualityPlot(QWidget):

@@ -65,10 +65,11 @@ def test_values_are_drawn_in_batches_with_gaps_where_missing(qtbot, plot):
 def test_frame_metrics_of_real_frames():
     photo = synthetic_photo()
     grey = np.repeat(np.round(luma_of(photo) * 255).astype(np.uint8)[..., None], 3, axis=2)
-    colour_grey, change_first = frame_metrics(grey, None)
+    colour_grey, change_first, _ = frame_metrics(grey, None)
     assert colour_grey == pytest.approx(0, abs=1e-9) and math.isnan(change_first)
-    colour, change_same = frame_metrics(photo, photo)
+    colour, _, histograms = frame_metrics(photo, None)
+    _, change_same, _ = frame_metrics(photo, histograms)
     assert colour > 10 and change_same == 0
     tinted = compose(luma_of(photo), np.full(photo.shape[:2] + (2,), 0.08), np.uint8)
-    _, change = frame_metrics(tinted, photo)
+    _, change, _ = frame_metrics(tinted, histograms)
     assert 0 < change <= math.log(2)
