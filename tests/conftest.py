@@ -1,9 +1,13 @@
-"""Shared fixtures."""
+"""Shared fixtures; Qt tests run on the offscreen platform unless told otherwise."""
 
-import numpy as np
-import pytest
+import os
 
-from .helpers import synthetic_photo
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from .helpers import synthetic_photo  # noqa: E402
 
 
 @pytest.fixture

@@ -1,16 +1,12 @@
 """The editor's canvas and main window on a real clip: painting, preview, undo, navigation."""
 
-import os
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from colorcore.hints import Stroke
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QColor  # noqa: E402
-
-from colorcore.hints import Stroke  # noqa: E402
-
-from .app_helpers import SIZE, dialogs, drag, make_grey_clip, make_window, widget_point  # noqa: E402, F401
+from .app_helpers import SIZE, dialogs, drag, make_grey_clip, make_window, widget_point  # noqa: F401
 
 
 def opened(make_window, tmp_path, frames=6):

@@ -2,25 +2,22 @@
 
 import errno
 import os
+import subprocess
+import threading
+from fractions import Fraction
+from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import av
+import numpy as np
+import pytest
+from PySide6.QtCore import QObject, Qt, QThread, Slot
+from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton
 
-import subprocess  # noqa: E402
-import threading  # noqa: E402
-from fractions import Fraction  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import av  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QObject, Qt, QThread, Slot  # noqa: E402
-from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton  # noqa: E402
-
-from app.export_dialog import ExportDialog, ExportSettings  # noqa: E402
-from app.export_job import ExportJob, ExportProgressDialog, describe_os_error  # noqa: E402
-from colorcore.colorspace import compose, luma_of  # noqa: E402
-from colorcore.errors import CancelledError  # noqa: E402
-from colorcore.media import open_clip, open_writer  # noqa: E402
+from app.export_dialog import ExportDialog, ExportSettings
+from app.export_job import ExportJob, ExportProgressDialog, describe_os_error
+from colorcore.colorspace import compose, luma_of
+from colorcore.errors import CancelledError
+from colorcore.media import open_clip, open_writer
 
 W, H, N, FPS = 32, 24, 8, 24
 TINT = (0.12, -0.05)  # constant I, Q chroma given to every frame

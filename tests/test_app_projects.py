@@ -1,16 +1,13 @@
 """Projects in the editor: save and reopen, autosave recovery, unsaved changes, bad files."""
 
 import json
-import os
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-import numpy as np  # noqa: E402
-from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
+from colorcore.project import Project
 
-from colorcore.project import Project  # noqa: E402
-
-from .app_helpers import dialogs, drag, make_grey_clip, make_window  # noqa: E402, F401
+from .app_helpers import dialogs, drag, make_grey_clip, make_window  # noqa: F401
 
 Yes, No, Cancel = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No, QMessageBox.StandardButton.Cancel
 Save, Discard = QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard

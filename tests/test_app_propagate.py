@@ -1,17 +1,13 @@
 """Propagation and export from the editor, on a real clip, through the real engine."""
 
-import os
+import numpy as np
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from app.export_dialog import ExportSettings
+from app.timeline import FrameState
+from colorcore.hints import Stroke
+from colorcore.media import open_clip
 
-import numpy as np  # noqa: E402
-
-from app.export_dialog import ExportSettings  # noqa: E402
-from app.timeline import FrameState  # noqa: E402
-from colorcore.hints import Stroke  # noqa: E402
-from colorcore.media import open_clip  # noqa: E402
-
-from .app_helpers import dialogs, make_grey_clip, make_window  # noqa: E402, F401
+from .app_helpers import dialogs, make_grey_clip, make_window  # noqa: F401
 
 
 def keyed(make_window, tmp_path, frames=6):

@@ -1,18 +1,15 @@
 """The quality plot: values, throttled redraws, clicks that pick a frame (pytest-qt, offscreen)."""
 
 import math
-import os
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QPointF, Qt  # noqa: E402
+from app.quality_plot import QualityPlot, frame_metrics
+from colorcore.colorspace import compose, luma_of
 
-from app.quality_plot import QualityPlot, frame_metrics  # noqa: E402
-from colorcore.colorspace import compose, luma_of  # noqa: E402
-
-from .helpers import synthetic_photo  # noqa: E402
+from .helpers import synthetic_photo
 
 
 @pytest.fixture

@@ -1,18 +1,15 @@
 """The reference panel in the editor: load, assign, pick colours, promote, bad images."""
 
-import os
 import warnings
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
-from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
+from colorcore.media import write_image
 
-from colorcore.media import write_image  # noqa: E402
-
-from .app_helpers import dialogs, drag, make_grey_clip, make_window  # noqa: E402, F401
-from .helpers import synthetic_photo  # noqa: E402
+from .app_helpers import dialogs, drag, make_grey_clip, make_window  # noqa: F401
+from .helpers import synthetic_photo
 
 
 def with_clip(make_window, tmp_path):

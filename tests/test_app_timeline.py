@@ -1,20 +1,16 @@
 """The timeline widget, driven by real mouse, key and wheel events (pytest-qt, offscreen)."""
 
-import os
+import threading
+import time
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QImage, QWheelEvent
+from PySide6.QtWidgets import QApplication
 
-import threading  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QColor, QImage, QWheelEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from app.timeline import STATE_COLOURS, FrameState, Timeline, nominal_rate, timecode  # noqa: E402
-from colorcore.media import open_clip, open_writer  # noqa: E402
+from app.timeline import STATE_COLOURS, FrameState, Timeline, nominal_rate, timecode
+from colorcore.media import open_clip, open_writer
 
 
 @pytest.fixture
