@@ -1,0 +1,1 @@
+"""Solvers of one frame's chroma; the deep network lives in :mod:`.deep`."""
