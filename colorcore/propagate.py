@@ -115,6 +115,7 @@ def colorize_clip(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     settings: PropagationSettings | None = None,
+    network=None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Colourise the frames of a clip from its keyframes, references and exemplars.
 
@@ -130,6 +131,9 @@ def colorize_clip(
         cancel: polled between frames; when it returns True, CancelledError is raised
             and the scratch files are removed.
         settings: tuning; :class:`PropagationSettings` defaults when None.
+        network: with ``solver="deep"``, the network (a weights path or a
+            :class:`colorcore.solvers.deep.infer.DeepSolver`, e.g. from
+            :func:`colorcore.solvers.deep.adapt.adapt_network`); the base weights when None.
 
     Yields:
         ``(index, rgb)`` in increasing index order over ``frames``; ``rgb`` is HxWx3 of
@@ -144,7 +148,7 @@ def colorize_clip(
     count = len(clip)
     wanted = _check_range(frames, count)
     _check_guidance(guidance, count, (clip.width, clip.height))
-    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel)
+    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel, network)
     return run.frames(wanted)
 
 
@@ -211,8 +215,9 @@ class _Track:
 class _Propagation:
     """One propagation run; see the module docstring for the method."""
 
-    def __init__(self, clip, guidance: Guidance, solver: str, device: str, settings: PropagationSettings, progress, cancel):
+    def __init__(self, clip, guidance: Guidance, solver: str, device: str, settings: PropagationSettings, progress, cancel, network=None):
         self.clip = clip
+        self.network = network
         self.guidance = guidance
         self.solver = solver
         self.device = device
@@ -443,7 +448,8 @@ class _Propagation:
         if hard.count == 0 and prior is None:
             return np.zeros(luma.shape + (2,), np.float32)
         chroma = solve_chroma(
-            luma, hard, solver=self.solver, device=self.device, prior=prior, initial=initial, tolerance=self.settings.tolerance
+            luma, hard, solver=self.solver, device=self.device, prior=prior, initial=initial, tolerance=self.settings.tolerance,
+            network=self.network,
         )
         return chroma.astype(np.float32)
 

@@ -8,7 +8,7 @@ Each module defines ``register(sub)``, which adds its argparse sub-parser and se
 import pkgutil
 
 # Order in ``colorcore --help``; any other module here is listed after these.
-_ORDER = ("image", "video", "render", "eval", "bench")
+_ORDER = ("image", "video", "render", "eval", "train", "bench")
 
 
 def command_names() -> list[str]:

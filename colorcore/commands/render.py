@@ -19,8 +19,10 @@ def register(sub) -> None:
     render.add_argument("--frames", metavar="START:STOP", help="render frames START..STOP-1 only (0-based)")
     render.add_argument("--no-audio", action="store_true", help="do not copy the source's audio")
     render.add_argument("--image-format", choices=("png", "tiff"), help="image format for a frame folder")
-    render.add_argument("--solver", choices=("exact", "fast"), help="override the project's solver")
+    render.add_argument("--solver", choices=("exact", "fast", "deep"), help="override the project's solver")
     render.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override the project's device")
+    render.add_argument("--weights", help="network weights for --solver deep (overrides the project's)")
+    render.add_argument("--adapt", type=int, nargs="?", const=-1, metavar="STEPS", help="with the deep solver: learn this film first (kept beside the project, reused while its guidance is unchanged)")
     render.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     render.set_defaults(run=run)
 
@@ -44,9 +46,15 @@ def run(args) -> int:
     from ..terminal import ProgressBar
 
     project = Project.load(args.project)
-    for key in ("solver", "device", "image_format"):
+    for key in ("solver", "device", "image_format", "weights"):
         if getattr(args, key) is not None:
             project.settings[key] = getattr(args, key)
+    if args.adapt is not None:
+        from ..solvers.deep.adapt import DEFAULT_STEPS
+
+        project.settings["adapt"] = DEFAULT_STEPS if args.adapt == -1 else args.adapt
+    if project.settings.get("solver") != "deep" and (args.adapt is not None or args.weights is not None):
+        raise InputError("--adapt and --weights go with the deep solver (--solver deep)")
     frames = parse_frames(args.frames)
     with ProgressBar(f"rendering {args.project.name}") as progress:
         out = render_project(project, args.output, frames=frames, audio=not args.no_audio, overwrite=args.overwrite, progress=progress)

@@ -19,8 +19,10 @@ def register(sub) -> None:
     video.add_argument("--keyframe", action="append", default=[], metavar="N:MARKED", help="frame N (0-based) has scribbles given as a marked image (Levin's convention)")
     video.add_argument("--reference", action="append", default=[], metavar="N:IMAGE", help="IMAGE is a colour version of frame N (same framing)")
     video.add_argument("--exemplar", action="append", default=[], type=Path, metavar="IMAGE", help="a colour photograph of the scene, not aligned with any frame")
-    video.add_argument("--solver", choices=("exact", "fast"), default="fast")
+    video.add_argument("--solver", choices=("exact", "fast", "deep"), default="fast")
     video.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    video.add_argument("--weights", type=Path, help="network weights for --solver deep (the shipped base weights by default)")
+    video.add_argument("--adapt", type=int, nargs="?", const=-1, metavar="STEPS", help="with --solver deep: first learn this film from its keyframes, references and exemplars (default steps if none given)")
     video.add_argument("--frames", metavar="START:STOP", help="write frames START..STOP-1 only (0-based)")
     video.add_argument("--resize", action="store_true", help="resize marked and reference images whose size differs from the clip's frames (refused otherwise)")
     video.add_argument("--on-damaged", choices=("warn", "stop"), default="warn", help="a frame that cannot be decoded: repeat the previous frame with a warning, or stop")
@@ -77,9 +79,11 @@ def run(args) -> int:
         guidance = Guidance(hints=hints, references=references, exemplars=exemplars)
         wanted = parse_frames(args.frames) or range(len(clip))
         settings = PropagationSettings(on_damaged=args.on_damaged)
+        network = _network(args, clip, guidance)
         with ProgressBar(f"colouring {len(wanted)} frames") as bar:
             frames = colorize_clip(
-                clip, guidance, solver=args.solver, device=args.device, frames=wanted, progress=bar, settings=settings
+                clip, guidance, solver=args.solver, device=args.device, frames=wanted, progress=bar, settings=settings,
+                network=network,
             )
             out = write_frames(
                 frames,
@@ -91,6 +95,27 @@ def run(args) -> int:
             )
     print(f"wrote {out}")
     return 0
+
+
+def _network(args, clip, guidance):
+    """The deep solver for ``--solver deep`` (adapted with ``--adapt``), or None for Levin's."""
+    if args.solver != "deep":
+        if args.adapt is not None or args.weights is not None:
+            raise InputError("--adapt and --weights go with --solver deep")
+        return None
+    from ..solvers.deep.adapt import DEFAULT_STEPS, adapt_network
+    from ..solvers.deep.infer import DeepSolver
+    from ..solvers.deep.weights import load_network
+    from ..terminal import ProgressBar
+
+    if args.adapt is None:
+        return DeepSolver(load_network(args.weights), device=args.device)
+    steps = DEFAULT_STEPS if args.adapt == -1 else args.adapt
+    if steps < 1:
+        raise InputError(f"--adapt wants a number of steps of at least 1, not {steps}")
+    with ProgressBar(f"learning this film ({steps} steps)") as bar:
+        model = adapt_network(clip, guidance, steps, base=args.weights, device=args.device, progress=bar)
+    return DeepSolver(model, device=args.device)
 
 
 def _split(text: str, option: str) -> tuple[int, Path]:
