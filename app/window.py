@@ -228,6 +228,7 @@ class MainWindow(QMainWindow):
         self.previous_key_action = self._action("Previous K&eyframe", self.timeline.previous_keyframe, [QKeySequence("Up"), QKeySequence("[")], "keyframe-previous")
         self.propagate_action = self._action("&Propagate", self.propagate, "Ctrl+P", "propagate", "Colour the whole clip from the keyframes")
         self.cancel_action = self._action("Cancel Propagation", self.cancel_propagation, "Esc")
+        self.learn_action = self._action("&Learn This Film", self.learn_film, "Ctrl+L", tip="Adapt the deep network to this film's keyframes, references and exemplars")
 
     def _tool_toggled(self, tool: str):
         def toggled(on: bool) -> None:
@@ -274,11 +275,11 @@ class MainWindow(QMainWindow):
         frame_menu.addActions([self.play_action, self.next_frame_action, self.previous_frame_action])
         frame_menu.addActions([self.first_frame_action, self.last_frame_action, self.next_key_action, self.previous_key_action])
         colour_menu = bar.addMenu("&Colour")
-        colour_menu.addActions([self.propagate_action, self.cancel_action])
+        colour_menu.addActions([self.propagate_action, self.cancel_action, self.learn_action])
         colour_menu.addSeparator()
         self.setting_actions: dict[tuple[str, str], QAction] = {}
         for key, title, choices in (
-            ("solver", "&Solver", (("fast", "Fast (multigrid)"), ("exact", "Exact (reference, slow)"))),
+            ("solver", "&Solver", (("fast", "Fast (multigrid)"), ("exact", "Exact (reference, slow)"), ("deep", "Deep network (learned)"))),
             ("device", "&Device", (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))),
         ):
             menu = colour_menu.addMenu(title)
@@ -393,8 +394,9 @@ class MainWindow(QMainWindow):
         """Stop propagation and export of the current clip and wait for them to end."""
         if self.worker is not None:
             worker, self.worker = self.worker, None
-            for signal in (worker.frameDone, worker.progress, worker.done):
-                signal.disconnect()
+            for signal in (getattr(worker, "frameDone", None), worker.progress, worker.done):
+                if signal is not None:  # a LearnFilmWorker has no frames to report
+                    signal.disconnect()
             worker.cancel()
             worker.wait()
             worker.deleteLater()
@@ -696,6 +698,46 @@ class MainWindow(QMainWindow):
         self.worker.start()
         return True
 
+    def learn_film(self) -> bool:
+        """Adapt the deep network to this film in a worker thread, with the progress bar;
+        afterwards the project renders with the deep solver and the adapted network."""
+        from colorcore.solvers.deep.adapt import DEFAULT_STEPS
+
+        from .learn_film import LearnFilmWorker
+
+        if self.document is None or self.worker is not None:
+            return False
+        project = self.document.project
+        if not project.keyframes() and not project.exemplars:
+            show_problem(self, "Nothing to learn from", "No frame has strokes or a reference yet, and there is no exemplar.", "Colour a keyframe or give a reference first.")
+            return False
+        steps = int(project.settings.get("adapt") or DEFAULT_STEPS)
+        self.worker = LearnFilmWorker(project, self.clip, steps, parent=self)
+        self.worker.progress.connect(lambda f: self.progress.setValue(int(f * 1000)))
+        self.worker.done.connect(lambda outcome, message: self._learning_done(steps, outcome, message))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.statusBar().showMessage("Learning this film…")
+        self._update_enabled()
+        self.worker.start()
+        return True
+
+    def _learning_done(self, steps: int, outcome: str, message: str) -> None:
+        worker, self.worker = self.worker, None
+        worker.wait()
+        worker.deleteLater()
+        self.progress.hide()
+        self.cancel_button.hide()
+        if outcome == "finished":
+            self.document.set_setting("solver", "deep")
+            self.document.set_setting("adapt", steps)
+        self._update_enabled()
+        if outcome == "failed":
+            show_problem(self, "Learning failed", message, "The project is unchanged.")
+        texts = {"finished": f"Learned this film: {message}", "cancelled": "Learning cancelled", "failed": "Learning failed"}
+        self.statusBar().showMessage(texts[outcome], 8000)
+
     def _cuts_found(self, cuts: list) -> None:
         self.cuts = list(cuts)
         self._refresh_markers()
@@ -929,6 +971,7 @@ class MainWindow(QMainWindow):
         for action in (self.save_action, self.save_as_action, self.export_action, self.clear_action, self.play_action):
             action.setEnabled(has)
         self.propagate_action.setEnabled(has and not busy)
+        self.learn_action.setEnabled(has and not busy)
         self.cancel_action.setEnabled(busy)
         self.undo_action.setEnabled(has and self.document.undo.canUndo())
         self.redo_action.setEnabled(has and self.document.undo.canRedo())
