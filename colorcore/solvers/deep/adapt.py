@@ -199,6 +199,8 @@ def project_network(project, clip, steps: int, *, device: str = "auto", progress
     guidance = project.guidance()
     fingerprint = guidance_fingerprint(guidance, steps, base)
     path = adapted_path(project.path) if project.path is not None else None
+    if fingerprint in _RECENT:  # an unsaved project learned in this session
+        return _RECENT[fingerprint]
     if path is not None and path.is_file():
         try:
             if json.loads(read_metadata(path).get("info") or "{}").get("fingerprint") == fingerprint:
@@ -210,7 +212,14 @@ def project_network(project, clip, steps: int, *, device: str = "auto", progress
     model = adapt_network(clip, guidance, steps, base=base, device=device, progress=progress, cancel=cancel, log=log)
     if path is not None:
         save_network(model, path, {**model.info, "fingerprint": fingerprint})
+    _RECENT.clear()  # one adapted network in memory at a time
+    _RECENT[fingerprint] = model
     return model
+
+
+# The last adapted network, by guidance fingerprint: an unsaved project (no file to keep
+# it beside) learned in the editor is not learned again by its next propagation.
+_RECENT: dict[str, object] = {}
 
 
 def network_for_project(project, clip, *, progress=None, cancel=None, log=None):
