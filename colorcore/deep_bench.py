@@ -3,7 +3,9 @@
 For each protocol of DESIGN.md and each clip, in one run: the grey output, chained flow
 (protocols 1 to 3), the Levin path (:func:`colorcore.propagate.colorize_clip` with the
 fast solver), the deep solver with the base weights, and the deep solver adapted to the
-clip (:func:`colorcore.solvers.deep.adapt.adapt_network`, its time reported apart).
+clip (:func:`colorcore.solvers.deep.adapt.adapt_network`, its time reported apart),
+and that adapted network followed by one Levin solve with its chroma as the prior
+(``refine``, :class:`colorcore.solvers.deep.infer.DeepSolver`).
 Protocols 1 and 2 are set up by :mod:`colorcore.quality_bench` (references on the first
 and last frame; simulated strokes every 25 frames); here also:
 
@@ -41,7 +43,9 @@ PROTOCOLS = {
     3: "true first frame alone as reference",
     4: "unaligned exemplar (middle frame cropped, scaled, mirrored)",
 }
-GREY, CHAINED, LEVIN, DEEP, ADAPTED = "grey", "chained flow", "Levin path", "deep (base)", "deep adapted"
+GREY, CHAINED, LEVIN, DEEP, ADAPTED, REFINED = "grey", "chained flow", "Levin path", "deep (base)", "deep adapted", "adapted+Levin"
+#: Weight of the network's chroma as the prior of the Levin solve in the REFINED row.
+REFINE_WEIGHT = 1.0
 METRICS = ("psnr", "ssim", "cdc", "warp_error", "worst_vs_grey", "hint_error", "s_per_frame")
 
 
@@ -79,7 +83,11 @@ def _generators(protocol, clip, frames, guidance, network, adapted, device):
     runs[LEVIN] = colorize_clip(clip, guidance, solver="fast", device=device, frames=frames)
     runs[DEEP] = colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=network)
     if adapted is not None:
+        from .solvers.deep.infer import DeepSolver
+
         runs[ADAPTED] = colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=adapted)
+        refined = DeepSolver(adapted.model, device=device, refine=REFINE_WEIGHT)
+        runs[REFINED] = colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=refined)
     return runs
 
 

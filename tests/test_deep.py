@@ -435,3 +435,14 @@ def test_shipped_base_weights_load_offline_and_keep_hints():
     rgb, mask = random_frame(seed=9)
     out = compose(luma_of(rgb), solver.solve(luma_of(rgb), chroma_of(rgb), mask))
     assert np.abs(out[mask].astype(int) - rgb[mask].astype(int)).mean() <= 2.0
+
+
+def test_levin_refinement_keeps_hints_and_follows_the_network(tiny_weights):
+    path, _, _ = tiny_weights
+    model = weights.load_network(path)
+    rgb, mask = random_frame(seed=6)
+    luma = luma_of(rgb)
+    plain = infer.DeepSolver(model, device="cpu").solve(luma, chroma_of(rgb), mask)
+    refined = infer.DeepSolver(model, device="cpu", refine=1.0).solve(luma, chroma_of(rgb), mask)
+    assert np.allclose(refined[mask], chroma_of(rgb)[mask], atol=1e-6)
+    assert np.abs(refined - plain).mean() < 0.05  # a smoothing of the network's chroma, not something else

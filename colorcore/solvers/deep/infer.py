@@ -58,9 +58,12 @@ class DeepSolver:
             for the base weights.
         device: "auto" | "cpu" | "cuda".
         batch: frames per GPU call in :meth:`predict`.
+        refine: 0 for the network alone; a positive weight runs one Levin solve after the
+            network, with the network's chroma as its prior at that weight (colour edges
+            then follow luma edges exactly, at the cost of a Levin solve per frame).
     """
 
-    def __init__(self, model=None, device: str = "auto", batch: int = 8):
+    def __init__(self, model=None, device: str = "auto", batch: int = 8, refine: float = 0.0):
         torch = require_torch()
         from .weights import load_network
 
@@ -70,6 +73,7 @@ class DeepSolver:
         if self.half:
             self.model = self.model.half()
         self.batch = max(1, int(batch))
+        self.refine = float(refine)
         self._lock = threading.Lock()  # one forward at a time per solver (the editor's preview thread and a render)
         self._torch = torch
 
@@ -94,9 +98,21 @@ class DeepSolver:
             small = np.stack([p[0] for p in prepared])
             with self._lock:
                 chroma = self._run(small)
-            for (inputs, full), c in zip(prepared, chroma):
-                out.append(_finish(c, full))
+            for (inputs, full), c, frame in zip(prepared, chroma, group):
+                c = _finish(c, full)
+                out.append(self._refined(frame[0], full, c) if self.refine > 0 else c)
         return out
+
+    def _refined(self, luma, full, chroma: np.ndarray) -> np.ndarray:
+        """Levin's equation with the hints fixed and the network's chroma as a soft prior."""
+        from ...colorize import solve_chroma
+        from ...hints import HintRaster
+
+        mask, hint_chroma, _ = full
+        weight = np.full(mask.shape, self.refine, np.float32)
+        device = "cuda" if self.device.type == "cuda" else "cpu"
+        raster = HintRaster(mask=mask, chroma=hint_chroma)
+        return solve_chroma(np.asarray(luma, np.float64), raster, solver="fast", device=device, prior=(chroma, weight), initial=chroma, tolerance=5e-4).astype(np.float32)
 
     def _run(self, inputs: np.ndarray) -> np.ndarray:
         """Nx7xhxw float32 -> Nxhxwx2 float32 network chroma, tiling or falling back on OOM."""

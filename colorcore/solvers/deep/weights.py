@@ -30,6 +30,13 @@ BASE_WEIGHTS = Path(__file__).resolve().parents[3] / "resources" / "weights" / "
 MAX_BYTES = 50 * 1024 * 1024
 
 
+def _require_safetensors() -> None:
+    try:
+        import safetensors  # noqa: F401
+    except ImportError:
+        raise InputError("the deep solver needs safetensors, which is not installed: pip install 'keyhue[torch]'") from None
+
+
 def save_network(model, path: Path, info: dict | None = None) -> Path:
     """Write ``model``'s weights (float32) to ``path`` atomically (temporary name, then rename).
 
@@ -38,6 +45,7 @@ def save_network(model, path: Path, info: dict | None = None) -> Path:
         path: the .safetensors file to write; its folder must exist.
         info: JSON-able facts about the training, kept in the metadata.
     """
+    _require_safetensors()
     from safetensors.torch import save_file
 
     path = Path(path)
@@ -73,6 +81,7 @@ def read_metadata(path: Path) -> dict:
         raise InputError(f"no network weights at '{path}'")
     if path.stat().st_size > MAX_BYTES:
         raise InputError(f"'{path}' is {path.stat().st_size // 2**20} MB; network weights are at most {MAX_BYTES // 2**20} MB")
+    _require_safetensors()
     from safetensors import safe_open
 
     try:
@@ -91,6 +100,7 @@ def load_network(path: Path | None = None, device="cpu"):
             that do not fit the network.
     """
     torch = require_torch()
+    _require_safetensors()
     from safetensors.torch import load_file
 
     from .model import ScribbleNet
