@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QWidget
 
-from colorcore.hints import Stroke
+from colorcore.guidance.hints import Stroke
 
 TOOLS = ("brush", "eraser", "neutral", "eyedropper")
 VIEWS = ("grey", "colour", "split")

@@ -9,9 +9,9 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from colorcore.guidance import Exemplar, Reference
-from colorcore.hints import Stroke
-from colorcore.project import Project
+from colorcore.guidance.hints import Stroke
+from colorcore.guidance.project import Project
+from colorcore.guidance.references import Exemplar, Reference
 
 
 class Document(QObject):

@@ -31,8 +31,7 @@ from PySide6.QtWidgets import (
 
 from colorcore.errors import InputError
 from colorcore.media import check_output_path, output_kind
-
-from .timeline import timecode
+from keyhue.timeline import timecode
 
 
 @dataclass(frozen=True)

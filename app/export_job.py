@@ -23,8 +23,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from colorcore.errors import CancelledError, InputError
 from colorcore.media import Clip, FrameWriter, open_clip, output_kind
 from colorcore.render import open_output
-
-from .export_dialog import FORMATS_BY_KEY, ExportSettings
+from keyhue.export_dialog import FORMATS_BY_KEY, ExportSettings
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-DEMO_PROJECT = Path(__file__).resolve().parent.parent / "resources" / "demo" / "demo.keyhue"
+from colorcore.resources import resource_path
+
+DEMO_PROJECT = resource_path("demo", "demo.keyhue")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,8 +21,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from .theme import apply_theme, icon
-    from .window import MainWindow
+    from keyhue.theme import apply_theme, icon
+    from keyhue.window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Keyhue")

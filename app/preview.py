@@ -15,7 +15,7 @@ import threading
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from colorcore.guidance import Guidance
+from colorcore.guidance.references import Guidance
 from colorcore.render import preview_frame
 
 #: Pixel count of the quick first solve: about 100 ms on one core of a laptop CPU.

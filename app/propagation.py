@@ -15,9 +15,8 @@ from PySide6.QtCore import QThread, Signal
 
 from colorcore.errors import CancelledError, InputError
 from colorcore.render import project_frames
-from colorcore.shots import find_cuts
-
-from .quality_plot import frame_metrics
+from colorcore.video.shots import find_cuts
+from keyhue.quality_plot import frame_metrics
 
 
 class PropagationWorker(QThread):

@@ -25,11 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from colorcore.errors import InputError
-from colorcore.guidance import Exemplar, Reference
+from colorcore.guidance.references import Exemplar, Reference
 from colorcore.media import IMAGE_EXTENSIONS, read_image
-
-from .dialogs import show_problem
-from .imaging import to_qimage
+from keyhue.dialogs import show_problem
+from keyhue.imaging import to_qimage
 
 _ROLE = Qt.ItemDataRole.UserRole
 

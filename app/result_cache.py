@@ -13,7 +13,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from colorcore.frame_store import FrameStore
+from colorcore.video.frame_store import FrameStore
 
 #: Memory for propagated frames; older ones wait on disk.
 MEMORY_BYTES = 1 << 30

@@ -7,12 +7,12 @@ monochrome SVGs from resources/icons, drawn for Keyhue.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
+from colorcore.resources import resource_path
+
+ICONS = resource_path("icons")
 
 _PALETTE = {
     QPalette.ColorRole.Window: 45,

@@ -32,25 +32,24 @@ from PySide6.QtWidgets import (
 
 from colorcore.colorspace import luma_of
 from colorcore.errors import InputError
-from colorcore.hints import Stroke
+from colorcore.guidance.hints import Stroke
+from colorcore.guidance.project import PROJECT_SUFFIX, MediaChangedError, MediaMissingError, Project
 from colorcore.media import open_clip
-from colorcore.project import PROJECT_SUFFIX, MediaChangedError, MediaMissingError, Project
 from colorcore.render import project_frames
-
-from .brush_panel import BrushPanel
-from .canvas import Canvas
-from .dialogs import Button, ask, show_problem
-from .document import Document
-from .export_dialog import ExportDialog
-from .export_job import ExportJob, ExportProgressDialog
-from .imaging import to_qimage
-from .preview import PreviewSolver
-from .propagation import CutFinder, PropagationWorker
-from .quality_plot import QualityPlot
-from .reference_panel import ReferencePanel
-from .result_cache import ResultCache
-from .theme import icon
-from .timeline import FrameState, Timeline
+from keyhue.brush_panel import BrushPanel
+from keyhue.canvas import Canvas
+from keyhue.dialogs import Button, ask, show_problem
+from keyhue.document import Document
+from keyhue.export_dialog import ExportDialog
+from keyhue.export_job import ExportJob, ExportProgressDialog
+from keyhue.imaging import to_qimage
+from keyhue.preview import PreviewSolver
+from keyhue.propagation import CutFinder, PropagationWorker
+from keyhue.quality_plot import QualityPlot
+from keyhue.reference_panel import ReferencePanel
+from keyhue.result_cache import ResultCache
+from keyhue.theme import icon
+from keyhue.timeline import FrameState, Timeline
 
 RECENT_MAX = 10
 AUTOSAVE_MS = 60_000
@@ -660,7 +659,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _remove_guidance(self, item) -> None:
-        from colorcore.guidance import Reference
+        from colorcore.guidance.references import Reference
 
         if isinstance(item, Reference):
             self.document.remove_reference(item)
@@ -703,7 +702,7 @@ class MainWindow(QMainWindow):
         afterwards the project renders with the deep solver and the adapted network."""
         from colorcore.solvers.deep.adapt import DEFAULT_STEPS
 
-        from .learn_film import LearnFilmWorker
+        from keyhue.learn_film import LearnFilmWorker
 
         if self.document is None or self.worker is not None:
             return False

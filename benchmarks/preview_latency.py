@@ -61,7 +61,7 @@ def main() -> int:
     parser.add_argument("--strokes", type=int, default=12, help="strokes to paint (each waits for its full preview)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
-    from app.window import MainWindow
+    from keyhue.window import MainWindow
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -7,7 +7,7 @@ Usage: python benchmarks/quality.py [--protocol 1|2] [--clips NAME ...] [--frame
 
 import sys
 
-from colorcore.cli import main
+from colorcore.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main(["bench", "quality", *sys.argv[1:]]))

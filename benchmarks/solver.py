@@ -5,7 +5,7 @@ Usage: python benchmarks/solver.py [--image PHOTO] [--scribbled 0.05] [--device 
 
 import sys
 
-from colorcore.cli import main
+from colorcore.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main(["bench", *sys.argv[1:]]))

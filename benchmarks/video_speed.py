@@ -8,7 +8,7 @@ Usage: python benchmarks/video_speed.py [--frames 90] [--device cpu|cuda|both] [
 
 import sys
 
-from colorcore.cli import main
+from colorcore.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main(["bench", "speed", *sys.argv[1:]]))

@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field
 import cv2
 import numpy as np
 
-from .flow import FlowEstimator, consistency, warp
-from .media.pixels import rgb_to_luma
+from colorcore.media.pixels import rgb_to_luma
+from colorcore.video.flow import FlowEstimator, consistency, warp
 
 #: Frame distances whose histogram divergences CDC averages, each with weight 1/3.
 CDC_DILATIONS = (1, 2, 4)

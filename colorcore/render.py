@@ -17,10 +17,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .colorize import solve_chroma
-from .colorspace import compose, luma_of
-from .project import Project
-from .propagate import keyframe_hints
+from colorcore.colorspace import compose, luma_of
+from colorcore.guidance.project import Project
+from colorcore.solvers.colorize import solve_chroma
+from colorcore.video.propagate import keyframe_hints
 
 
 def project_frames(
@@ -43,11 +43,11 @@ def project_frames(
     Yields:
         (frame index, HxWx3 RGB of the clip's dtype), luma equal to the source's.
     """
-    from .propagate import colorize_clip
+    from colorcore.video.propagate import colorize_clip
 
     network = None
     if project.settings.get("solver") == "deep":
-        from .solvers.deep.adapt import network_for_project
+        from colorcore.solvers.deep.adapt import network_for_project
 
         # Learning the film (project setting "adapt") takes the first fifth of the progress.
         adapting = int(project.settings.get("adapt") or 0) > 0 and progress is not None
@@ -115,8 +115,8 @@ def open_output(
     Returns:
         A :class:`colorcore.media.FrameWriter` (``bit_depth`` tells what it expects).
     """
-    from .media import VideoClip, check_output_path, open_writer, output_kind
-    from .media.video_writer import VideoFileWriter
+    from colorcore.media import VideoClip, check_output_path, open_writer, output_kind
+    from colorcore.media.video_writer import VideoFileWriter
 
     bit_depth = 16 if image_format == "tiff" else clip.bit_depth
     with_audio = audio and clip.has_audio and output_kind(output) != "folder"
@@ -168,7 +168,7 @@ def render_project(
             that cannot be written, a frame range outside the clip.
         CancelledError: ``cancel`` returned True; nothing is left at ``output``.
     """
-    from .errors import InputError
+    from colorcore.errors import InputError
 
     with project.open_clip() as clip:
         span = frames if frames is not None else range(len(clip))

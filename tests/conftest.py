@@ -7,7 +7,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from .helpers import synthetic_photo  # noqa: E402
+from tests.support.images import synthetic_photo  # noqa: E402
 
 
 @pytest.fixture

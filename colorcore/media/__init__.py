@@ -20,12 +20,14 @@ All arrays are RGB channel order (never OpenCV's BGR), uint8 (0..255) or uint16
 one-line message.
 """
 
-from .clip import AudioInfo, Clip, as_frame_rate, open_clip
-from .folder_clip import FolderClip
-from .images import IMAGE_EXTENSIONS, image_size, natural_key, read_image, write_image
-from .pixels import rgb_to_luma
-from .video_clip import VideoClip
-from .writer import FrameWriter, check_output_path, open_writer, output_kind
+from colorcore.media.clip import AudioInfo, Clip, as_frame_rate
+from colorcore.media.folder_clip import FolderClip
+from colorcore.media.images import IMAGE_EXTENSIONS, image_size, natural_key, read_image, write_image
+from colorcore.media.inputs import open_clip
+from colorcore.media.outputs import check_output_path, open_writer, output_kind
+from colorcore.media.pixels import rgb_to_luma
+from colorcore.media.video_clip import VideoClip
+from colorcore.media.writer import FrameWriter
 
 __all__ = [
     "IMAGE_EXTENSIONS",

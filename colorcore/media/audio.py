@@ -16,7 +16,7 @@ from pathlib import Path
 
 import av
 
-from ..errors import InputError
+from colorcore.errors import InputError
 
 # Audio codecs an .mp4 plays with in common players; others are re-encoded to AAC even
 # where FFmpeg's muxer would accept them (PCM in MP4 is rarely playable).

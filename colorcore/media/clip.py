@@ -7,7 +7,6 @@ folders of still images). Both share the frame cache and the RGB/luma conversion
 from __future__ import annotations
 
 import operator
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from .cache import CachedFrame, FrameCache
-from .pixels import frozen, grey_to_rgb, rgb_to_luma
+from colorcore.errors import InputError
+from colorcore.media.cache import CachedFrame, FrameCache
+from colorcore.media.pixels import frozen, grey_to_rgb, rgb_to_luma
 
 #: Frame rate given to a folder of frames when the caller names none.
 DEFAULT_FOLDER_FPS = 24.0
@@ -269,42 +268,3 @@ def as_frame_rate(fps: float | int | Fraction) -> Fraction:
     if rate <= 0:
         raise InputError(f"frame rate must be positive, not {fps!r}")
     return rate
-
-
-def open_clip(
-    path: str | os.PathLike,
-    fps: float | Fraction | None = None,
-    *,
-    cache_frames: int = 32,
-    cache_bytes: int = 256 * 2**20,
-) -> Clip:
-    """Open a video file or a folder of frames.
-
-    Args:
-        path: a video file (mp4, mov, mkv, avi, ... anything PyAV decodes), a folder of
-            PNG/JPEG/TIFF/BMP frames taken in natural name order (frame2 before frame10),
-            or a single such image (a one-frame clip).
-        fps: frame rate of a folder or image (default 24.0); ignored for video files,
-            whose rate comes from the stream.
-        cache_frames, cache_bytes: bounds of the random-access cache of decoded frames.
-
-    Returns:
-        A Clip (VideoClip or FolderClip); use it as a context manager or close() it.
-
-    Raises:
-        InputError (one line naming the path): missing path; not a video or image file; no
-            video stream; no decodable frame; truncated video; a folder with no frames or
-            with frames of different sizes (naming the first one that differs).
-    """
-    from .folder_clip import FolderClip
-    from .images import IMAGE_EXTENSIONS
-
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"cannot open '{path}': no such file or folder")
-    if path.is_dir() or path.suffix.lower() in IMAGE_EXTENSIONS:
-        # A single still image is a one-frame clip, read like a folder's frames.
-        return FolderClip(path, fps=fps, cache_frames=cache_frames, cache_bytes=cache_bytes)
-    from .video_clip import VideoClip
-
-    return VideoClip(path, cache_frames=cache_frames, cache_bytes=cache_bytes)

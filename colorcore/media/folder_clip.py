@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from .cache import CachedFrame
-from .clip import DEFAULT_FOLDER_FPS, Clip, as_frame_rate
-from .images import IMAGE_EXTENSIONS, image_size, list_image_files, read_image
-from .pixels import depth_of, frozen, grey_to_rgb, rgb_to_luma
+from colorcore.errors import InputError
+from colorcore.media.cache import CachedFrame
+from colorcore.media.clip import DEFAULT_FOLDER_FPS, Clip, as_frame_rate
+from colorcore.media.images import IMAGE_EXTENSIONS, image_size, list_image_files, read_image
+from colorcore.media.pixels import depth_of, frozen, grey_to_rgb, rgb_to_luma
 
 
 class FolderClip(Clip):

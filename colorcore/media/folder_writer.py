@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from .images import encode_image
-from .writer import FrameWriter
+from colorcore.errors import InputError
+from colorcore.media.images import encode_image
+from colorcore.media.writer import FrameWriter
 
 
 class FolderWriter(FrameWriter):

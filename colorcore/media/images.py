@@ -19,8 +19,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import InputError
-from .pixels import SUPPORTED_DTYPES
+from colorcore.errors import InputError
+from colorcore.media.pixels import SUPPORTED_DTYPES
 
 #: Extensions (lower case) that count as frames in a folder and that write_image accepts.
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")

@@ -29,11 +29,11 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
-from ..errors import InputError
-from .cache import CachedFrame
-from .clip import DEFAULT_FOLDER_FPS, AudioInfo, Clip
-from .pixels import rgb_to_luma
-from .yuv import DECODE_FLAGS, frame_to_rgb16, source_matrix
+from colorcore.errors import InputError
+from colorcore.media.cache import CachedFrame
+from colorcore.media.clip import DEFAULT_FOLDER_FPS, AudioInfo, Clip
+from colorcore.media.pixels import rgb_to_luma
+from colorcore.media.yuv import DECODE_FLAGS, frame_to_rgb16, source_matrix
 
 # How many frames behind the target's keyframe the decoder may be and still walk forward
 # rather than seek (a seek costs about as much as decoding a frame or two).

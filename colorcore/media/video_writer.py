@@ -11,10 +11,10 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
-from ..errors import InputError
-from .audio import AudioCopier
-from .writer import FrameWriter
-from .yuv import (
+from colorcore.errors import InputError
+from colorcore.media.audio import AudioCopier
+from colorcore.media.writer import FrameWriter
+from colorcore.media.yuv import (
     ENCODE_FLAGS,
     OutputColour,
     rgb16_to_yuv444p16,

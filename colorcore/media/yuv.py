@@ -24,8 +24,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-
-from av.video.reformatter import ColorPrimaries, ColorRange, ColorTrc, Colorspace, Interpolation
+from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc, Interpolation
 
 # swscale flags: exact rounding, and chroma interpolated at full resolution on output
 # (decode) or taken at full resolution from the input (encode).

@@ -1,1 +1,11 @@
-"""Solvers of one frame's chroma; the deep network lives in :mod:`.deep`."""
+"""Solve one frame: Levin's equation (the definition), its exact and fast solvers.
+
+Read in this order: :mod:`~colorcore.solvers.levin` (the equation),
+:mod:`~colorcore.solvers.exact` (the reference solver), :mod:`~colorcore.solvers.multigrid`
+(the fast solver), :mod:`~colorcore.solvers.colorize` (the entry point that picks one).
+The deep scribble network, the learned engine beside Levin's, is :mod:`~colorcore.solvers.deep`.
+"""
+
+from colorcore.solvers.colorize import colorize_frame, solve_chroma
+
+__all__ = ["colorize_frame", "solve_chroma"]

@@ -17,7 +17,7 @@ import numpy as np
 from colorcore import Hints, Stroke
 from colorcore.colorspace import compose, luma_of
 from colorcore.media import open_clip, open_writer
-from colorcore.project import Project
+from colorcore.guidance.project import Project
 
 HERE = Path(__file__).resolve().parent
 

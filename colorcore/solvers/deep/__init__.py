@@ -19,7 +19,7 @@ torch is imported only here and only when the deep solver is used; without it
 
 from __future__ import annotations
 
-from ...errors import InputError
+from colorcore.errors import InputError
 
 TORCH_MISSING = "the deep solver needs torch, which is not installed: pip install 'keyhue[torch]'"
 

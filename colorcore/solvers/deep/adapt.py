@@ -26,9 +26,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ...errors import CancelledError, InputError
-from . import require_torch
-from .data import Simulation, random_crop, training_sample
+from colorcore.errors import CancelledError, InputError
+from colorcore.solvers.deep import require_torch
+from colorcore.solvers.deep.data import Simulation, random_crop, training_sample
 
 #: Default adaptation steps: well under a minute on a 2-core CPU.
 DEFAULT_STEPS = 120
@@ -50,10 +50,10 @@ def adaptation_pictures(clip, guidance, device: str = "auto", progress=None, can
         stroke keyframe (each at the size the network works at for this clip) and one
         per exemplar (shrunk to the same scale at most).
     """
-    from ...colorize import solve_chroma
-    from ...colorspace import compose, luma_of
-    from ...propagate import keyframe_hints
-    from .infer import work_factor
+    from colorcore.solvers.colorize import solve_chroma
+    from colorcore.colorspace import compose, luma_of
+    from colorcore.video.propagate import keyframe_hints
+    from colorcore.solvers.deep.infer import work_factor
 
     # The network sees this clip's frames at half size (propagation's working size), then
     # shrunk again only if that is still larger than its working size.
@@ -120,8 +120,8 @@ def adapt_network(
             steps < 1.
     """
     torch = require_torch()
-    from .infer import choose_device
-    from .weights import load_network
+    from colorcore.solvers.deep.infer import choose_device
+    from colorcore.solvers.deep.weights import load_network
 
     if steps < 1:
         raise InputError(f"adaptation needs at least 1 step, not {steps}")
@@ -169,7 +169,7 @@ def adapt_network(
 def guidance_fingerprint(guidance, steps: int, base: Path | None = None) -> str:
     """sha256 of what adaptation learns from (strokes, references, exemplars), the steps
     and the base weights file: the key under which adapted weights are reused."""
-    from .weights import BASE_WEIGHTS
+    from colorcore.solvers.deep.weights import BASE_WEIGHTS
 
     digest = hashlib.sha256()
     hints = guidance.hints.to_dict() if guidance.hints is not None else None
@@ -192,7 +192,7 @@ def project_network(project, clip, steps: int, *, device: str = "auto", progress
     """The network adapted to a project: read from beside the project file when its
     fingerprint matches the project's guidance, else trained and (for a saved project)
     written there. Returns a :class:`~.model.ScribbleNet`."""
-    from .weights import load_network, read_metadata, save_network
+    from colorcore.solvers.deep.weights import load_network, read_metadata, save_network
 
     base = project.settings.get("weights")
     base = Path(base) if base else None
@@ -228,8 +228,8 @@ def network_for_project(project, clip, *, progress=None, cancel=None, log=None):
     Project settings read: ``weights`` (a weights path; the base weights when absent),
     ``adapt`` (adaptation steps; 0 or absent: none), ``device``.
     """
-    from .infer import DeepSolver
-    from .weights import load_network
+    from colorcore.solvers.deep.infer import DeepSolver
+    from colorcore.solvers.deep.weights import load_network
 
     device = project.settings.get("device", "auto")
     steps = int(project.settings.get("adapt") or 0)

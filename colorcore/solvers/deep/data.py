@@ -27,8 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ...colorspace import RGB_TO_YIQ
-from ...errors import InputError
+from colorcore.colorspace import RGB_TO_YIQ
+from colorcore.errors import InputError
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -52,7 +52,7 @@ def yiq_of(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def rgb_of(luma: np.ndarray, chroma: np.ndarray) -> np.ndarray:
     """HxWx3 float32 RGB in 0..1 (clipped) from luma HxW and chroma HxWx2: for scoring only."""
-    from ...colorspace import YIQ_TO_RGB
+    from colorcore.colorspace import YIQ_TO_RGB
 
     yiq = np.concatenate([luma[..., None], chroma], axis=-1)
     return np.clip(yiq @ YIQ_TO_RGB.T.astype(np.float32), 0.0, 1.0)
@@ -86,7 +86,7 @@ def skimage_data_folder() -> Path | None:
 def bundled_photos() -> list[np.ndarray]:
     """The public-domain / CC0 colour photographs of the scikit-image wheel (RGB uint8),
     and its CC0 grey pictures (HxW uint8, to be tinted). Empty without scikit-image."""
-    from ...media import read_image
+    from colorcore.media import read_image
 
     folder = skimage_data_folder()
     if folder is None:
@@ -158,7 +158,7 @@ def synthetic_image(rng: np.random.Generator, size: int = 192, textures: list[np
 def _with_luma(colour: np.ndarray, luma: float) -> np.ndarray:
     """RGB ``colour`` (0..255) moved along grey to have luma ``luma``, chroma shortened to fit."""
     yiq = (colour / 255.0) @ RGB_TO_YIQ.T
-    from ...colorspace import YIQ_TO_RGB
+    from colorcore.colorspace import YIQ_TO_RGB
 
     for shrink in (1.0, 0.7, 0.5, 0.3, 0.0):
         rgb = np.array([luma / 255.0, yiq[1] * shrink, yiq[2] * shrink]) @ YIQ_TO_RGB.T
@@ -211,7 +211,7 @@ class PictureSet:
         return len(self.pictures) + len(self.greys)
 
     def _add(self, path: Path, video_step: int, max_per_video: int) -> None:
-        from ...media import open_clip, read_image
+        from colorcore.media import open_clip, read_image
 
         if not path.exists():
             raise InputError(f"no training data at '{path}'")

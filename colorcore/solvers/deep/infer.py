@@ -22,8 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ...errors import InputError
-from . import require_torch
+from colorcore.errors import InputError
+from colorcore.solvers.deep import require_torch
 
 #: The network's working size: frames larger than this are shrunk by an integer factor.
 WORK_PIXELS = 432 * 244
@@ -65,7 +65,7 @@ class DeepSolver:
 
     def __init__(self, model=None, device: str = "auto", batch: int = 8, refine: float = 0.0):
         torch = require_torch()
-        from .weights import load_network
+        from colorcore.solvers.deep.weights import load_network
 
         self.device = choose_device(device)
         self.model = (model if model is not None else load_network()).to(self.device).eval()
@@ -105,8 +105,8 @@ class DeepSolver:
 
     def _refined(self, luma, full, chroma: np.ndarray) -> np.ndarray:
         """Levin's equation with the hints fixed and the network's chroma as a soft prior."""
-        from ...colorize import solve_chroma
-        from ...hints import HintRaster
+        from colorcore.solvers.colorize import solve_chroma
+        from colorcore.guidance.hints import HintRaster
 
         mask, hint_chroma, _ = full
         weight = np.full(mask.shape, self.refine, np.float32)
@@ -135,7 +135,7 @@ class DeepSolver:
 
     def _forward(self, inputs: np.ndarray, device, half: bool, model=None) -> np.ndarray:
         torch = self._torch
-        from .model import MULTIPLE
+        from colorcore.solvers.deep.model import MULTIPLE
 
         model = model or self.model
         n, _, h, w = inputs.shape
@@ -227,7 +227,7 @@ def solver_for(device: str = "auto", weights: Path | str | None = None) -> DeepS
     key = (device, str(key_path), stamp)
     with _SOLVERS_LOCK:
         if key not in _SOLVERS:
-            from .weights import load_network
+            from colorcore.solvers.deep.weights import load_network
 
             if len(_SOLVERS) >= 4:
                 _SOLVERS.pop(next(iter(_SOLVERS)))

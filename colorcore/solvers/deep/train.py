@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import CancelledError, InputError
-from . import require_torch
-from .data import PictureSet, Simulation, make_batch, rgb_of
-from .model import WIDTHS
+from colorcore.errors import CancelledError, InputError
+from colorcore.solvers.deep import require_torch
+from colorcore.solvers.deep.data import PictureSet, Simulation, make_batch, rgb_of
+from colorcore.solvers.deep.model import WIDTHS
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def score(model, inputs: np.ndarray, targets: np.ndarray, device="cpu") -> dict:
     """Mean PSNR (dB, RGB on 0..1) of ``model`` on a batch, beside the prior alone's, and
     the largest hint error (RGB levels of 255) over hinted pixels."""
     torch = require_torch()
-    from .model import honour_hints
+    from colorcore.solvers.deep.model import honour_hints
 
     with torch.no_grad():
         x = torch.from_numpy(inputs).to(device)
@@ -129,9 +129,9 @@ def train(
         The last validation scores (``psnr``, ``prior_psnr``, ``hint_error``) and ``step``.
     """
     torch = require_torch()
-    from .infer import choose_device
-    from .model import ScribbleNet
-    from .weights import load_network, save_network
+    from colorcore.solvers.deep.infer import choose_device
+    from colorcore.solvers.deep.model import ScribbleNet
+    from colorcore.solvers.deep.weights import load_network, save_network
 
     out = Path(out)
     if not out.parent.is_dir():

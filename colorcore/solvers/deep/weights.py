@@ -19,13 +19,14 @@ import os
 import tempfile
 from pathlib import Path
 
-from ...errors import InputError
-from . import require_torch
+from colorcore.errors import InputError
+from colorcore.resources import resource_path
+from colorcore.solvers.deep import require_torch
 
 WEIGHTS_FORMAT = "keyhue-deep"
 #: Bump when the inputs, outputs or layer names change: older files are refused.
 MODEL_VERSION = 1
-BASE_WEIGHTS = Path(__file__).resolve().parents[3] / "resources" / "weights" / "keyhue-deep-base.safetensors"
+BASE_WEIGHTS = resource_path("weights", "keyhue-deep-base.safetensors")
 #: Largest weights file accepted (the issue's bound on the model size).
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -103,7 +104,7 @@ def load_network(path: Path | None = None, device="cpu"):
     _require_safetensors()
     from safetensors.torch import load_file
 
-    from .model import ScribbleNet
+    from colorcore.solvers.deep.model import ScribbleNet
 
     path = Path(path) if path is not None else BASE_WEIGHTS
     meta = read_metadata(path)

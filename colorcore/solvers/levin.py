@@ -1,0 +1,251 @@
+"""Levin, Lischinski and Weiss (2004), "Colorization using optimization": the equation.
+
+For each pixel r outside the scribbles, with 3x3 neighbours s (the window is clipped at
+the image border):
+
+    U_r - sum_s w_rs U_s = 0,    w_rs ~ exp(-(Y_r - Y_s)^2 / c_r),  sum_s w_rs = 1,
+    c_r = max(0.6 var_r, -min_s (Y_s - Y_r)^2 / ln(0.01), 2e-6),
+
+var_r being the population variance of the window's lumas (centre included), Y on 0..1.
+Scribbled pixels are fixed to their chroma. The system is the same for I and Q.
+
+A soft prior (used by video propagation: chroma carried from a neighbouring frame, with
+a confidence) adds a pull towards ``prior_r`` with strength ``weight_r`` >= 0 on free
+pixels: ``(U_r - sum_s w_rs U_s) + weight_r (U_r - prior_r) = 0``. Weight 0 is plain
+Levin; with a positive weight somewhere the system is well posed even without scribbles.
+
+The operator is kept as a 9-point stencil: an array ``S`` of shape (3, 3, H, W) where
+``S[dy + 1, dx + 1, y, x]`` multiplies U at (y + dy, x + dx) in the equation of pixel
+(y, x); coefficients that would reach outside the image are zero. Both solvers start
+from it: :mod:`colorcore.solve_exact` turns it into a sparse matrix,
+:mod:`colorcore.multigrid` works on it directly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from colorcore.solvers.backend import NumpyBackend
+
+OFFSETS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0))
+_LN_001 = math.log(0.01)
+_CHUNK_ROWS = 32
+
+
+class _Luma:
+    """Luma with a border of zeros, read at a selection of pixels moved by a neighbour offset.
+
+    Selections are slices of rows and columns with step 1 (all pixels) or 2 (one parity:
+    the multigrid solver's layout); a parity is read from a copy of the luma split by
+    parities, whose rows and columns are contiguous, not through stride-2 views.
+    """
+
+    def __init__(self, luma, ops):
+        self.ops = ops
+        self.height, self.width = luma.shape
+        self.padded = _padded(ops.asarray(luma), ops)
+        self._parities = None
+
+    def select(self, ys: slice, xs: slice, dy: int = 0, dx: int = 0):
+        """Pixels (ys, xs) moved by (dy, dx): an (h, w) view; zero beyond the image."""
+        h, w = len(range(ys.start, ys.stop, ys.step)), len(range(xs.start, xs.stop, xs.step))
+        if ys.step == 1 and xs.step == 1:
+            return self.padded[1 + ys.start + dy : 1 + ys.start + dy + h, 1 + xs.start + dx : 1 + xs.start + dx + w]
+        # Row ys.start + dy + 2r lies in parity (ys.start + dy) % 2, at its row (ys.start + dy) // 2 + r.
+        first_row, first_col = ys.start + dy, xs.start + dx
+        parity = self.parities()[first_row % 2][first_col % 2]
+        return parity[1 + first_row // 2 : 1 + first_row // 2 + h, 1 + first_col // 2 : 1 + first_col // 2 + w]
+
+    def parities(self):
+        if self._parities is None:
+            rows, cols = (self.height + 1) // 2, (self.width + 1) // 2
+            self._parities = [[self.ops.zeros((rows + 2, cols + 2)) for _ in range(2)] for _ in range(2)]
+            for py in range(2):
+                for px in range(2):
+                    part = self.padded[1 + py : 1 + self.height : 2, 1 + px : 1 + self.width : 2]
+                    self._parities[py][px][1 : 1 + part.shape[0], 1 : 1 + part.shape[1]] = part
+        return self._parities
+
+
+def _position(sl: slice, coordinate: int):
+    """Where image ``coordinate`` falls in the pixels ``sl`` selects, or None."""
+    if sl.start <= coordinate < sl.stop and (coordinate - sl.start) % sl.step == 0:
+        return (coordinate - sl.start) // sl.step
+    return None
+
+
+def _raw_affinities(luma: "_Luma", ys: slice, xs: slice, ops):
+    """Unnormalised weights exp(-(Y_r - Y_s)^2 / c_r) of the pixels (ys, xs).
+
+    Args:
+        luma: the frame's luma.
+        ys, xs: the pixels, as slices of range(H) and range(W) with a step (1, or 2 for
+            one parity).
+
+    Returns:
+        (raw, total): raw is (8, h, w), entry k for the neighbour ``OFFSETS[k]``, zero
+        where that neighbour is outside the image; total is their sum, (h, w).
+    """
+    height, width = luma.height, luma.width
+    centre = luma.select(ys, xs)
+    h, w = centre.shape
+    # Pixels on the image's edges, as positions in the selection (or None).
+    top, bottom = _position(ys, 0), _position(ys, height - 1)
+    left, right = _position(xs, 0), _position(xs, width - 1)
+
+    def outside(dy, dx):
+        edges = [(top, slice(None))] if dy == -1 else [(bottom, slice(None))] if dy == 1 else []
+        edges += [(slice(None), left)] if dx == -1 else [(slice(None), right)] if dx == 1 else []
+        return [e for e in edges if None not in e]
+
+    # Work on differences Y_s - Y_r: the variance is shift-invariant, and differences of
+    # similar lumas keep their precision in float32.
+    diff = ops.zeros((len(OFFSETS), h, w))
+    for k, (dy, dx) in enumerate(OFFSETS):
+        ops.subtract(luma.select(ys, xs, dy, dx), centre, out=diff[k])
+        for where in outside(dy, dx):
+            diff[k][where] = 0.0
+    # Window size (centre included): 9 inside, 6 on an edge, 4 in a corner.
+    row_count, col_count = np.full(h, 3.0), np.full(w, 3.0)
+    for counts, edge in ((row_count, top), (row_count, bottom), (col_count, left), (col_count, right)):
+        if edge is not None:
+            counts[edge] -= 1
+    inv_count = ops.asarray(1.0 / row_count)[:, None] * ops.asarray(1.0 / col_count)[None, :]
+
+    squared = diff * diff
+    mean = diff.sum(0) * inv_count
+    variance = squared.sum(0) * inv_count - mean * mean
+    for k, (dy, dx) in enumerate(OFFSETS):
+        for where in outside(dy, dx):
+            squared[k][where] = float("inf")  # exp(-inf) = 0: no weight outside
+    nearest = squared[0] * 1.0
+    for k in range(1, len(OFFSETS)):
+        ops.minimum(nearest, squared[k], out=nearest)
+    ops.minimum(nearest, 1.0, out=nearest)  # a 1-pixel image has no neighbour at all
+    nearest *= -1.0 / _LN_001
+    variance *= 0.6
+    c = ops.maximum(ops.maximum(variance, nearest, out=variance), 2e-6, out=variance)
+    squared *= -1.0 / c
+    raw = ops.exp(squared, out=squared)
+    return raw, raw.sum(0)
+
+
+def _padded(y, ops):
+    height, width = y.shape
+    padded = ops.zeros((height + 2, width + 2))
+    padded[1:-1, 1:-1] = y
+    return padded
+
+
+def _band(sl: slice, rows: slice) -> slice:
+    """The part of the pixel selection ``sl`` at positions ``rows``."""
+    return slice(sl.start + rows.start * sl.step, sl.start + rows.stop * sl.step, sl.step)
+
+
+def affinity_weights(luma, ops=None):
+    """Levin's normalised neighbour weights.
+
+    Args:
+        luma: HxW float array on 0..1 (numpy, or a tensor of ``ops``).
+        ops: array backend (:mod:`colorcore.backend`); numpy float32 by default.
+
+    Returns:
+        (8, H, W) array in [0, 1] of ``ops``'s type: entry k is w_rs for the neighbour at
+        ``OFFSETS[k]``, zero where that neighbour is outside the image; the eight sum to 1.
+    """
+    ops = ops or NumpyBackend()
+    image = _Luma(luma, ops)
+    height, width = image.height, image.width
+    weights = ops.zeros((len(OFFSETS), height, width))
+
+    def fill(rows):
+        raw, total = _raw_affinities(image, rows, slice(0, width, 1), ops)
+        weights[:, rows] = raw / ops.maximum(total, 1e-30)
+
+    ops.bands(lambda rows: fill(slice(rows.start, rows.stop, 1)), height, 8 * width)
+    return weights
+
+
+class LevinOperator:
+    """Levin's system for one frame, ready to be written out as stencil rows.
+
+    Args:
+        luma: HxW float on 0..1.
+        fixed: HxW bool (numpy), True where a hint fixes the chroma.
+        ops: array backend; numpy float32 by default.
+        prior_weight: None, or HxW float >= 0 (numpy): strength of the soft prior.
+    """
+
+    def __init__(self, luma, fixed, ops=None, prior_weight=None):
+        self.ops = ops or NumpyBackend()
+        self.luma = _Luma(luma, self.ops)
+        self.height, self.width = self.luma.height, self.luma.width
+        self.free = self.ops.asarray(~np.asarray(fixed, dtype=bool))
+        self.centre = 1.0 if prior_weight is None else 1.0 + self.ops.asarray(prior_weight) * self.free
+
+    def write(self, out, ys: slice | None = None, xs: slice | None = None) -> None:
+        """Write the stencil rows of the pixels (ys, xs) into ``out``.
+
+        Args:
+            out: (3, 3, h, w) array or view of ``ops``'s type, for the h x w pixels selected.
+            ys, xs: slices of range(H) and range(W) with a step; all pixels by default.
+        """
+        ops = self.ops
+        ys = ys or slice(0, self.height, 1)
+        xs = xs or slice(0, self.width, 1)
+
+        def fill(rows):
+            # In chunks of rows: the temporaries of a chunk stay in the cache.
+            for start in range(rows.start, rows.stop, _CHUNK_ROWS):
+                chunk = slice(start, min(start + _CHUNK_ROWS, rows.stop))
+                band = _band(ys, chunk)
+                raw, total = _raw_affinities(self.luma, band, xs, ops)
+                scale = -self.free[band, xs] / ops.maximum(total, 1e-30)
+                for k, (dy, dx) in enumerate(OFFSETS):
+                    ops.multiply(raw[k], scale, out=out[dy + 1, dx + 1, chunk])
+                out[1, 1, chunk] = self.centre if isinstance(self.centre, float) else self.centre[band, xs]
+
+        ops.bands(fill, out.shape[2], 8 * out.shape[3])
+
+
+def levin_stencil(luma, fixed, ops=None, prior_weight=None):
+    """Levin's system as a 9-point stencil (see the module docstring).
+
+    Args:
+        luma: HxW float on 0..1.
+        fixed: HxW bool (numpy), True where a hint fixes the chroma.
+        ops: array backend; numpy float32 by default.
+        prior_weight: None, or HxW float >= 0 (numpy): strength of the soft prior.
+
+    Returns:
+        (3, 3, H, W) stencil: -w_rs on free pixels' neighbours, 1 (+ prior weight) at the
+        centre; a fixed pixel's row is the identity.
+    """
+    operator = LevinOperator(luma, fixed, ops, prior_weight)
+    stencil = operator.ops.zeros((3, 3, operator.height, operator.width))
+    operator.write(stencil)
+    return stencil
+
+
+def levin_rhs(fixed: np.ndarray, chroma: np.ndarray, prior=None, dtype=np.float64) -> np.ndarray:
+    """Right-hand side of Levin's system: hint chroma on fixed pixels, else the prior's pull.
+
+    Args:
+        fixed: HxW bool.
+        chroma: HxWx2 float (I, Q), read where ``fixed``.
+        prior: None, or (prior_chroma HxWx2 float, weight HxW float >= 0).
+        dtype: of the result.
+
+    Returns:
+        2xHxW, channel-first as the solvers want it: ``chroma`` on fixed pixels,
+        ``weight * prior_chroma`` on free ones (0 without a prior).
+    """
+    fixed = np.asarray(fixed, dtype=bool)
+    rhs = np.zeros((2,) + fixed.shape, dtype=dtype)
+    if prior is not None:
+        prior_chroma, weight = prior
+        np.multiply(np.moveaxis(np.asarray(prior_chroma), 2, 0), weight, out=rhs, casting="unsafe")
+    rhs[:, fixed] = np.asarray(chroma)[fixed].T
+    return rhs

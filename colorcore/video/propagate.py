@@ -1,0 +1,516 @@
+"""Carry keyframe colours through a clip: tracks to keyframes, then one Levin solve per frame.
+
+Design
+------
+A clip is cut into shots (:mod:`colorcore.shots`); colour never crosses a cut. Inside a
+shot, *keyframes* are frames with strokes or an aligned reference. A keyframe is exactly
+what its own hints say: it is solved at full size from its strokes (hard constraints) or
+its reference (every pixel fixed), plus exemplar hints, and nothing carried from
+elsewhere.
+
+Every other frame f is solved with Levin's equation (:mod:`colorcore.levin`) under a soft,
+confidence-weighted prior: row r becomes ``(U_r - sum_s w_rs U_s) + weight_r (U_r -
+prior_r) = 0``. Solving each frame keeps colours inside that frame's own luma edges. The
+prior mixes, each with a per-pixel weight:
+
+- the keyframe a before f, read through a *track*: where each pixel of f lies in a,
+  found by composing optical flow (DIS on luma, :mod:`colorcore.flow`) frame to frame.
+  Composing positions rather than warping colours reads each colour from the keyframe
+  once, so resampling blur does not pile up. The track's confidence is the product of
+  the forward-backward consistency of every step (occlusions and mismatches fall to 0)
+  and the keyframe's own confidence at the tracked point (1 for a reference; for
+  strokes, falling with the distance from them, since the rest of a stroke keyframe is
+  only Levin's guess);
+- the keyframe b after f, tracked the same way in a backward pass;
+- the previous output, carried one step by flow (``steadiness``), which steadies what
+  the keyframes do not reach, such as newly revealed areas;
+- exemplars (:class:`colorcore.exemplar.ExemplarMatcher`) where the match is good.
+
+Between keyframes a < f < b, a and b are weighted by their shares s_a = (b - f)/(b - a)
+and s_b = (f - a)/(b - a) times their confidences, so each keyframe dominates near
+itself and the two fade into each other; before a shot's first keyframe only b applies,
+after its last only a. Near a keyframe its whole solve is trusted, not only the stroked
+parts (the keyframe's confidence is at least its share squared), and the carried output
+gives way to b (its weight times 1 - s_b^2): the frames next to a keyframe look like it,
+so colours arrive at b instead of jumping there (on the demo clip the frame-to-frame
+change into the last keyframe fell twelvefold, to the clip's median).
+
+Between keyframes, flow and the solve run at half size in each direction (chroma at
+4:2:0 resolution, as video codecs store it; ``chroma_scale``); the chroma is upsampled
+and joined to the full-resolution luma by :func:`colorcore.colorspace.compose`, so the
+output's luma is the source's.
+
+Streaming
+---------
+Frames are produced in order. For each run of frames up to the next keyframe (or cut, or
+end), one scan decodes them and computes flows, the backward pass tracks them to the
+keyframe that closes the run, then the forward pass solves and yields them. Flows and
+backward tracks of the run wait in a :class:`colorcore.frame_store.FrameStore` on disk,
+so memory holds a handful of frames whatever the clip length or keyframe distance.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from colorcore.colorspace import chroma_of, compose, luma_of
+from colorcore.errors import CancelledError, InputError
+from colorcore.guidance.hints import HintRaster
+from colorcore.guidance.references import Guidance
+from colorcore.solvers.colorize import solve_chroma
+from colorcore.video.flow import FlowEstimator, consistency, warp
+from colorcore.video.frame_store import FrameStore
+from colorcore.video.shots import histogram_distance, is_cut, luma_histogram
+
+
+@dataclass(frozen=True)
+class PropagationSettings:
+    """Tuning of :func:`colorize_clip`.
+
+    Attributes:
+        carry_weight: strength of carried chroma against Levin's smoothness term (a
+            weight of 1 on a pixel counts as much as its neighbours together).
+        exemplar_weight: the same for exemplar hints (times the match confidence).
+        flow_preset: OpenCV DIS preset, "ultrafast" | "fast" | "medium".
+        on_damaged: "warn" repeats the previous frame for a frame that cannot be decoded
+            and says so; "stop" raises InputError naming the frame.
+        chroma_scale: flow and the solves of frames between keyframes run at 1/scale of
+            the frame size in each direction (2: chroma at 4:2:0 resolution, as video
+            codecs store it); the solved chroma is upsampled and joined to the
+            full-resolution luma. Keyframes are always solved at full size.
+        steadiness: weight of the previous output, carried by flow, beside the colours
+            tracked from keyframes (times the flow's confidence): it steadies what the
+            keyframes do not reach, such as newly revealed areas.
+        stroke_reach: how far (a fraction of the frame width) a stroke keyframe's solved
+            colours are trusted when carried to other frames; 0 trusts them everywhere.
+        tolerance: the fast solver's stopping error (RMS chroma). Tighter than a single
+            image needs: errors that differ from frame to frame show as flicker.
+    """
+
+    carry_weight: float = 1.0
+    exemplar_weight: float = 0.5
+    flow_preset: str = "fast"
+    on_damaged: str = "warn"
+    chroma_scale: int = 2
+    steadiness: float = 1.0
+    stroke_reach: float = 0.1
+    tolerance: float = 5e-4
+
+
+Progress = Callable[[float], None]
+
+
+def colorize_clip(
+    clip,
+    guidance: Guidance,
+    *,
+    solver: str = "fast",
+    device: str = "auto",
+    frames: range | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    settings: PropagationSettings | None = None,
+    network=None,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Colourise the frames of a clip from its keyframes, references and exemplars.
+
+    Args:
+        clip: a :class:`colorcore.media.Clip` (video file or frame folder).
+        guidance: strokes, references and exemplars; their frame indices refer to
+            ``clip`` and references must have its frame size.
+        solver, device: as :func:`colorcore.colorize.solve_chroma`.
+        frames: the frames to produce (a range with step 1); the whole clip by default.
+            Colours still come from keyframes outside it, so a part renders exactly as
+            it does inside a whole-clip render.
+        progress: called with the fraction of the work done, 0..1.
+        cancel: polled between frames; when it returns True, CancelledError is raised
+            and the scratch files are removed.
+        settings: tuning; :class:`PropagationSettings` defaults when None.
+        network: with ``solver="deep"``, the network (a weights path or a
+            :class:`colorcore.solvers.deep.infer.DeepSolver`, e.g. from
+            :func:`colorcore.solvers.deep.adapt.adapt_network`); the base weights when None.
+
+    Yields:
+        ``(index, rgb)`` in increasing index order over ``frames``; ``rgb`` is HxWx3 of
+        the clip's dtype whose luma equals the source frame's (see
+        :mod:`colorcore.colorspace`).
+
+    Raises:
+        InputError: a keyframe or reference outside the clip, a reference of the wrong
+            size, ``frames`` outside the clip, or (with ``on_damaged="stop"``) a frame
+            that cannot be decoded.
+    """
+    count = len(clip)
+    wanted = _check_range(frames, count)
+    _check_guidance(guidance, count, (clip.width, clip.height))
+    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel, network)
+    return run.frames(wanted)
+
+
+def _check_range(frames: range | None, count: int) -> range:
+    if frames is None:
+        return range(count)
+    if frames.step != 1 or len(frames) == 0 or frames.start < 0 or frames.stop > count:
+        raise InputError(f"frames {frames.start}..{frames.stop - 1} are not a range inside the clip's 0..{count - 1}")
+    return frames
+
+
+def _check_guidance(guidance: Guidance, count: int, size: tuple[int, int]) -> None:
+    for frame in guidance.keyframes():
+        if not 0 <= frame < count:
+            raise InputError(f"keyframe {frame} is outside the clip (frames 0..{count - 1})")
+    for reference in guidance.references:
+        height, width = reference.rgb.shape[:2]
+        if (width, height) != size:
+            name = f"'{reference.source}'" if reference.source else f"of frame {reference.frame}"
+            raise InputError(f"reference {name} is {width}x{height} but the clip's frames are {size[0]}x{size[1]}")
+
+
+@dataclass
+class _Track:
+    """Where each pixel of a frame lies in a keyframe, and how sure that is.
+
+    ``points`` is HxWx2 float32: (x, y) in the keyframe's working-size pixel grid;
+    ``reliability`` HxW float32 in 0..1, the product of the round-trip confidences of
+    the flows followed (0 where the track was lost). Following flows composes motion
+    rather than resampling colours, so a colour is read from the keyframe once, without
+    the blur of frame-to-frame warping.
+    """
+
+    points: np.ndarray
+    reliability: np.ndarray
+
+    @classmethod
+    def identity(cls, shape: tuple[int, int]) -> "_Track":
+        """The keyframe itself (HxW): every pixel where it is, fully reliable."""
+        height, width = shape
+        xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+        return cls(np.dstack([xs, ys]), np.ones(shape, np.float32))
+
+    def follow(self, flow_to_tracked: np.ndarray, round_trip_ok: np.ndarray) -> "_Track":
+        """The track of a neighbouring frame.
+
+        Args:
+            flow_to_tracked: HxWx2 flow from the neighbour to this track's frame.
+            round_trip_ok: that flow's forward-backward confidence, HxW 0..1.
+        """
+        flow = flow_to_tracked.astype(np.float32)
+        points = warp(self.points, flow, border_value=-1.0)
+        reliability = warp(self.reliability, flow) * round_trip_ok.astype(np.float32)
+        # A point interpolated between one that left the frame (-1) and a live one lies nowhere.
+        lost = warp((self.points[..., 0] >= 0).astype(np.float32), flow) < 0.999
+        reliability[lost] = 0.0
+        return _Track(points, reliability)
+
+    def sample(self, key_image: np.ndarray) -> np.ndarray:
+        """A keyframe's HxW[xC] float32 image (its chroma, its confidence) read at the tracked points (bilinear)."""
+        return cv2.remap(key_image, self.points[..., 0], self.points[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+class _Propagation:
+    """One propagation run; see the module docstring for the method."""
+
+    def __init__(self, clip, guidance: Guidance, solver: str, device: str, settings: PropagationSettings, progress, cancel, network=None):
+        self.clip = clip
+        self.network = network
+        self.guidance = guidance
+        self.solver = solver
+        self.device = device
+        self.settings = settings
+        self.keyframes = set(guidance.keyframes())
+        self.size = (clip.width, clip.height)
+        scale = max(1, int(settings.chroma_scale))
+        self.work_size = (-(-clip.width // scale), -(-clip.height // scale))
+        self._progress = progress
+        self._cancel = cancel
+        self._estimator = FlowEstimator(settings.flow_preset)
+        self._matchers = self._exemplar_matchers()
+        self._work_done = 0
+        self._work_total = 1
+        self._last_good: np.ndarray | None = None
+        self._damaged: set[int] = set()
+        self._confidences: dict[int, np.ndarray] = {}
+
+    # -- the run -----------------------------------------------------------------
+
+    def frames(self, wanted: range) -> Iterator[tuple[int, np.ndarray]]:
+        before = [k for k in self.keyframes if k <= wanted.start]
+        after = [k for k in self.keyframes if k >= wanted.stop - 1]
+        # Frames before a shot's first keyframe hear from the clip's start (the output is
+        # carried forward for steadiness); frames after the last keyframe hear nothing later.
+        start = max(before) if before else 0
+        stop = min(after) + 1 if after else wanted.stop
+        self._work_total = 3 * (stop - start)
+        if not self.keyframes and not self.guidance.exemplars:
+            warnings.warn("there are no keyframes, references or exemplars: the output is the grey source", stacklevel=3)
+        store = FrameStore()
+        try:
+            yield from self._run(store, start, stop, wanted)
+        finally:
+            store.close()
+        self._report(self._work_total)
+
+    def _run(self, store: FrameStore, start: int, stop: int, wanted: range) -> Iterator[tuple[int, np.ndarray]]:
+        forward: _Track | None = None  # where this frame's pixels were in keyframe a
+        key_a = None  # keyframe a's chroma at the working size
+        previous = None  # the previous frame's chroma at the working size
+        a: int | None = None
+        t = start
+        while t < stop:
+            end, cut_after = self._scan(store, t, stop)
+            b = end if end in self.keyframes and end > t and not cut_after else None
+            key_b = self._backward(store, t, b) if b is not None else None
+            last = end - 1 if b is not None else end
+            if a is None and b is None and t not in self.keyframes and self.keyframes and not self._matchers:
+                warnings.warn(f"frames {t}..{last} are a shot with no keyframe or reference: they stay grey", stacklevel=3)
+            for f in range(t, last + 1):
+                self._check_cancel()
+                if f in self.keyframes:
+                    a, full = f, self._key_chroma(store, f)
+                    key_a = previous = self._shrink(full)
+                    forward = _Track.identity(key_a.shape[:2])
+                elif f in self._damaged and previous is not None:
+                    pass  # the previous frame again, exactly
+                else:
+                    if forward is not None:
+                        forward = forward.follow(store.get("bwd", f), store.get("bwd_ok", f))
+                    previous = self._between(store, f, a, b, forward, key_a, key_b, previous)
+                    full = self._enlarge(previous)
+                if f in wanted:
+                    yield f, compose(luma_of(store.get("luma", f)), full, dtype=self.clip.dtype)
+                self._advance()
+            store.drop_before(last)
+            if cut_after:
+                forward = key_a = previous = a = None
+            t = last + 1
+
+    # -- scanning: decode, flow, cuts, exemplar hints -------------------------------
+
+    def _scan(self, store: FrameStore, t: int, stop: int) -> tuple[int, bool]:
+        """Store frames t.. up to the next keyframe, cut or ``stop``; return (last, cut after last)."""
+        luma = self._luma(t)
+        store.put("luma", t, luma)
+        luma = self._shrink(luma)
+        store.put("small", t, luma)
+        self._scan_extras(store, t, luma)
+        j = t
+        hist = luma_histogram(luma)
+        while j + 1 < stop:
+            self._check_cancel()
+            full = self._luma(j + 1)
+            following = self._shrink(full)
+            forward = self._estimator(luma, following)
+            backward = self._estimator(following, luma)
+            following_hist = luma_histogram(following)
+            forward_ok = consistency(forward, backward)
+            if is_cut(histogram_distance(hist, following_hist), float((forward_ok > 0.5).mean())):
+                return j, True
+            j += 1
+            # Frame j keeps the flows between j-1 and j and their round-trip confidences.
+            store.put("luma", j, full)
+            store.put("small", j, following)
+            store.put("fwd", j, forward.astype(np.float16))  # flow j-1 -> j
+            store.put("fwd_ok", j, forward_ok.astype(np.float16))
+            store.put("bwd", j, backward.astype(np.float16))  # flow j -> j-1
+            store.put("bwd_ok", j, consistency(backward, forward).astype(np.float16))
+            self._scan_extras(store, j, following)
+            self._advance()
+            luma, hist = following, following_hist
+            if j in self.keyframes:
+                break
+        return j, False
+
+    def _scan_extras(self, store: FrameStore, f: int, luma: np.ndarray) -> None:
+        matchers = [m for exemplar, m in self._matchers if exemplar.applies_to(f)]
+        if not matchers:
+            return
+        y = luma_of(luma).astype(np.float32)
+        total_chroma = np.zeros(y.shape + (2,), np.float32)
+        total_weight = np.zeros(y.shape, np.float32)
+        for matcher in matchers:
+            chroma, confidence = matcher.match(y)
+            total_chroma += chroma * confidence[..., None]
+            total_weight += confidence
+        chroma = total_chroma / np.maximum(total_weight, 1e-6)[..., None]
+        store.put("exemplar_chroma", f, chroma.astype(np.float16))
+        store.put("exemplar_weight", f, np.minimum(total_weight, 1.0).astype(np.float16))
+
+    def _luma(self, f: int) -> np.ndarray:
+        try:
+            luma = self.clip.luma(f)
+        except InputError as exc:
+            if self.settings.on_damaged == "stop" or self._last_good is None:
+                raise
+            warnings.warn(f"{exc}; frame {f} repeats frame {f - 1}", stacklevel=2)
+            self._damaged.add(f)
+            return self._last_good
+        self._last_good = luma
+        return luma
+
+    # -- the three kinds of frame --------------------------------------------------
+
+    def _key_chroma(self, store: FrameStore, f: int) -> np.ndarray:
+        """A keyframe's full-size chroma: its own strokes or reference (hard), plus exemplars (soft)."""
+        if not store.has("key_chroma", f):
+            store.put("key_chroma", f, self._solve(store, f, [], full_size=True))
+        return store.get("key_chroma", f)
+
+    def _backward(self, store: FrameStore, t: int, b: int) -> np.ndarray:
+        """Track frames b-1 down to t back to keyframe b; store the tracks; return b's
+        chroma at the working size."""
+        track = _Track.identity(self.work_size[::-1])
+        for f in range(b - 1, t - 1, -1):
+            if f in self.keyframes:
+                break
+            self._check_cancel()
+            track = track.follow(store.get("fwd", f + 1), store.get("fwd_ok", f + 1))
+            store.put("back_points", f, track.points)
+            store.put("back_reliability", f, track.reliability.astype(np.float16))
+            self._advance()
+        return self._shrink(self._key_chroma(store, b))
+
+    def _key_confidence(self, f: int) -> np.ndarray:
+        """How much keyframe f's colours are worth carrying, at the working size (HxW 0..1).
+
+        A reference fixes every pixel: 1 everywhere. Strokes fix only what they cover; the
+        rest of the keyframe is Levin's guess from them, which is worth less the farther it
+        is from a stroke (each frame's own solve re-spreads the strokes' colours better
+        than a carried guess): 1 under strokes, falling as a Gaussian of the distance.
+        """
+        if f not in self._confidences:
+            if len(self._confidences) >= 4:  # only keyframes a and b are in use at a time
+                self._confidences.pop(next(iter(self._confidences)))
+            self._confidences[f] = self._stroke_confidence(f)
+        return self._confidences[f]
+
+    def _stroke_confidence(self, f: int) -> np.ndarray:
+        shape = self.work_size[::-1]
+        if self.guidance.reference_at(f) is not None or self.settings.stroke_reach <= 0:
+            return np.ones(shape, np.float32)
+        covered = keyframe_hints(self.guidance, f, self.work_size).mask
+        if not covered.any():
+            return np.ones(shape, np.float32)
+        distance = cv2.distanceTransform((~covered).astype(np.uint8), cv2.DIST_L2, 5)
+        reach = self.settings.stroke_reach * self.work_size[0]
+        return np.exp(-((distance / reach) ** 2)).astype(np.float32)
+
+    def _trust(self, track: _Track, k: int, floor: float) -> np.ndarray:
+        """How far keyframe k's colours are trusted at the pixels of a frame tracked to
+        it: its confidence (:meth:`_key_confidence`) at the tracked points, but at least
+        ``floor``. Between two keyframes the floor is the square of the frame's share of
+        k, so that beside a keyframe its whole solve counts (the frames next to it look
+        like it) while halfway mainly the stroked parts do."""
+        return np.maximum(track.sample(self._key_confidence(k)), floor)
+
+    def _between(self, store, f: int, a, b, forward, key_a, key_b, previous) -> np.ndarray:
+        """Chroma (working size) of a frame that is not a keyframe: blend, then solve."""
+        if a is not None and b is not None:
+            share_a, share_b = (b - f) / (b - a), (f - a) / (b - a)
+            near_a, near_b = share_a**2, share_b**2
+        else:
+            share_a = share_b = 1.0
+            near_a = near_b = 0.0
+        sources = []
+        if forward is not None:
+            sources.append((forward.sample(key_a), forward.reliability * self._trust(forward, a, near_a) * share_a))
+        if b is not None and store.has("back_points", f):
+            back = _Track(store.get("back_points", f), store.get("back_reliability", f).astype(np.float32))
+            sources.append((back.sample(key_b), back.reliability * self._trust(back, b, near_b) * share_b))
+        if previous is not None and self.settings.steadiness > 0:
+            carried = warp(previous, store.get("bwd", f).astype(np.float32))
+            # Towards keyframe b the carried output gives way to b itself, so that the
+            # colours arrive at b instead of jumping there.
+            weight = store.get("bwd_ok", f).astype(np.float32) * (self.settings.steadiness * (1.0 - near_b))
+            sources.append((carried, weight))
+        initial = sources[0][0] if sources else None
+        return self._solve(store, f, sources, initial=initial)
+
+    # -- one solve -------------------------------------------------------------------
+
+    def _solve(self, store: FrameStore, f: int, sources, initial=None, full_size: bool = False) -> np.ndarray:
+        """Solve frame f with its hard hints and soft ``sources`` [(chroma, weight)] at the
+        working size (or the full size: then ``sources`` must be empty)."""
+        luma = luma_of(store.get("luma" if full_size else "small", f))
+        hard = self._hard_hints(f, luma.shape)
+        sources = list(sources)
+        if store.has("exemplar_chroma", f):
+            weight = store.get("exemplar_weight", f).astype(np.float32) * self.settings.exemplar_weight
+            chroma = store.get("exemplar_chroma", f).astype(np.float32)
+            if full_size:
+                chroma, weight = self._enlarge(chroma), self._enlarge(weight)
+            sources.append((chroma, weight))
+        prior = _mix(sources, self.settings.carry_weight) if sources else None
+        if hard.count == 0 and prior is None:
+            return np.zeros(luma.shape + (2,), np.float32)
+        chroma = solve_chroma(
+            luma, hard, solver=self.solver, device=self.device, prior=prior, initial=initial, tolerance=self.settings.tolerance,
+            network=self.network,
+        )
+        return chroma.astype(np.float32)
+
+    def _hard_hints(self, f: int, shape: tuple[int, int]) -> HintRaster:
+        """Frame f's strokes or reference at ``shape`` (H, W); none for other frames."""
+        if f in self.keyframes:
+            return keyframe_hints(self.guidance, f, shape[::-1])
+        return HintRaster(mask=np.zeros(shape, bool), chroma=np.zeros(shape + (2,)))
+
+    def _shrink(self, image: np.ndarray) -> np.ndarray:
+        """A full-size HxW[xC] image at the working size (area average)."""
+        if image.shape[1] == self.work_size[0]:
+            return image
+        return cv2.resize(image, self.work_size, interpolation=cv2.INTER_AREA)
+
+    def _enlarge(self, image: np.ndarray) -> np.ndarray:
+        """A working-size HxW[xC] float image at the full size (bilinear)."""
+        if image.shape[1] == self.size[0]:
+            return image
+        return cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR)
+
+    def _exemplar_matchers(self):
+        if not self.guidance.exemplars:
+            return []
+        from colorcore.video.exemplar import ExemplarMatcher
+
+        return [(exemplar, ExemplarMatcher(exemplar.rgb)) for exemplar in self.guidance.exemplars]
+
+    # -- progress and cancellation ---------------------------------------------------
+
+    def _advance(self) -> None:
+        self._work_done += 1
+        self._report(self._work_done)
+
+    def _report(self, done: int) -> None:
+        if self._progress is not None:
+            self._progress(min(1.0, done / self._work_total))
+
+    def _check_cancel(self) -> None:
+        if self._cancel is not None and self._cancel():
+            raise CancelledError("propagation cancelled")
+
+
+def keyframe_hints(guidance: Guidance, frame: int, size: tuple[int, int]) -> HintRaster:
+    """The hard hints of a keyframe at ``size`` (W, H): its aligned reference when it has
+    one (every pixel fixed to the reference's chroma), else its strokes and marked images.
+    An empty raster for a frame with neither."""
+    width, height = size
+    reference = guidance.reference_at(frame)
+    if reference is not None:
+        rgb = reference.rgb
+        if rgb.shape[:2] != (height, width):
+            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        return HintRaster(mask=np.ones((height, width), bool), chroma=chroma_of(rgb))
+    if guidance.hints is not None:
+        return guidance.hints.rasterize(frame=frame, size=size)
+    return HintRaster(mask=np.zeros((height, width), bool), chroma=np.zeros((height, width, 2)))
+
+
+def _mix(sources, strength: float) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean chroma of ``sources`` [(HxWx2, HxW)] and its weight (sum, capped at 1) x strength."""
+    total = sum(w for _, w in sources)
+    chroma = sum(c * w[..., None] for c, w in sources) / np.maximum(total, 1e-6)[..., None]
+    return chroma.astype(np.float32), (np.minimum(total, 1.0) * strength).astype(np.float32)

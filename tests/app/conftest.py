@@ -1,0 +1,30 @@
+"""Fixtures of the editor's tests: recorded dialogs and main windows with private settings."""
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from tests.support.qt import Dialogs
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    return Dialogs(monkeypatch)
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, dialogs):
+    """A factory of main windows sharing one settings file and autosave folder."""
+    from keyhue.window import MainWindow
+
+    def make():
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings, autosave_dir=tmp_path / "autosave")
+        qtbot.addWidget(window)
+        window.resize(1000, 700)
+        window.show()
+        window.activateWindow()
+        window.canvas.setFocus()
+        qtbot.waitUntil(window.isActiveWindow)  # shortcuts need the window active
+        return window
+
+    return make

@@ -1,0 +1,192 @@
+"""Propagation through synthetic clips with known motion and colours."""
+
+from __future__ import annotations
+
+import tempfile
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from colorcore import CancelledError, InputError
+from colorcore.colorspace import chroma_of
+from colorcore.guidance.hints import Hints, Stroke
+from colorcore.guidance.references import Guidance, Reference
+from colorcore.media import open_clip, open_writer
+from colorcore.video.propagate import colorize_clip
+from tests.support.clips import DISC_RGB, disc_mask, moving_disc_clip, textured_background
+
+HEIGHT, WIDTH = 144, 192
+
+
+def _write_folder(path: Path, frames) -> Path:
+    with open_writer(path, fps=25, width=frames[0].shape[1], height=frames[0].shape[0]) as writer:
+        for frame in frames:
+            writer.write(frame)
+    return path
+
+
+@pytest.fixture(scope="module")
+def disc_clip(tmp_path_factory):
+    """(folder, true RGB frames): 24 frames of a textured red disc moving right."""
+    frames = moving_disc_clip(24, HEIGHT, WIDTH)
+    return _write_folder(tmp_path_factory.mktemp("disc") / "frames", frames), frames
+
+
+def _chroma_error(rgb, truth) -> float:
+    """Mean absolute I/Q difference (0..1 scale)."""
+    return float(np.abs(chroma_of(rgb) - chroma_of(truth)).mean())
+
+
+def _render(folder, guidance, **kwargs):
+    with open_clip(folder) as clip:
+        return dict(colorize_clip(clip, guidance, **kwargs))
+
+
+def test_disc_keeps_its_colour_over_many_frames(disc_clip):
+    folder, truth = disc_clip
+    guidance = Guidance(hints=Hints(canvas_size=(WIDTH, HEIGHT)), references=[Reference(0, truth[0])])
+    out = _render(folder, guidance)
+    assert sorted(out) == list(range(24))
+    disc_rgb = np.array(DISC_RGB, float)
+    for i in (8, 16, 23):
+        inner = disc_mask(i, HEIGHT, WIDTH)
+        got = out[i][inner].mean(axis=0)
+        want = truth[i][inner].mean(axis=0)
+        assert np.abs(got - want).max() < 12, (i, got, want)
+        assert got[0] > got[1] + 60  # still red, not drifting to the background's green
+    assert np.allclose(disc_rgb / disc_rgb.sum(), truth[0][disc_mask(0, HEIGHT, WIDTH)].mean(0) / truth[0][disc_mask(0, HEIGHT, WIDTH)].mean(0).sum(), atol=0.05)
+
+
+def test_stroke_keyframe_hints_win_on_their_frame(disc_clip):
+    folder, truth = disc_clip
+    stroke = Stroke(points=[(30, 30), (60, 30)], color=(0.45, 0.55, 0.75), width=5, frame=12)
+    hints = Hints(canvas_size=(WIDTH, HEIGHT), strokes=[stroke])
+    guidance = Guidance(hints=hints, references=[Reference(0, truth[0])])
+    out = _render(folder, guidance, frames=range(12, 14))
+    under = hints.rasterize(frame=12, size=(WIDTH, HEIGHT)).mask
+    want = chroma_of((np.array([[[0.45, 0.55, 0.75]]]) * 65535 + 0.5).astype(np.uint16))[0, 0]
+    got = chroma_of(out[12])[under].mean(axis=0)
+    assert np.abs(got - want).max() < 0.015  # a soft colour: inside the gamut at this luma
+
+
+def test_both_directions_beat_one(disc_clip):
+    folder, truth = disc_clip
+    last = len(truth) - 1
+    size = (WIDTH, HEIGHT)
+
+    def error(references):
+        out = _render(folder, Guidance(hints=Hints(canvas_size=size), references=references))
+        return np.mean([_chroma_error(out[i], truth[i]) for i in range(1, last)])
+
+    first_only = error([Reference(0, truth[0])])
+    last_only = error([Reference(last, truth[last])])
+    both = error([Reference(0, truth[0]), Reference(last, truth[last])])
+    assert both < 0.8 * min(first_only, last_only), (both, first_only, last_only)
+
+
+def test_colour_does_not_cross_a_cut(tmp_path):
+    shot_a = moving_disc_clip(12, HEIGHT, WIDTH, seed=1)
+    other = textured_background(HEIGHT, WIDTH, seed=7, tint=(0.3, 0.45, 0.9))
+    shot_b = [np.clip(np.roll(other, i, axis=1) * 255 + 0.5, 0, 255).astype(np.uint8) for i in range(12)]
+    folder = _write_folder(tmp_path / "cut", shot_a + shot_b)
+    guidance = Guidance(hints=Hints(canvas_size=(WIDTH, HEIGHT)), references=[Reference(0, shot_a[0])])
+    with pytest.warns(UserWarning, match="grey"):
+        out = _render(folder, guidance)
+    assert _chroma_error(out[11], shot_a[11]) < 0.02  # the first shot is coloured
+    for i in range(12, 24):  # the second shot has no keyframe: it stays grey
+        assert np.abs(chroma_of(out[i])).max() < 0.01, i
+
+
+def test_part_of_a_clip_renders_as_in_the_whole(disc_clip):
+    folder, truth = disc_clip
+    guidance = Guidance(
+        hints=Hints(canvas_size=(WIDTH, HEIGHT)), references=[Reference(0, truth[0]), Reference(23, truth[23])]
+    )
+    whole = _render(folder, guidance)
+    part = _render(folder, guidance, frames=range(13, 17))
+    assert sorted(part) == [13, 14, 15, 16]
+    for i, rgb in part.items():
+        assert np.array_equal(rgb, whole[i])
+
+
+def test_progress_and_cancel_leave_no_scratch_files(disc_clip, tmp_path, monkeypatch):
+    folder, truth = disc_clip
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    guidance = Guidance(hints=Hints(canvas_size=(WIDTH, HEIGHT)), references=[Reference(0, truth[0]), Reference(23, truth[23])])
+    seen = []
+    with open_clip(folder) as clip:
+        frames = colorize_clip(clip, guidance, progress=seen.append, cancel=lambda: len(seen) > 15)
+        with pytest.raises(CancelledError):
+            for _ in frames:
+                pass
+    assert seen == sorted(seen) and 0 < seen[-1] < 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_reaches_one(disc_clip):
+    folder, truth = disc_clip
+    seen = []
+    _render(folder, Guidance(references=[Reference(0, truth[0])]), frames=range(0, 5), progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == 1.0
+
+
+def test_bad_guidance_is_refused(disc_clip):
+    folder, truth = disc_clip
+    with open_clip(folder) as clip:
+        with pytest.raises(InputError, match="outside the clip"):
+            colorize_clip(clip, Guidance(references=[Reference(24, truth[0])]))
+        with pytest.raises(InputError, match="80x60"):
+            colorize_clip(clip, Guidance(references=[Reference(3, truth[0][:60, :80])]))
+        with pytest.raises(InputError, match="not a range"):
+            colorize_clip(clip, Guidance(references=[Reference(0, truth[0])]), frames=range(20, 30))
+
+
+def test_damaged_frame_warns_or_stops(tmp_path, disc_clip):
+    _, truth = disc_clip
+    folder = _write_folder(tmp_path / "damaged", truth[:8])
+    victim = sorted(folder.iterdir())[4]
+    victim.write_bytes(victim.read_bytes()[:200])  # truncated PNG
+    guidance = Guidance(references=[Reference(0, truth[0])])
+    with pytest.warns(UserWarning, match="frame 4"):
+        out = _render(folder, guidance)
+    assert sorted(out) == list(range(8)) and np.array_equal(out[4], out[3])
+    from colorcore.video.propagate import PropagationSettings
+
+    with pytest.raises(InputError, match="4"):
+        _render(folder, guidance, settings=PropagationSettings(on_damaged="stop"))
+
+
+def _peak_bytes(folder: Path, count: int, every: int) -> int:
+    frames = moving_disc_clip(1, HEIGHT // 2, WIDTH // 2)
+    references = [Reference(k, frames[0]) for k in range(0, count, every)]
+    with open_clip(folder, cache_frames=4) as clip:  # the clip's own cache is bounded apart
+        tracemalloc.start()
+        for _ in colorize_clip(clip, Guidance(references=references), frames=range(count)):
+            pass
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_memory_does_not_grow_with_clip_length(tmp_path):
+    frames = moving_disc_clip(160, HEIGHT // 2, WIDTH // 2)
+    folder = _write_folder(tmp_path / "long", frames)
+    short = _peak_bytes(folder, 40, every=10)
+    long = _peak_bytes(folder, 160, every=10)
+    assert long < 1.15 * short, (short, long)
+
+
+def test_colours_arrive_at_a_keyframe_without_a_jump(disc_clip):
+    # Keyframe 23's one blue stroke spreads blue over its whole background, far from the
+    # stroke where frames carried from keyframe 0 are green: the frames before 23 must
+    # turn towards it gradually instead of jumping on frame 23 (a pop in playback).
+    folder, truth = disc_clip
+    stroke = Stroke(points=[(10, 10), (30, 10)], color=(0.35, 0.45, 0.8), width=4, frame=23)
+    guidance = Guidance(hints=Hints(canvas_size=(WIDTH, HEIGHT), strokes=[stroke]), references=[Reference(0, truth[0])])
+    out = _render(folder, guidance)
+    chroma = [chroma_of(out[i]) for i in range(24)]
+    steps = [float(np.abs(chroma[i + 1] - chroma[i]).mean()) for i in range(23)]
+    assert steps[-1] < 2.5 * float(np.median(steps)), steps
+    assert float(np.abs(chroma[22] - chroma[23]).mean()) < 0.5 * float(np.abs(chroma[12] - chroma[23]).mean())
