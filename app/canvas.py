@@ -149,7 +149,9 @@ class Canvas(QWidget):
 
     def _centre(self) -> None:
         width, height = self.frame_size()
-        self.offset = QPointF((self.width() - width * self.zoom) / 2, (self.height() - height * self.zoom) / 2)
+        self.offset = QPointF(
+            (self.width() - width * self.zoom) / 2, (self.height() - height * self.zoom) / 2
+        )
         self.update()
 
     def _wipe_x(self) -> float:
@@ -164,7 +166,11 @@ class Canvas(QWidget):
         painter.fillRect(self.rect(), SURROUND)
         if self.grey is None:
             painter.setPen(QColor(150, 150, 150))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Open a video file or a folder of frames\n(File ▸ Open, or drop it here)")
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                "Open a video file or a folder of frames\n(File ▸ Open, or drop it here)",
+            )
             return
         width, height = self.frame_size()
         target = QRectF(self.offset.x(), self.offset.y(), width * self.zoom, height * self.zoom)
@@ -183,14 +189,25 @@ class Canvas(QWidget):
         painter.scale(self.zoom, self.zoom)
         if self.show_strokes:
             for stroke in self.strokes:
-                self._paint_stroke(painter, stroke.points, stroke.kind, stroke.width, QColor.fromRgbF(*stroke.color), stroke.hardness)
+                self._paint_stroke(
+                    painter,
+                    stroke.points,
+                    stroke.kind,
+                    stroke.width,
+                    QColor.fromRgbF(*stroke.color),
+                    stroke.hardness,
+                )
         if self._drawing:
             kind = {"brush": "colour", "eraser": "erase", "neutral": "neutral"}[self.tool]
-            self._paint_stroke(painter, self._drawing, kind, self.brush_size, self.brush_colour, self.brush_hardness)
+            self._paint_stroke(
+                painter, self._drawing, kind, self.brush_size, self.brush_colour, self.brush_hardness
+            )
         painter.resetTransform()
         self._paint_cursor(painter)
 
-    def _paint_stroke(self, painter: QPainter, points, kind: str, width: float, colour: QColor, hardness: float = 1.0) -> None:
+    def _paint_stroke(
+        self, painter: QPainter, points, kind: str, width: float, colour: QColor, hardness: float = 1.0
+    ) -> None:
         path = QPainterPath(QPointF(*points[0]))
         for x, y in points[1:]:
             path.lineTo(x, y)
@@ -202,7 +219,11 @@ class Canvas(QWidget):
             # An erase stroke is a hole: a dark outline with a dashed light core.
             painter.setPen(QPen(QColor(0, 0, 0, 150), width, Qt.PenStyle.SolidLine, cap, join))
             painter.drawPath(path)
-            painter.setPen(QPen(QColor(230, 230, 230, 200), max(width / 6, 1 / self.zoom), Qt.PenStyle.DashLine, cap, join))
+            painter.setPen(
+                QPen(
+                    QColor(230, 230, 230, 200), max(width / 6, 1 / self.zoom), Qt.PenStyle.DashLine, cap, join
+                )
+            )
             painter.drawPath(path)
             return
         # A thin dark rim keeps any colour readable on any picture.
@@ -219,7 +240,11 @@ class Canvas(QWidget):
         painter.setPen(QPen(fill, width, Qt.PenStyle.SolidLine, cap, join))
         painter.drawPath(path)
         if kind == "neutral":
-            painter.setPen(QPen(QColor(255, 255, 255, 200), max(width / 5, 1 / self.zoom), Qt.PenStyle.DotLine, cap, join))
+            painter.setPen(
+                QPen(
+                    QColor(255, 255, 255, 200), max(width / 5, 1 / self.zoom), Qt.PenStyle.DotLine, cap, join
+                )
+            )
             painter.drawPath(path)
 
     def _paint_cursor(self, painter: QPainter) -> None:
@@ -235,14 +260,18 @@ class Canvas(QWidget):
     # -- input ------------------------------------------------------------------------
 
     def _near_wipe(self, pos: QPointF) -> bool:
-        return self.view == "split" and self.colour is not None and abs(pos.x() - self._wipe_x()) <= _WIPE_GRAB
+        return (
+            self.view == "split" and self.colour is not None and abs(pos.x() - self._wipe_x()) <= _WIPE_GRAB
+        )
 
     def mousePressEvent(self, event):  # noqa: N802 - Qt's name
         pos = event.position()
         if self.grey is None:
             return
         ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-        if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton and ctrl):
+        if event.button() == Qt.MouseButton.MiddleButton or (
+            event.button() == Qt.MouseButton.LeftButton and ctrl
+        ):
             self._panning = pos
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
             return
@@ -324,6 +353,8 @@ class Canvas(QWidget):
         if not (0 <= x < width and 0 <= y < height):
             return
         split_grey = self.view == "split" and x < self.wipe * width
-        source = self.colour if (self.colour is not None and self.view != "grey" and not split_grey) else self.grey
+        source = (
+            self.colour if (self.colour is not None and self.view != "grey" and not split_grey) else self.grey
+        )
         colour = source.pixelColor(x, y)
         self.colourPicked.emit((colour.redF(), colour.greenF(), colour.blueF()))

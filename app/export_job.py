@@ -28,7 +28,9 @@ from keyhue.export_dialog import FORMATS_BY_KEY, ExportSettings
 log = logging.getLogger(__name__)
 
 #: frames_factory(frames, progress, cancel) -> iterator of (frame index, HxWx3 RGB).
-FramesFactory = Callable[[range, Callable[[float], None], Callable[[], bool]], Iterator[tuple[int, np.ndarray]]]
+FramesFactory = Callable[
+    [range, Callable[[float], None], Callable[[], bool]], Iterator[tuple[int, np.ndarray]]
+]
 
 
 def _disk_full(folder: Path) -> str:
@@ -111,7 +113,9 @@ class ExportJob(QObject):
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, settings: ExportSettings, clip: Clip | str | os.PathLike, frames_factory: FramesFactory):
+    def __init__(
+        self, settings: ExportSettings, clip: Clip | str | os.PathLike, frames_factory: FramesFactory
+    ):
         super().__init__()
         self.settings = settings
         self._clip_or_path = clip

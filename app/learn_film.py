@@ -1,4 +1,4 @@
-""""Learn this film": the deep network adapted to the project's keyframes, in a worker thread.
+""" "Learn this film": the deep network adapted to the project's keyframes, in a worker thread.
 
 The adapted weights are kept beside the saved project
 (:func:`colorcore.solvers.deep.adapt.project_network`), so the next propagation or
@@ -45,8 +45,13 @@ class LearnFilmWorker(QThread):
         lines = []
         try:
             project_network(
-                self.project, self.clip, self.steps, device=self.project.settings.get("device", "auto"),
-                progress=self.progress.emit, cancel=self._cancel.is_set, log=lines.append,
+                self.project,
+                self.clip,
+                self.steps,
+                device=self.project.settings.get("device", "auto"),
+                progress=self.progress.emit,
+                cancel=self._cancel.is_set,
+                log=lines.append,
             )
         except CancelledError:
             self.done.emit("cancelled", "")

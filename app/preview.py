@@ -79,7 +79,13 @@ class PreviewSolver(QObject):
 class _Job(QRunnable):
     def __init__(self, owner: PreviewSolver, generation: int, gray, guidance, frame: int):
         super().__init__()
-        self.owner, self.generation, self.gray, self.guidance, self.frame = owner, generation, gray, guidance, frame
+        self.owner, self.generation, self.gray, self.guidance, self.frame = (
+            owner,
+            generation,
+            gray,
+            guidance,
+            frame,
+        )
 
     def run(self):
         owner = self.owner

@@ -49,7 +49,9 @@ class PropagationWorker(QThread):
     def run(self):
         previous = None
         try:
-            for index, rgb in project_frames(self.project, self.clip, self.frames, self.progress.emit, self._cancel.is_set):
+            for index, rgb in project_frames(
+                self.project, self.clip, self.frames, self.progress.emit, self._cancel.is_set
+            ):
                 colourfulness, change, previous = frame_metrics(rgb, previous)
                 self.frameDone.emit(index, rgb, colourfulness, change)
         except CancelledError:

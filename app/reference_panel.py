@@ -69,7 +69,11 @@ class PickableImage(QWidget):
         origin, scale = self._target()
         if origin is None:
             painter.setPen(QColor(130, 130, 130))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, "Load or drop colour\nreference images here")
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                "Load or drop colour\nreference images here",
+            )
         else:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.translate(origin)
@@ -119,15 +123,24 @@ class ReferencePanel(QWidget):
         self.view.colourPicked.connect(self.colourPicked)
         self.load_button = QPushButton("Load…", toolTip="Load colour reference images (or drop them here)")
         self.load_button.clicked.connect(self._ask_load)
-        self.reference_button = QPushButton("Reference for frame", toolTip="Use the selected image as this frame's aligned colour reference")
+        self.reference_button = QPushButton(
+            "Reference for frame", toolTip="Use the selected image as this frame's aligned colour reference"
+        )
         self.reference_button.clicked.connect(self._as_reference)
-        self.exemplar_button = QPushButton("Exemplar", toolTip="Use the selected image as an exemplar: colours of the same scene, not aligned")
+        self.exemplar_button = QPushButton(
+            "Exemplar",
+            toolTip="Use the selected image as an exemplar: colours of the same scene, not aligned",
+        )
         self.exemplar_button.clicked.connect(self._as_exemplar)
-        self.promote_button = QPushButton("Promote frame", toolTip="Make the current frame's colour result its reference")
+        self.promote_button = QPushButton(
+            "Promote frame", toolTip="Make the current frame's colour result its reference"
+        )
         self.promote_button.clicked.connect(self.promoteRequested)
         self.shot_only = QCheckBox("Exemplar for this shot only")
         self.shot_only.setToolTip("An exemplar guides the whole clip unless this is ticked")
-        self.remove_button = QPushButton("Remove", toolTip="Remove the selected reference or exemplar from the project")
+        self.remove_button = QPushButton(
+            "Remove", toolTip="Remove the selected reference or exemplar from the project"
+        )
         self.remove_button.clicked.connect(self._remove)
         buttons = QGridLayout()
         buttons.addWidget(self.load_button, 0, 0)
@@ -150,9 +163,13 @@ class ReferencePanel(QWidget):
         try:
             rgb = read_image(path)
         except InputError as exc:
-            show_problem(self, "Cannot load reference", str(exc), "Choose a colour image (PNG, TIFF, JPEG or BMP).")
+            show_problem(
+                self, "Cannot load reference", str(exc), "Choose a colour image (PNG, TIFF, JPEG or BMP)."
+            )
             return False
-        if rgb.ndim == 2 or (np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])):
+        if rgb.ndim == 2 or (
+            np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
+        ):
             show_problem(
                 self,
                 "Not a colour reference",
@@ -188,7 +205,11 @@ class ReferencePanel(QWidget):
         self.list.clear()
         for index, entry in enumerate(self.project_items):
             name = Path(entry.source).name or "frame"
-            role = f"reference · frame {entry.frame}" if isinstance(entry, Reference) else "exemplar · whole clip"
+            role = (
+                f"reference · frame {entry.frame}"
+                if isinstance(entry, Reference)
+                else "exemplar · whole clip"
+            )
             if isinstance(entry, Exemplar) and entry.frames:
                 role = f"exemplar · frames {entry.frames[0]}–{entry.frames[1] - 1}"
             self._add_item(entry.rgb, f"{name}\n{role}", ("project", index))
@@ -203,7 +224,9 @@ class ReferencePanel(QWidget):
         self._selected(self.list.currentItem(), None)
 
     def _add_item(self, rgb: np.ndarray, text: str, key: tuple[str, int]) -> None:
-        icon = QIcon(QPixmap.fromImage(to_qimage(rgb[:: max(1, rgb.shape[0] // 96), :: max(1, rgb.shape[0] // 96)])))
+        icon = QIcon(
+            QPixmap.fromImage(to_qimage(rgb[:: max(1, rgb.shape[0] // 96), :: max(1, rgb.shape[0] // 96)]))
+        )
         item = QListWidgetItem(icon, text)
         item.setData(_ROLE, key)
         self.list.addItem(item)

@@ -678,7 +678,9 @@ class Timeline(QWidget):
         )
 
     def _update_play_button(self) -> None:
-        icon = QStyle.StandardPixmap.SP_MediaPause if self.is_playing() else QStyle.StandardPixmap.SP_MediaPlay
+        icon = (
+            QStyle.StandardPixmap.SP_MediaPause if self.is_playing() else QStyle.StandardPixmap.SP_MediaPlay
+        )
         self.play_button.setIcon(self.style().standardIcon(icon))
 
     # -- thumbnails --------------------------------------------------------------------
@@ -861,7 +863,9 @@ class Timeline(QWidget):
             p.drawPath(flag)
         for _, x in self._visible_frames(self._keyframes, canvas):
             r = 5.0
-            diamond = QPolygonF([QPointF(x, mid - r), QPointF(x + r, mid), QPointF(x, mid + r), QPointF(x - r, mid)])
+            diamond = QPolygonF(
+                [QPointF(x, mid - r), QPointF(x + r, mid), QPointF(x, mid + r), QPointF(x - r, mid)]
+            )
             p.setPen(QPen(QColor(20, 20, 20), 1))
             p.setBrush(_KEYFRAME)
             p.drawPolygon(diamond)
@@ -870,9 +874,7 @@ class Timeline(QWidget):
     def _paint_playhead(self, p: QPainter, canvas: _TimelineCanvas) -> None:
         x = self.frame_x(self._current)
         if self._ppf >= 4:  # the current frame's cell, when frames are wide enough to see
-            p.fillRect(
-                QRectF(x - self._ppf / 2, 0, self._ppf, canvas.RULER_H), QColor(255, 255, 255, 28)
-            )
+            p.fillRect(QRectF(x - self._ppf / 2, 0, self._ppf, canvas.RULER_H), QColor(255, 255, 255, 28))
         xi = round(x) + 0.5
         p.setPen(QPen(_PLAYHEAD, 1))
         p.drawLine(QPointF(xi, 0), QPointF(xi, canvas.height()))

@@ -40,7 +40,9 @@ def make_clip(folder: Path) -> Path:
     """Three grey 854x480 frames of the demo photograph (FFV1)."""
     import cv2
 
-    photo = cv2.resize(read_image(ROOT / "resources" / "demo" / "coffee.png"), SIZE, interpolation=cv2.INTER_AREA)
+    photo = cv2.resize(
+        read_image(ROOT / "resources" / "demo" / "coffee.png"), SIZE, interpolation=cv2.INTER_AREA
+    )
     grey = np.round(luma_of(photo) * 255).astype(np.uint8)
     path = folder / "coffee-854x480.mkv"
     with open_writer(path, fps=24, width=SIZE[0], height=SIZE[1]) as writer:
@@ -58,7 +60,9 @@ def stroke_points(n: int) -> list[tuple[float, float]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--strokes", type=int, default=12, help="strokes to paint (each waits for its full preview)")
+    parser.add_argument(
+        "--strokes", type=int, default=12, help="strokes to paint (each waits for its full preview)"
+    )
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     from keyhue.window import MainWindow
@@ -75,7 +79,9 @@ def main() -> int:
         canvas = window.canvas
 
         marks: dict[str, float] = {}
-        window.preview.ready.connect(lambda _g, _f, _rgb, final: marks.setdefault("full" if final else "quick", time.perf_counter()))
+        window.preview.ready.connect(
+            lambda _g, _f, _rgb, final: marks.setdefault("full" if final else "quick", time.perf_counter())
+        )
 
         # The UI thread's heartbeat: the longest gap between 5 ms timer ticks.
         gaps, clock = [], QElapsedTimer()
@@ -125,7 +131,9 @@ def main() -> int:
     print(f"854x480 frame, {strokes} strokes painted with simulated mouse events ({os.cpu_count()} CPUs)")
     print(f"  pen-up -> quick preview (half-size solve): {describe(quick)}")
     print(f"  pen-up -> full-size preview:               {describe(full)}")
-    print(f"  UI thread while solving: 5 ms timer ticks every {statistics.median(gaps):.0f} ms (median), longest gap {max(gaps):.0f} ms")
+    print(
+        f"  UI thread while solving: 5 ms timer ticks every {statistics.median(gaps):.0f} ms (median), longest gap {max(gaps):.0f} ms"
+    )
     return 0
 
 

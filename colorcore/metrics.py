@@ -272,7 +272,9 @@ def reliable_flow(
     return flow_ab, consistency(flow_ab, flow_ba) > CONSISTENT
 
 
-def frame_warp_error(prev_rgb: np.ndarray, next_rgb: np.ndarray, flow: np.ndarray, valid: np.ndarray) -> float:
+def frame_warp_error(
+    prev_rgb: np.ndarray, next_rgb: np.ndarray, flow: np.ndarray, valid: np.ndarray
+) -> float:
     """Warp error between two consecutive frames (Lai et al. 2018).
 
     The next frame is warped back onto the previous one along ``flow``

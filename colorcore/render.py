@@ -51,7 +51,9 @@ def project_frames(
 
         # Learning the film (project setting "adapt") takes the first fifth of the progress.
         adapting = int(project.settings.get("adapt") or 0) > 0 and progress is not None
-        network = network_for_project(project, clip, progress=(lambda f: progress(0.2 * f)) if adapting else None, cancel=cancel)
+        network = network_for_project(
+            project, clip, progress=(lambda f: progress(0.2 * f)) if adapting else None, cancel=cancel
+        )
         if adapting:
             outer = progress
             progress = lambda f: outer(0.2 + 0.8 * f)  # noqa: E731
@@ -93,7 +95,9 @@ def write_frames(
         InputError: the output cannot be written (see ``open_writer``).
         CancelledError / KeyboardInterrupt: passed on; the partial output is removed.
     """
-    with open_output(output, clip, span=span, audio=audio, overwrite=overwrite, image_format=image_format) as writer:
+    with open_output(
+        output, clip, span=span, audio=audio, overwrite=overwrite, image_format=image_format
+    ) as writer:
         for _, rgb in frames:
             writer.write(rgb if writer.bit_depth == clip.bit_depth else rgb.astype(np.uint16) * 257)
     return writer.path
@@ -185,7 +189,9 @@ def render_project(
         )
 
 
-def preview_frame(gray: np.ndarray, guidance, frame: int, scale: float = 1.0, solver: str = "fast", device: str = "auto") -> np.ndarray | None:
+def preview_frame(
+    gray: np.ndarray, guidance, frame: int, scale: float = 1.0, solver: str = "fast", device: str = "auto"
+) -> np.ndarray | None:
     """A quick colour version of one keyframe, solved alone (no propagation).
 
     The keyframe's hard hints are those :func:`colorcore.propagate.colorize_clip` uses:

@@ -43,7 +43,14 @@ PROTOCOLS = {
     3: "true first frame alone as reference",
     4: "unaligned exemplar (middle frame cropped, scaled, mirrored)",
 }
-GREY, CHAINED, LEVIN, DEEP, ADAPTED, REFINED = "grey", "chained flow", "Levin path", "deep (base)", "deep adapted", "adapted+Levin"
+GREY, CHAINED, LEVIN, DEEP, ADAPTED, REFINED = (
+    "grey",
+    "chained flow",
+    "Levin path",
+    "deep (base)",
+    "deep adapted",
+    "adapted+Levin",
+)
 #: Weight of the network's chroma as the prior of the Levin solve in the REFINED row.
 REFINE_WEIGHT = 1.0
 METRICS = ("psnr", "ssim", "cdc", "warp_error", "worst_vs_grey", "hint_error", "s_per_frame")
@@ -54,9 +61,18 @@ def bench_guidance(protocol: int, clip, frames: range, seed: int = 0) -> Guidanc
     if protocol in (1, 2):
         return protocol_guidance(protocol, clip, frames, seed)
     if protocol == 3:
-        return Guidance(references=[Reference(frames[0], np.array(clip.rgb(frames[0])), source="true first frame")])
+        return Guidance(
+            references=[Reference(frames[0], np.array(clip.rgb(frames[0])), source="true first frame")]
+        )
     if protocol == 4:
-        return Guidance(exemplars=[Exemplar(exemplar_from(np.asarray(clip.rgb(frames[len(frames) // 2]))), source="middle frame, altered")])
+        return Guidance(
+            exemplars=[
+                Exemplar(
+                    exemplar_from(np.asarray(clip.rgb(frames[len(frames) // 2]))),
+                    source="middle frame, altered",
+                )
+            ]
+        )
     raise ValueError(f"protocol must be 1..4, not {protocol!r}")
 
 
@@ -64,7 +80,9 @@ def exemplar_from(rgb: np.ndarray) -> np.ndarray:
     """Protocol 4's exemplar: the central 80 % of ``rgb`` (HxWx3), scaled by 0.75, mirrored."""
     height, width = rgb.shape[:2]
     crop = rgb[height // 10 : height - height // 10, width // 10 : width - width // 10]
-    small = cv2.resize(crop, (round(crop.shape[1] * 0.75), round(crop.shape[0] * 0.75)), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        crop, (round(crop.shape[1] * 0.75), round(crop.shape[0] * 0.75)), interpolation=cv2.INTER_AREA
+    )
     return np.ascontiguousarray(small[:, ::-1])
 
 
@@ -75,23 +93,36 @@ def _generators(protocol, clip, frames, guidance, network, adapted, device):
 
     runs = {GREY: grey_frames(clip, frames)}
     if protocol in (1, 3):
-        runs[CHAINED] = chained_flow_frames(clip, frames, {r.frame: chroma_of(r.rgb) for r in guidance.references})
+        runs[CHAINED] = chained_flow_frames(
+            clip, frames, {r.frame: chroma_of(r.rgb) for r in guidance.references}
+        )
     elif protocol == 2:
         size = (clip.width, clip.height)
-        key = {k: solve_chroma(luma_of(np.asarray(clip.luma(k))), guidance.hints.rasterize(k, size), device=device) for k in guidance.hints.keyframes}
+        key = {
+            k: solve_chroma(
+                luma_of(np.asarray(clip.luma(k))), guidance.hints.rasterize(k, size), device=device
+            )
+            for k in guidance.hints.keyframes
+        }
         runs[CHAINED] = chained_flow_frames(clip, frames, key)
     runs[LEVIN] = colorize_clip(clip, guidance, solver="fast", device=device, frames=frames)
     runs[DEEP] = colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=network)
     if adapted is not None:
         from colorcore.solvers.deep.infer import DeepSolver
 
-        runs[ADAPTED] = colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=adapted)
+        runs[ADAPTED] = colorize_clip(
+            clip, guidance, solver="deep", device=device, frames=frames, network=adapted
+        )
         refined = DeepSolver(adapted.model, device=device, refine=REFINE_WEIGHT)
-        runs[REFINED] = colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=refined)
+        runs[REFINED] = colorize_clip(
+            clip, guidance, solver="deep", device=device, frames=frames, network=refined
+        )
     return runs
 
 
-def bench_clip(protocol: int, clip, frames: range, *, adapt_steps: int, device: str = "cpu", weights=None, seed: int = 0) -> dict:
+def bench_clip(
+    protocol: int, clip, frames: range, *, adapt_steps: int, device: str = "cpu", weights=None, seed: int = 0
+) -> dict:
     """All methods on one clip under one protocol; per-method summaries and the adaptation time."""
     from colorcore.video.flow import FlowEstimator
     from colorcore.metrics import reliable_flow
@@ -104,14 +135,20 @@ def bench_clip(protocol: int, clip, frames: range, *, adapt_steps: int, device: 
     adapted, adapt_seconds = None, None
     if adapt_steps > 0:
         started = time.perf_counter()
-        adapted = DeepSolver(adapt_network(clip, guidance, adapt_steps, base=weights, device=device), device=device)
+        adapted = DeepSolver(
+            adapt_network(clip, guidance, adapt_steps, base=weights, device=device), device=device
+        )
         adapt_seconds = time.perf_counter() - started
     generators = _generators(protocol, clip, frames, guidance, network, adapted, device)
     scores = {name: MethodScores() for name in generators}
     hint_errors = {name: [] for name in generators}
     runs = {name: _timed(gen, scores[name]) for name, gen in generators.items()}
     size = (clip.width, clip.height)
-    rasters = {k: guidance.hints.rasterize(k, size) for k in guidance.hints.keyframes} if guidance.hints is not None else {}
+    rasters = (
+        {k: guidance.hints.rasterize(k, size) for k in guidance.hints.keyframes}
+        if guidance.hints is not None
+        else {}
+    )
     estimator = FlowEstimator("medium")
     previous, previous_luma = {}, None
     for i in frames:
@@ -161,9 +198,18 @@ def network_cpu_time(weights=None, repeats: int = 5) -> float:
     return float(np.median(times[1:]))
 
 
-def run_deep_benchmark(protocols=(1, 2, 3, 4), data: Path | None = None, clips=None, frames: int | None = None,
-                       adapt_steps: int | None = None, device: str = "cpu", weights=None, seed: int = 0,
-                       json_path: Path | None = None, out=None) -> dict:
+def run_deep_benchmark(
+    protocols=(1, 2, 3, 4),
+    data: Path | None = None,
+    clips=None,
+    frames: int | None = None,
+    adapt_steps: int | None = None,
+    device: str = "cpu",
+    weights=None,
+    seed: int = 0,
+    json_path: Path | None = None,
+    out=None,
+) -> dict:
     """Run the protocols on the clips, print one table per protocol and the targets, return the figures."""
     from colorcore.media import open_clip
     from colorcore.solvers.deep.adapt import DEFAULT_STEPS
@@ -178,20 +224,49 @@ def run_deep_benchmark(protocols=(1, 2, 3, 4), data: Path | None = None, clips=N
         if not (data / name).exists():
             raise InputError(f"no clip '{name}' in '{data}'")
     cpu_seconds = network_cpu_time(weights)
-    print(f"deep solve of one 854x480 frame on the CPU: {cpu_seconds * 1000:.0f} ms (network at 427x240)", file=out, flush=True)
-    report = {"settings": {"data": str(data), "clips": names, "frames": frames, "adapt_steps": adapt_steps, "device": device, "seed": seed},
-              "cpu_ms_per_frame_854x480": cpu_seconds * 1000, "protocols": {}}
+    print(
+        f"deep solve of one 854x480 frame on the CPU: {cpu_seconds * 1000:.0f} ms (network at 427x240)",
+        file=out,
+        flush=True,
+    )
+    report = {
+        "settings": {
+            "data": str(data),
+            "clips": names,
+            "frames": frames,
+            "adapt_steps": adapt_steps,
+            "device": device,
+            "seed": seed,
+        },
+        "cpu_ms_per_frame_854x480": cpu_seconds * 1000,
+        "protocols": {},
+    }
     for protocol in protocols:
         per_clip = {}
         for name in names:
             with open_clip(data / name) as clip:
                 count = len(clip) if frames is None else min(frames, len(clip))
-                per_clip[name] = bench_clip(protocol, clip, range(count), adapt_steps=adapt_steps, device=device, weights=weights, seed=seed)
+                per_clip[name] = bench_clip(
+                    protocol,
+                    clip,
+                    range(count),
+                    adapt_steps=adapt_steps,
+                    device=device,
+                    weights=weights,
+                    seed=seed,
+                )
         methods = next(iter(per_clip.values()))["methods"]
-        mean = {m: {k: nan_mean([c["methods"][m][k] for c in per_clip.values()]) for k in METRICS} for m in methods}
+        mean = {
+            m: {k: nan_mean([c["methods"][m][k] for c in per_clip.values()]) for k in METRICS}
+            for m in methods
+        }
         adapt_times = [c["adapt_seconds"] for c in per_clip.values() if c["adapt_seconds"] is not None]
-        result = {"description": PROTOCOLS[protocol], "clips": per_clip, "mean": mean,
-                  "adapt_seconds": nan_mean(adapt_times) if adapt_times else None}
+        result = {
+            "description": PROTOCOLS[protocol],
+            "clips": per_clip,
+            "mean": mean,
+            "adapt_seconds": nan_mean(adapt_times) if adapt_times else None,
+        }
         result["targets"] = check_targets(protocol, mean)
         report["protocols"][str(protocol)] = result
         print(format_table(protocol, result), file=out, flush=True)
@@ -209,29 +284,58 @@ def check_targets(protocol: int, mean: dict) -> list[tuple[str, bool]]:
     if ADAPTED in mean:
         ours = mean[ADAPTED]
         margin = 2.0 if protocol == 4 else 1.0
-        checks.append((f"adapted PSNR {ours['psnr']:.2f} >= Levin {levin['psnr']:.2f} + {margin}", ours["psnr"] >= levin["psnr"] + margin))
+        checks.append(
+            (
+                f"adapted PSNR {ours['psnr']:.2f} >= Levin {levin['psnr']:.2f} + {margin}",
+                ours["psnr"] >= levin["psnr"] + margin,
+            )
+        )
         if protocol != 4:
-            checks.append((f"adapted CDC {ours['cdc']:.5f} <= Levin {levin['cdc']:.5f}", ours["cdc"] <= levin["cdc"]))
-            checks.append((f"adapted warp error {ours['warp_error']:.6f} <= Levin {levin['warp_error']:.6f}", ours["warp_error"] <= levin["warp_error"]))
+            checks.append(
+                (f"adapted CDC {ours['cdc']:.5f} <= Levin {levin['cdc']:.5f}", ours["cdc"] <= levin["cdc"])
+            )
+            checks.append(
+                (
+                    f"adapted warp error {ours['warp_error']:.6f} <= Levin {levin['warp_error']:.6f}",
+                    ours["warp_error"] <= levin["warp_error"],
+                )
+            )
     base = mean[DEEP]
-    checks.append((f"base PSNR {base['psnr']:.2f} >= grey {mean[GREY]['psnr']:.2f}", base["psnr"] >= mean[GREY]["psnr"]))
+    checks.append(
+        (f"base PSNR {base['psnr']:.2f} >= grey {mean[GREY]['psnr']:.2f}", base["psnr"] >= mean[GREY]["psnr"])
+    )
     if protocol == 2:
         checks.append((f"base hint error {base['hint_error']:.2f} <= 2 levels", base["hint_error"] <= 2.0))
     return [(text, bool(ok)) for text, ok in checks]
 
 
-_COLUMNS = (("psnr", "PSNR", "{:7.2f}"), ("ssim", "SSIM", "{:7.4f}"), ("cdc", "CDC", "{:8.5f}"), ("warp_error", "warp err", "{:9.6f}"),
-            ("worst_vs_grey", "worst-grey", "{:10.2f}"), ("hint_error", "hint err", "{:8.2f}"), ("s_per_frame", "s/frame", "{:7.3f}"))
+_COLUMNS = (
+    ("psnr", "PSNR", "{:7.2f}"),
+    ("ssim", "SSIM", "{:7.4f}"),
+    ("cdc", "CDC", "{:8.5f}"),
+    ("warp_error", "warp err", "{:9.6f}"),
+    ("worst_vs_grey", "worst-grey", "{:10.2f}"),
+    ("hint_error", "hint err", "{:8.2f}"),
+    ("s_per_frame", "s/frame", "{:7.3f}"),
+)
 
 
 def format_table(protocol: int, result: dict) -> str:
     """One protocol's table: a block per clip, then the mean over clips, then the targets."""
     head = f"{'clip':<15} {'method':<13}" + "".join(f" {h:>{len(f.format(0.0))}}" for _, h, f in _COLUMNS)
     lines = [f"Protocol {protocol}: {result['description']}", head, "-" * len(head)]
-    blocks = [(n, c["methods"], c["adapt_seconds"]) for n, c in result["clips"].items()] + [("mean", result["mean"], result["adapt_seconds"])]
+    blocks = [(n, c["methods"], c["adapt_seconds"]) for n, c in result["clips"].items()] + [
+        ("mean", result["mean"], result["adapt_seconds"])
+    ]
     for name, methods, seconds in blocks:
         for row, (method, figures) in enumerate(methods.items()):
-            cells = "".join(" " + ("-" if figures[k] is None or np.isnan(figures[k]) else f.format(figures[k])).rjust(len(f.format(0.0))) for k, _, f in _COLUMNS)
+            cells = "".join(
+                " "
+                + ("-" if figures[k] is None or np.isnan(figures[k]) else f.format(figures[k])).rjust(
+                    len(f.format(0.0))
+                )
+                for k, _, f in _COLUMNS
+            )
             lines.append(f"{name if row == 0 else '':<15} {method:<13}" + cells)
         if seconds is not None:
             lines.append(f"{'':<15} (adaptation {seconds:.1f} s)")

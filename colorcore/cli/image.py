@@ -12,10 +12,14 @@ def register(sub) -> None:
     image = sub.add_parser("image", help="colourise one grey image from a marked (scribbled) copy")
     image.add_argument("gray", type=Path, help="grey image (PNG, TIFF, BMP, JPEG; 8- or 16-bit)")
     image.add_argument("marked", type=Path, help="the same image with colour scribbles (Levin's convention)")
-    image.add_argument("-o", "--output", type=Path, required=True, help="output image; its extension picks the format")
+    image.add_argument(
+        "-o", "--output", type=Path, required=True, help="output image; its extension picks the format"
+    )
     image.add_argument("--solver", choices=("exact", "fast", "deep"), default="fast")
     image.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    image.add_argument("--weights", type=Path, help="network weights for --solver deep (the shipped base weights by default)")
+    image.add_argument(
+        "--weights", type=Path, help="network weights for --solver deep (the shipped base weights by default)"
+    )
     image.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     image.set_defaults(run=run)
 
@@ -32,7 +36,9 @@ def run(args) -> int:
     if marked.ndim == 2:
         raise InputError(f"'{args.marked}' is a grey image; the marked image must carry colour scribbles")
     if marked.dtype != gray.dtype:
-        raise InputError(f"'{args.gray}' is {gray.dtype.itemsize * 8}-bit but '{args.marked}' is {marked.dtype.itemsize * 8}-bit")
+        raise InputError(
+            f"'{args.gray}' is {gray.dtype.itemsize * 8}-bit but '{args.marked}' is {marked.dtype.itemsize * 8}-bit"
+        )
     hints = Hints.from_marked(gray, marked)
     if args.weights is not None and args.solver != "deep":
         raise InputError("--weights goes with --solver deep")

@@ -13,16 +13,27 @@ from colorcore.errors import InputError
 
 
 def register(sub) -> None:
-    render = sub.add_parser("render", help="render a Keyhue project (.keyhue) to a video file or frame folder")
+    render = sub.add_parser(
+        "render", help="render a Keyhue project (.keyhue) to a video file or frame folder"
+    )
     render.add_argument("project", type=Path, help="a .keyhue project file saved by the editor")
-    render.add_argument("-o", "--output", type=Path, required=True, help=".mp4, .mov, .mkv, or a folder for frames")
+    render.add_argument(
+        "-o", "--output", type=Path, required=True, help=".mp4, .mov, .mkv, or a folder for frames"
+    )
     render.add_argument("--frames", metavar="START:STOP", help="render frames START..STOP-1 only (0-based)")
     render.add_argument("--no-audio", action="store_true", help="do not copy the source's audio")
     render.add_argument("--image-format", choices=("png", "tiff"), help="image format for a frame folder")
     render.add_argument("--solver", choices=("exact", "fast", "deep"), help="override the project's solver")
     render.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override the project's device")
     render.add_argument("--weights", help="network weights for --solver deep (overrides the project's)")
-    render.add_argument("--adapt", type=int, nargs="?", const=-1, metavar="STEPS", help="with the deep solver: learn this film first (kept beside the project, reused while its guidance is unchanged)")
+    render.add_argument(
+        "--adapt",
+        type=int,
+        nargs="?",
+        const=-1,
+        metavar="STEPS",
+        help="with the deep solver: learn this film first (kept beside the project, reused while its guidance is unchanged)",
+    )
     render.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     render.set_defaults(run=run)
 
@@ -57,6 +68,13 @@ def run(args) -> int:
         raise InputError("--adapt and --weights go with the deep solver (--solver deep)")
     frames = parse_frames(args.frames)
     with ProgressBar(f"rendering {args.project.name}") as progress:
-        out = render_project(project, args.output, frames=frames, audio=not args.no_audio, overwrite=args.overwrite, progress=progress)
+        out = render_project(
+            project,
+            args.output,
+            frames=frames,
+            audio=not args.no_audio,
+            overwrite=args.overwrite,
+            progress=progress,
+        )
     print(f"wrote {out}")
     return 0

@@ -111,7 +111,9 @@ class RasterHint:
 
     @property
     def mask(self) -> np.ndarray:
-        return np.unpackbits(self._bits, count=self._shape[0] * self._shape[1]).reshape(self._shape).astype(bool)
+        return (
+            np.unpackbits(self._bits, count=self._shape[0] * self._shape[1]).reshape(self._shape).astype(bool)
+        )
 
     @property
     def rgb(self) -> np.ndarray:
@@ -189,7 +191,10 @@ class Hints:
                 f"{marked.shape[1]}x{marked.shape[0]}; they must be the same size"
             )
         gray_rgb = gray if gray.ndim == 3 else np.repeat(gray[..., None], 3, axis=2)
-        diff = np.abs(gray_rgb.astype(np.float64) / max_level(gray.dtype) - marked.astype(np.float64) / max_level(marked.dtype))
+        diff = np.abs(
+            gray_rgb.astype(np.float64) / max_level(gray.dtype)
+            - marked.astype(np.float64) / max_level(marked.dtype)
+        )
         mask = diff.sum(axis=2) > MARKED_THRESHOLD
         height, width = gray.shape[:2]
         return cls(canvas_size=(width, height), rasters=[RasterHint(mask=mask, rgb=marked, frame=frame)])
@@ -226,7 +231,9 @@ class Hints:
                 continue
             r_mask, r_rgb = raster.mask, raster.rgb  # each call rebuilds the array: read once
             if r_mask.shape != (height, width):
-                r_mask = cv2.resize(r_mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
+                r_mask = (
+                    cv2.resize(r_mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
+                )
                 r_rgb = cv2.resize(r_rgb, (width, height), interpolation=cv2.INTER_NEAREST)
             mask |= r_mask
             chroma[r_mask] = chroma_of(r_rgb)[r_mask]
@@ -258,7 +265,9 @@ class Hints:
     def from_dict(cls, data: dict) -> "Hints":
         version = data.get("version", 1)
         if version > FORMAT_VERSION:
-            raise InputError(f"hints format version {version} is newer than this Keyhue understands ({FORMAT_VERSION})")
+            raise InputError(
+                f"hints format version {version} is newer than this Keyhue understands ({FORMAT_VERSION})"
+            )
         try:
             return cls(
                 canvas_size=tuple(int(v) for v in data["canvas_size"]),
@@ -313,7 +322,15 @@ def _stroke_coverage(stroke: Stroke, size: tuple[int, int], scale: tuple[float, 
     diameter = max(1, int(round(stroke.width * min(scale))))
     canvas = np.zeros((height, width), dtype=np.uint8)
     if len(pts) == 1:
-        cv2.circle(canvas, tuple(int(v) for v in pts[0, 0]), (diameter * one) // 2, 255, -1, cv2.LINE_AA, _SUBPIXEL_BITS)
+        cv2.circle(
+            canvas,
+            tuple(int(v) for v in pts[0, 0]),
+            (diameter * one) // 2,
+            255,
+            -1,
+            cv2.LINE_AA,
+            _SUBPIXEL_BITS,
+        )
     else:
         cv2.polylines(canvas, [pts], False, 255, diameter, cv2.LINE_AA, _SUBPIXEL_BITS)
     if stroke.hardness < 1.0:

@@ -258,7 +258,9 @@ class Project:
                 "bit_depth": self.media.bit_depth,
             },
             "hints": self.hints.to_dict(),
-            "references": [{"frame": r.frame, "png": png_text(r.rgb), "source": r.source} for r in self.references],
+            "references": [
+                {"frame": r.frame, "png": png_text(r.rgb), "source": r.source} for r in self.references
+            ],
             "exemplars": [
                 {"frames": list(e.frames) if e.frames else None, "png": png_text(e.rgb), "source": e.source}
                 for e in self.exemplars
@@ -297,7 +299,11 @@ class Project:
             )
             hints = Hints.from_dict(data.get("hints") or {"canvas_size": [media.width, media.height]})
             references = [
-                Reference(frame=int(r["frame"]), rgb=image_from_png_text(r["png"], 3, f"the project file is damaged: reference {i + 1}"), source=str(r.get("source", "")))
+                Reference(
+                    frame=int(r["frame"]),
+                    rgb=image_from_png_text(r["png"], 3, f"the project file is damaged: reference {i + 1}"),
+                    source=str(r.get("source", "")),
+                )
                 for i, r in enumerate(data.get("references", []))
             ]
             exemplars = [
@@ -313,7 +319,9 @@ class Project:
             raise InputError(f"the project file is damaged: {type(exc).__name__} {exc}") from None
         for ref in references:
             if ref.rgb.shape[:2] != (media.height, media.width) or not 0 <= ref.frame < media.frames:
-                raise InputError(f"the project file is damaged: reference on frame {ref.frame} does not fit the clip")
+                raise InputError(
+                    f"the project file is damaged: reference on frame {ref.frame} does not fit the clip"
+                )
         return cls(media=media, hints=hints, references=references, exemplars=exemplars, settings=settings)
 
     def to_json(self, base: Path | None = None) -> str:
@@ -356,7 +364,9 @@ class Project:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"'{path}' is damaged: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+            raise InputError(
+                f"'{path}' is damaged: not valid JSON ({exc.msg} at line {exc.lineno})"
+            ) from None
         project = cls.from_dict(data, path.resolve().parent)
         project.path = path.resolve()
         return project

@@ -128,8 +128,7 @@ def _build_index(container, stream, path: Path) -> _Index:
         raise InputError(f"'{path}' has no video frames (empty or truncated)")
     if stream.frames and present < stream.frames:
         raise InputError(
-            f"'{path}' is truncated: its index lists {stream.frames} frames but the file "
-            f"holds {present}"
+            f"'{path}' is truncated: its index lists {stream.frames} frames but the file holds {present}"
         )
     _check_declared_duration(stream, pts, end, path)
     index = _Index(frame_count=len(pts), time_base=stream.time_base or Fraction(1, 1), pts=None)
@@ -155,8 +154,7 @@ def _check_declared_duration(stream, pts: list[int | None], end: int | None, pat
     span = float((last - known[0]) * stream.time_base)
     if span < declared - 0.5 * step * float(stream.time_base):
         raise InputError(
-            f"'{path}' is truncated: its frames end at {span:.2f} s but it declares "
-            f"{declared:.2f} s"
+            f"'{path}' is truncated: its frames end at {span:.2f} s but it declares {declared:.2f} s"
         )
 
 
@@ -292,9 +290,7 @@ class _Decoder:
             ) from None
         except (av.FFmpegError, OSError) as exc:
             self.close()
-            raise InputError(
-                f"frame {i} of '{self._path}' cannot be read ({_reason(exc)})"
-            ) from None
+            raise InputError(f"frame {i} of '{self._path}' cannot be read ({_reason(exc)})") from None
         except BaseException:
             self.close()
             raise
@@ -327,9 +323,7 @@ class _Decoder:
             if outcome == _Outcome.MISSING:
                 break
         self.close()
-        raise InputError(
-            f"frame {i} of '{self._path}' cannot be decoded (it is missing or damaged)"
-        )
+        raise InputError(f"frame {i} of '{self._path}' cannot be decoded (it is missing or damaged)")
 
     def _walk(self, i: int, keep, floor: int, after_seek: bool):
         """Decode forward to frame i: (frame, None) or (None, an _Outcome)."""
@@ -426,9 +420,7 @@ class VideoClip(Clip):
 
         return CachedFrame(decoded=self._decoder.read(i, keep))
 
-    def _decoded_to_rgb(
-        self, frame, i: int, reformatter: VideoReformatter | None = None
-    ) -> np.ndarray:
+    def _decoded_to_rgb(self, frame, i: int, reformatter: VideoReformatter | None = None) -> np.ndarray:
         if (frame.width, frame.height) != (self.width, self.height):
             raise InputError(
                 f"frame {i} of '{self.path}' is {frame.width}x{frame.height} but the clip is "

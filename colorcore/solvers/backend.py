@@ -273,7 +273,9 @@ def resolve_device(device: str) -> DeviceChoice:
     if available:
         return DeviceChoice("cuda")
     if device == "cuda":
-        warnings.warn("no CUDA GPU is available (or torch is not installed with CUDA); solving on the CPU", stacklevel=3)
+        warnings.warn(
+            "no CUDA GPU is available (or torch is not installed with CUDA); solving on the CPU", stacklevel=3
+        )
     return DeviceChoice("cpu")
 
 
@@ -288,7 +290,9 @@ def cuda_available() -> bool:
 
     if importlib.util.find_spec("torch") is None:
         return False
-    if not (os.path.exists("/proc/driver/nvidia/version") or os.path.exists("/dev/nvidia0") or os.name == "nt"):
+    if not (
+        os.path.exists("/proc/driver/nvidia/version") or os.path.exists("/dev/nvidia0") or os.name == "nt"
+    ):
         return False
     import torch
 

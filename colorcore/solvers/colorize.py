@@ -67,9 +67,13 @@ def solve_chroma(
         return solve_exact(luma, hints.mask, hints.chroma, prior=prior)
     ops = backend_for(resolve_device(device))
     try:
-        return solve_multigrid(luma, hints.mask, hints.chroma, ops=ops, tol=tolerance, prior=prior, initial=initial)
+        return solve_multigrid(
+            luma, hints.mask, hints.chroma, ops=ops, tol=tolerance, prior=prior, initial=initial
+        )
     except ConvergenceError:
-        warnings.warn("the fast solver did not converge on this frame; solving it exactly (slower)", stacklevel=2)
+        warnings.warn(
+            "the fast solver did not converge on this frame; solving it exactly (slower)", stacklevel=2
+        )
         return solve_exact(luma, hints.mask, hints.chroma, prior=prior)
 
 
@@ -83,7 +87,9 @@ def _checked_prior(prior, shape):
         raise ValueError("prior must be a pair (prior_chroma HxWx2, weight HxW)") from None
     chroma, weight = np.asarray(chroma, dtype=np.float32), np.asarray(weight, dtype=np.float32)
     if chroma.shape != shape + (2,) or weight.shape != shape:
-        raise ValueError(f"prior must be HxWx2 and HxW for a {shape[1]}x{shape[0]} frame, not {chroma.shape} and {weight.shape}")
+        raise ValueError(
+            f"prior must be HxWx2 and HxW for a {shape[1]}x{shape[0]} frame, not {chroma.shape} and {weight.shape}"
+        )
     if not (np.isfinite(chroma).all() and np.isfinite(weight).all()) or (weight < 0).any():
         raise ValueError("prior chroma must be finite and its weight finite and >= 0")
     return (chroma, weight) if weight.any() else None

@@ -52,11 +52,15 @@ class _Luma:
         """Pixels (ys, xs) moved by (dy, dx): an (h, w) view; zero beyond the image."""
         h, w = len(range(ys.start, ys.stop, ys.step)), len(range(xs.start, xs.stop, xs.step))
         if ys.step == 1 and xs.step == 1:
-            return self.padded[1 + ys.start + dy : 1 + ys.start + dy + h, 1 + xs.start + dx : 1 + xs.start + dx + w]
+            return self.padded[
+                1 + ys.start + dy : 1 + ys.start + dy + h, 1 + xs.start + dx : 1 + xs.start + dx + w
+            ]
         # Row ys.start + dy + 2r lies in parity (ys.start + dy) % 2, at its row (ys.start + dy) // 2 + r.
         first_row, first_col = ys.start + dy, xs.start + dx
         parity = self.parities()[first_row % 2][first_col % 2]
-        return parity[1 + first_row // 2 : 1 + first_row // 2 + h, 1 + first_col // 2 : 1 + first_col // 2 + w]
+        return parity[
+            1 + first_row // 2 : 1 + first_row // 2 + h, 1 + first_col // 2 : 1 + first_col // 2 + w
+        ]
 
     def parities(self):
         if self._parities is None:

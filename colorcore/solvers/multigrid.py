@@ -231,7 +231,9 @@ def _times_interpolation(coeffs, p, weights, grid: _Grid, out, band, scratch, sk
         ny, nx = w.shape[:2]
         # The neighbour takes coarse points (I, J) + s + d: offsets t = s + d.
         block = grid.span(out[s[0] + 1 : s[0] + 1 + ny, s[1] + 1 : s[1] + 1 + nx], band=band)
-        ops.add_product(block, coeffs(p, e, band), grid.span(w, s, band), scratch[:ny, :nx, grid.band_slice(band)])
+        ops.add_product(
+            block, coeffs(p, e, band), grid.span(w, s, band), scratch[:ny, :nx, grid.band_slice(band)]
+        )
 
 
 def interpolation(coeffs: _Coefficients, grid: _Grid, scratch):
@@ -306,8 +308,12 @@ def galerkin(coeffs: _Coefficients, prolong, restrict, grid: _Grid, scratch):
                     # The phase-p point (I, J) - d restricts to coarse (I, J) with weight
                     # R_p[d], and reaches coarse (I, J) - d + t through A P.
                     back = (-dy, -dx)
-                    target = grid.span(coarse[ty.start - dy : ty.stop - dy, tx.start - dx : tx.stop - dx], band=band)
-                    ops.add_product(target, grid.span(restrict[p][dy, dx], back, band), grid.span(reach, back, band), work)
+                    target = grid.span(
+                        coarse[ty.start - dy : ty.stop - dy, tx.start - dx : tx.stop - dx], band=band
+                    )
+                    ops.add_product(
+                        target, grid.span(restrict[p][dy, dx], back, band), grid.span(reach, back, band), work
+                    )
 
         grid.bands(accumulate)
     return coarse
@@ -351,16 +357,30 @@ class _Level:
         scratch = ops.buffer((3, 3, grid.rows * grid.pitch), zeroed=False)
         self.prolong = interpolation(coeffs, grid, scratch)
         self.restrict = interpolation(_Coefficients(stencil, grid, transposed=True), grid, scratch)
-        self.coarse_stencil = lump_positive(galerkin(coeffs, self.prolong, self.restrict, grid, scratch), grid)
+        self.coarse_stencil = lump_positive(
+            galerkin(coeffs, self.prolong, self.restrict, grid, scratch), grid
+        )
         # The cycle's terms, with shifts as offsets in the flat grid arrays (see _Grid).
         shift = grid.offset
         self.couplings = {
-            p: [(_coeff(stencil, p, e), q, shift(s)) for e in _NINE if e != _CENTRE for q, s in [_neighbour(p, e)]]
+            p: [
+                (_coeff(stencil, p, e), q, shift(s))
+                for e in _NINE
+                if e != _CENTRE
+                for q, s in [_neighbour(p, e)]
+            ]
             for p in _PHASES
         }
         # Restriction gathers onto coarse (I, J) the share R_p[d] of the phase-p point (I, J) - d.
-        self.gathers = [(p, self.restrict[p][d], shift((-d[0], -d[1]))) for p in _PHASES[1:] for d in np.ndindex(*self.restrict[p].shape[:2])]
-        self.scatters = {p: [(self.prolong[p][d], shift(d)) for d in np.ndindex(*self.prolong[p].shape[:2])] for p in _PHASES[1:]}
+        self.gathers = [
+            (p, self.restrict[p][d], shift((-d[0], -d[1])))
+            for p in _PHASES[1:]
+            for d in np.ndindex(*self.restrict[p].shape[:2])
+        ]
+        self.scatters = {
+            p: [(self.prolong[p][d], shift(d)) for d in np.ndindex(*self.prolong[p].shape[:2])]
+            for p in _PHASES[1:]
+        }
         # Levin's rows without a prior have 1 on the diagonal: nothing to divide by.
         diagonal = grid.interior(stencil[:, :, 1, 1])
         self.inv_diagonal = None
@@ -394,7 +414,9 @@ class _Level:
             steps = plans.get((band.start, band.stop))
             if steps is None:
                 start, stop = grid.window(band)
-                steps = plans[band.start, band.stop] = build(start, stop, self.scratch[:, grid.band_slice(band)])
+                steps = plans[band.start, band.stop] = build(
+                    start, stop, self.scratch[:, grid.band_slice(band)]
+                )
             for function, *arguments in steps:
                 function(*arguments)
 
@@ -420,7 +442,16 @@ class _Level:
                 xp, base = x[p][..., first:stop], b[p][..., first:stop]
                 steps = [] if neighbours else [(ops.copy, xp, base)]
                 for coeff, q, offset in neighbours:
-                    steps.append((ops.sub_product, xp, coeff[first:stop], x[q][..., first + offset : stop + offset], scratch, base))
+                    steps.append(
+                        (
+                            ops.sub_product,
+                            xp,
+                            coeff[first:stop],
+                            x[q][..., first + offset : stop + offset],
+                            scratch,
+                            base,
+                        )
+                    )
                     base = None
                 if self.inv_diagonal is not None:
                     steps.append((ops.multiply, xp, self.inv_diagonal[p][first:stop], xp))
@@ -442,9 +473,19 @@ class _Level:
                 if p == skip:
                     continue
                 rp, centre = r[p][..., start:stop], _coeff(self.stencil, p, _CENTRE)[start:stop]
-                steps.append((ops.sub_product, rp, centre, x[p][..., start:stop], scratch, b[p][..., start:stop]))
+                steps.append(
+                    (ops.sub_product, rp, centre, x[p][..., start:stop], scratch, b[p][..., start:stop])
+                )
                 for coeff, q, offset in self.couplings[p]:
-                    steps.append((ops.sub_product, rp, coeff[start:stop], x[q][..., start + offset : stop + offset], scratch))
+                    steps.append(
+                        (
+                            ops.sub_product,
+                            rp,
+                            coeff[start:stop],
+                            x[q][..., start + offset : stop + offset],
+                            scratch,
+                        )
+                    )
             return steps
 
         self._run(("residual",), (x, b), residual)
@@ -459,7 +500,16 @@ class _Level:
             steps = []
             for p, w, offset in self.gathers:
                 if p != skip:
-                    steps.append((ops.add_product, o, w[start + offset : stop + offset], v[p][..., start + offset : stop + offset], scratch, base))
+                    steps.append(
+                        (
+                            ops.add_product,
+                            o,
+                            w[start + offset : stop + offset],
+                            v[p][..., start + offset : stop + offset],
+                            scratch,
+                            base,
+                        )
+                    )
                     base = None
             return steps
 
@@ -481,7 +531,15 @@ class _Level:
                     continue
                 xp = x[p][..., start:stop]
                 for w, offset in terms:
-                    steps.append((ops.add_product, xp, w[start:stop], correction[..., start + offset : stop + offset], scratch))
+                    steps.append(
+                        (
+                            ops.add_product,
+                            xp,
+                            w[start:stop],
+                            correction[..., start + offset : stop + offset],
+                            scratch,
+                        )
+                    )
             return steps
 
         self._run(("scatter", skip), (x, correction), scatter)
@@ -522,7 +580,9 @@ class MultigridSolver:
     def _direct(self, b, out) -> None:
         """Coarsest grid: out = A^-1 b by sparse LU, natural (C, h, w)."""
         flat = self.ops.to_numpy(b).reshape(b.shape[0], -1).T
-        self.ops.copy(out, self.ops.asarray(self.coarse_lu.solve(np.ascontiguousarray(flat)).T.reshape(tuple(b.shape))))
+        self.ops.copy(
+            out, self.ops.asarray(self.coarse_lu.solve(np.ascontiguousarray(flat)).T.reshape(tuple(b.shape)))
+        )
 
     def _cycle(self, depth: int, x, b, kind: str = "F", start: str = "any") -> None:
         """One cycle on grid ``depth``, in place on phases x: smooth, correct, smooth.
@@ -707,7 +767,17 @@ class _ErrorEstimate:
         self._smallest = min(self._smallest, float(np.abs(ritz).min()) or _TINY)
 
 
-def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max_cycles: int = 60, prior=None, initial=None, report=None):
+def solve_multigrid(
+    luma,
+    fixed,
+    chroma,
+    ops=None,
+    tol: float = DEFAULT_TOL,
+    max_cycles: int = 60,
+    prior=None,
+    initial=None,
+    report=None,
+):
     """Solve Levin's equation with multigrid.
 
     Args:
@@ -738,7 +808,9 @@ def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max
         start = None
         if initial is not None:
             start = ops.asarray(_trusted_start(fixed, chroma, initial, weight))
-        x, cycles, estimate = MultigridSolver(operator, ops).solve(b, initial=start, tol=tol, max_cycles=max_cycles)
+        x, cycles, estimate = MultigridSolver(operator, ops).solve(
+            b, initial=start, tol=tol, max_cycles=max_cycles
+        )
         if report is not None:
             report.update(cycles=cycles, estimated_error=estimate)
         return np.moveaxis(ops.to_numpy(x), 0, 2)

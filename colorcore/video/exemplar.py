@@ -99,7 +99,9 @@ class ExemplarMatcher:
         if rgb.dtype not in (np.uint8, np.uint16):
             raise InputError(f"the exemplar must be 8- or 16-bit, not {rgb.dtype}")
         if min(rgb.shape[:2]) < 8:
-            raise InputError(f"the exemplar is too small ({rgb.shape[1]}x{rgb.shape[0]}); it needs at least 8x8 pixels")
+            raise InputError(
+                f"the exemplar is too small ({rgb.shape[1]}x{rgb.shape[0]}); it needs at least 8x8 pixels"
+            )
         if work_size < 16:
             raise ValueError(f"work_size must be at least 16, not {work_size}")
         self.work_size = int(work_size)
@@ -123,7 +125,9 @@ class ExemplarMatcher:
             features.append(_features(luma)[::step, ::step].reshape(-1, _DIMENSIONS))
             chroma.append(_resize(chroma_full, size)[::step, ::step].reshape(-1, 2))
         self._chroma = np.concatenate(chroma).astype(np.float32)
-        self._tree = cKDTree(np.concatenate(features) * _FEATURE_SCALE, balanced_tree=False, compact_nodes=False)
+        self._tree = cKDTree(
+            np.concatenate(features) * _FEATURE_SCALE, balanced_tree=False, compact_nodes=False
+        )
 
     def _remapped(self, feats: np.ndarray, luma: np.ndarray) -> np.ndarray:
         """The frame's features (N x D) under the luma mapping that matches the exemplar best.
@@ -142,7 +146,9 @@ class ExemplarMatcher:
         for g, offset in ((1.0, 0.0), (1.0, self._mean - mean), (gain, self._mean - mean * gain)):
             # Luma features move with the mapping, spreads and gradients scale with the
             # gain; coherence and position do not change.
-            mapped = feats * np.array([g, g, g, g, g, 1, 1], np.float32) + np.array([offset, offset, 0, 0, 0, 0, 0], np.float32)
+            mapped = feats * np.array([g, g, g, g, g, 1, 1], np.float32) + np.array(
+                [offset, offset, 0, 0, 0, 0, 0], np.float32
+            )
             distance, _ = self._tree.query(mapped[sample] * _FEATURE_SCALE, k=1, eps=SEARCH_EPS)
             score = float(np.mean(np.exp(-((distance / DISTANCE_SCALE) ** 2))))
             if score > best_score:
@@ -210,7 +216,11 @@ def _resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Area-average when shrinking, bilinear when enlarging; float32 out."""
     height, width = shape
     shrink = height * width < image.shape[0] * image.shape[1]
-    return cv2.resize(image.astype(np.float32, copy=False), (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    return cv2.resize(
+        image.astype(np.float32, copy=False),
+        (width, height),
+        interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
+    )
 
 
 def _features(luma: np.ndarray) -> np.ndarray:
@@ -257,7 +267,9 @@ def _clean(chroma: np.ndarray, confidence: np.ndarray) -> tuple[np.ndarray, np.n
     return median, confidence
 
 
-def _upsample(chroma: np.ndarray, confidence: np.ndarray, small: np.ndarray, luma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _upsample(
+    chroma: np.ndarray, confidence: np.ndarray, small: np.ndarray, luma: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Working-raster chroma (hxwx2) and confidence (hxw) at the frame's size HxW.
 
     ``small`` is the frame's working raster (hxw), ``luma`` the frame (HxW), both float32.
@@ -273,7 +285,9 @@ def _upsample(chroma: np.ndarray, confidence: np.ndarray, small: np.ndarray, lum
     # Where the frame has detail the working raster cannot see (an edge, a thin line) and
     # the hint's colour changes nearby, the upsampled hint may belong to the other side.
     detail = np.abs(luma - up(small))
-    confidence = up(confidence) * np.clip(1.0 - (detail / EDGE_DETAIL) * (up(chroma_range) / CHROMA_RANGE), 0.0, 1.0)
+    confidence = up(confidence) * np.clip(
+        1.0 - (detail / EDGE_DETAIL) * (up(chroma_range) / CHROMA_RANGE), 0.0, 1.0
+    )
     confidence = np.clip(confidence, 0.0, 1.0)
     confidence[confidence < CONFIDENCE_FLOOR] = 0.0
     return up(chroma), confidence

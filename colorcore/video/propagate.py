@@ -148,7 +148,9 @@ def colorize_clip(
     count = len(clip)
     wanted = _check_range(frames, count)
     _check_guidance(guidance, count, (clip.width, clip.height))
-    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel, network)
+    run = _Propagation(
+        clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel, network
+    )
     return run.frames(wanted)
 
 
@@ -156,7 +158,9 @@ def _check_range(frames: range | None, count: int) -> range:
     if frames is None:
         return range(count)
     if frames.step != 1 or len(frames) == 0 or frames.start < 0 or frames.stop > count:
-        raise InputError(f"frames {frames.start}..{frames.stop - 1} are not a range inside the clip's 0..{count - 1}")
+        raise InputError(
+            f"frames {frames.start}..{frames.stop - 1} are not a range inside the clip's 0..{count - 1}"
+        )
     return frames
 
 
@@ -168,7 +172,9 @@ def _check_guidance(guidance: Guidance, count: int, size: tuple[int, int]) -> No
         height, width = reference.rgb.shape[:2]
         if (width, height) != size:
             name = f"'{reference.source}'" if reference.source else f"of frame {reference.frame}"
-            raise InputError(f"reference {name} is {width}x{height} but the clip's frames are {size[0]}x{size[1]}")
+            raise InputError(
+                f"reference {name} is {width}x{height} but the clip's frames are {size[0]}x{size[1]}"
+            )
 
 
 @dataclass
@@ -209,13 +215,29 @@ class _Track:
 
     def sample(self, key_image: np.ndarray) -> np.ndarray:
         """A keyframe's HxW[xC] float32 image (its chroma, its confidence) read at the tracked points (bilinear)."""
-        return cv2.remap(key_image, self.points[..., 0], self.points[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.remap(
+            key_image,
+            self.points[..., 0],
+            self.points[..., 1],
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
 
 
 class _Propagation:
     """One propagation run; see the module docstring for the method."""
 
-    def __init__(self, clip, guidance: Guidance, solver: str, device: str, settings: PropagationSettings, progress, cancel, network=None):
+    def __init__(
+        self,
+        clip,
+        guidance: Guidance,
+        solver: str,
+        device: str,
+        settings: PropagationSettings,
+        progress,
+        cancel,
+        network=None,
+    ):
         self.clip = clip
         self.network = network
         self.guidance = guidance
@@ -247,7 +269,9 @@ class _Propagation:
         stop = min(after) + 1 if after else wanted.stop
         self._work_total = 3 * (stop - start)
         if not self.keyframes and not self.guidance.exemplars:
-            warnings.warn("there are no keyframes, references or exemplars: the output is the grey source", stacklevel=3)
+            warnings.warn(
+                "there are no keyframes, references or exemplars: the output is the grey source", stacklevel=3
+            )
         store = FrameStore()
         try:
             yield from self._run(store, start, stop, wanted)
@@ -255,7 +279,9 @@ class _Propagation:
             store.close()
         self._report(self._work_total)
 
-    def _run(self, store: FrameStore, start: int, stop: int, wanted: range) -> Iterator[tuple[int, np.ndarray]]:
+    def _run(
+        self, store: FrameStore, start: int, stop: int, wanted: range
+    ) -> Iterator[tuple[int, np.ndarray]]:
         forward: _Track | None = None  # where this frame's pixels were in keyframe a
         key_a = None  # keyframe a's chroma at the working size
         previous = None  # the previous frame's chroma at the working size
@@ -267,7 +293,10 @@ class _Propagation:
             key_b = self._backward(store, t, b) if b is not None else None
             last = end - 1 if b is not None else end
             if a is None and b is None and t not in self.keyframes and self.keyframes and not self._matchers:
-                warnings.warn(f"frames {t}..{last} are a shot with no keyframe or reference: they stay grey", stacklevel=3)
+                warnings.warn(
+                    f"frames {t}..{last} are a shot with no keyframe or reference: they stay grey",
+                    stacklevel=3,
+                )
             for f in range(t, last + 1):
                 self._check_cancel()
                 if f in self.keyframes:
@@ -417,7 +446,9 @@ class _Propagation:
             near_a = near_b = 0.0
         sources = []
         if forward is not None:
-            sources.append((forward.sample(key_a), forward.reliability * self._trust(forward, a, near_a) * share_a))
+            sources.append(
+                (forward.sample(key_a), forward.reliability * self._trust(forward, a, near_a) * share_a)
+            )
         if b is not None and store.has("back_points", f):
             back = _Track(store.get("back_points", f), store.get("back_reliability", f).astype(np.float32))
             sources.append((back.sample(key_b), back.reliability * self._trust(back, b, near_b) * share_b))
@@ -448,7 +479,13 @@ class _Propagation:
         if hard.count == 0 and prior is None:
             return np.zeros(luma.shape + (2,), np.float32)
         chroma = solve_chroma(
-            luma, hard, solver=self.solver, device=self.device, prior=prior, initial=initial, tolerance=self.settings.tolerance,
+            luma,
+            hard,
+            solver=self.solver,
+            device=self.device,
+            prior=prior,
+            initial=initial,
+            tolerance=self.settings.tolerance,
             network=self.network,
         )
         return chroma.astype(np.float32)

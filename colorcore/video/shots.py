@@ -35,7 +35,9 @@ def luma_histogram(luma: np.ndarray) -> np.ndarray:
 
 def histogram_distance(hist_a: np.ndarray, hist_b: np.ndarray) -> float:
     """Bhattacharyya distance in [0, 1] between two :func:`luma_histogram` results."""
-    return float(cv2.compareHist(hist_a.astype(np.float32), hist_b.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA))
+    return float(
+        cv2.compareHist(hist_a.astype(np.float32), hist_b.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA)
+    )
 
 
 def is_cut(hist_distance: float, consistent_fraction: float) -> bool:
@@ -53,7 +55,9 @@ def is_cut(hist_distance: float, consistent_fraction: float) -> bool:
     return consistent_fraction < 0.5 * _CONSISTENT_MIN
 
 
-def find_cuts(clip, progress: Callable[[float], None] | None = None, cancel: Callable[[], bool] | None = None) -> list[int]:
+def find_cuts(
+    clip, progress: Callable[[float], None] | None = None, cancel: Callable[[], bool] | None = None
+) -> list[int]:
     """Frames of ``clip`` that start a new shot (never 0), in increasing order.
 
     Decodes the whole clip once, sequentially; memory holds two frames.

@@ -14,12 +14,22 @@ from tests.support.qt import make_grey_clip  # noqa: E402
 @pytest.fixture(scope="module")
 def tiny_weights(tmp_path_factory):
     out = tmp_path_factory.mktemp("w") / "tiny.safetensors"
-    settings = train.TrainSettings(steps=4, batch=2, crop=48, checkpoint_every=4, validate_every=4, validation_crops=2, widths=(4, 8, 8, 8, 8))
+    settings = train.TrainSettings(
+        steps=4,
+        batch=2,
+        crop=48,
+        checkpoint_every=4,
+        validate_every=4,
+        validation_crops=2,
+        widths=(4, 8, 8, 8, 8),
+    )
     train.train(data.PictureSet(synthetic=1.0), out, settings, log=lambda s: None)
     return out
 
 
-def test_learn_this_film_shows_progress_keeps_the_network_and_switches_to_deep(qtbot, make_window, tmp_path, tiny_weights):
+def test_learn_this_film_shows_progress_keeps_the_network_and_switches_to_deep(
+    qtbot, make_window, tmp_path, tiny_weights
+):
     window = make_window()
     assert window.open_path(make_grey_clip(tmp_path / "clip.mkv", 6))
     window.document.add_stroke(Stroke([(5, 40), (60, 40)], color=(0.2, 0.3, 0.9), width=4, frame=0))

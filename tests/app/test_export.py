@@ -42,8 +42,10 @@ def make_source(path: Path, *, audio: bool) -> Path:
             # Louder each video frame (0.04 per frame), so where the audio starts shows.
             tone = (0.04 * (1 + np.floor(t * FPS)) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
             for start in range(0, len(t), 1024):
-                chunk = np.stack([tone[start:start + 1024]] * 2)
-                frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout="stereo")
+                chunk = np.stack([tone[start : start + 1024]] * 2)
+                frame = av.AudioFrame.from_ndarray(
+                    np.ascontiguousarray(chunk), format="fltp", layout="stereo"
+                )
                 frame.sample_rate = 48000
                 frame.pts = start
                 container.mux(sound.encode(frame))
@@ -144,13 +146,19 @@ def decode_audio(path: Path) -> tuple[np.ndarray, int]:
 def opening_amplitude(path: Path) -> float:
     """Peak amplitude of the tone 15..25 ms into the audio (inside the first video frame)."""
     samples, rate = decode_audio(path)
-    window = samples[int(0.015 * rate):int(0.025 * rate)]
+    window = samples[int(0.015 * rate) : int(0.025 * rate)]
     return float(np.sqrt(2 * np.mean(window.astype(np.float64) ** 2)))
 
 
 @pytest.mark.parametrize(
     "fmt, name, bit_depth",
-    [("png", "frames", 8), ("tiff", "frames", 16), ("mkv", "out.mkv", 8), ("mov", "out.mov", 16), ("mp4", "out.mp4", 8)],
+    [
+        ("png", "frames", 8),
+        ("tiff", "frames", 16),
+        ("mkv", "out.mkv", 8),
+        ("mov", "out.mov", 16),
+        ("mp4", "out.mp4", 8),
+    ],
 )
 # ProRes stores 10 bits, read back as 16.
 def test_export_each_format_decodes_with_the_right_frames(qtbot, tmp_path, source, fmt, name, bit_depth):
@@ -204,7 +212,9 @@ def test_cancel_midway_leaves_no_file_and_keeps_an_old_output(qtbot, tmp_path, s
         settings = ExportSettings(tmp_path / name, fmt, 0, N, audio=False, overwrite=True)
         with open_clip(source) as clip:
             job = ExportJob(settings, clip, tint_factory(clip, hold_at=3))
-            run_job(qtbot, job, "cancelled", on_progress=lambda done, job=job: job.cancel() if done == 2 else None)
+            run_job(
+                qtbot, job, "cancelled", on_progress=lambda done, job=job: job.cancel() if done == 2 else None
+            )
         assert sorted(p.name for p in tmp_path.iterdir()) == ["old.mkv", "source.mp4"]
     assert (tmp_path / "old.mkv").read_bytes() == b"the previous export"
 

@@ -130,8 +130,14 @@ def test_one_stale_frame_stays_visible_on_a_long_clip(qtbot, timeline):
 def wheel(widget, x: float, delta: int, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
     pos = QPointF(x, 10)
     event = QWheelEvent(
-        pos, widget.mapToGlobal(pos), QPoint(0, 0), QPoint(0, delta), Qt.MouseButton.NoButton,
-        modifiers, Qt.ScrollPhase.NoScrollPhase, False,
+        pos,
+        widget.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, delta),
+        Qt.MouseButton.NoButton,
+        modifiers,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
     )
     QApplication.sendEvent(widget, event)
 
@@ -160,7 +166,9 @@ def test_ctrl_wheel_zooms_around_the_pointer_and_the_playhead_stays_in_view(qtbo
 
 def to_qimage(rgb: np.ndarray) -> QImage:
     height, width, _ = rgb.shape
-    return QImage(np.ascontiguousarray(rgb).data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+    return QImage(
+        np.ascontiguousarray(rgb).data, width, height, 3 * width, QImage.Format.Format_RGB888
+    ).copy()
 
 
 def test_thumbnails_of_a_real_clip_come_from_a_worker_thread_for_visible_frames(qtbot, timeline, tmp_path):

@@ -87,30 +87,40 @@ def test_marked_without_scribbles_gives_grey_with_a_warning(pair, tmp_path):
 
 def test_missing_file(pair, tmp_path):
     gray_path, marked_path, _ = pair
-    assert_one_line_error(colorcore("image", tmp_path / "nope.png", marked_path, "-o", tmp_path / "o.png"), "nope.png")
+    assert_one_line_error(
+        colorcore("image", tmp_path / "nope.png", marked_path, "-o", tmp_path / "o.png"), "nope.png"
+    )
 
 
 def test_not_an_image(pair, tmp_path):
     gray_path, marked_path, _ = pair
     (tmp_path / "text.png").write_text("this is not a picture")
-    assert_one_line_error(colorcore("image", tmp_path / "text.png", marked_path, "-o", tmp_path / "o.png"), "text.png")
+    assert_one_line_error(
+        colorcore("image", tmp_path / "text.png", marked_path, "-o", tmp_path / "o.png"), "text.png"
+    )
 
 
 def test_sizes_differ(pair, tmp_path):
     gray_path, _, gray = pair
     write_rgb(tmp_path / "small.png", np.repeat(gray[:40, :60, None], 3, 2))
-    assert_one_line_error(colorcore("image", gray_path, tmp_path / "small.png", "-o", tmp_path / "o.png"), "same size")
+    assert_one_line_error(
+        colorcore("image", gray_path, tmp_path / "small.png", "-o", tmp_path / "o.png"), "same size"
+    )
 
 
 def test_output_folder_missing(pair, tmp_path):
     gray_path, marked_path, _ = pair
-    assert_one_line_error(colorcore("image", gray_path, marked_path, "-o", tmp_path / "no" / "o.png"), "does not exist")
+    assert_one_line_error(
+        colorcore("image", gray_path, marked_path, "-o", tmp_path / "no" / "o.png"), "does not exist"
+    )
 
 
 def test_output_equals_input_leaves_it_untouched(pair):
     gray_path, marked_path, _ = pair
     before = gray_path.read_bytes()
-    assert_one_line_error(colorcore("image", gray_path, marked_path, "-o", gray_path, "--overwrite"), "also an input")
+    assert_one_line_error(
+        colorcore("image", gray_path, marked_path, "-o", gray_path, "--overwrite"), "also an input"
+    )
     assert gray_path.read_bytes() == before
 
 
@@ -123,7 +133,9 @@ def test_existing_output_needs_overwrite(pair, tmp_path):
 
 def test_bad_option_is_one_line(pair, tmp_path):
     gray_path, marked_path, _ = pair
-    assert_one_line_error(colorcore("image", gray_path, marked_path, "-o", tmp_path / "o.png", "--solver", "magic"), "magic")
+    assert_one_line_error(
+        colorcore("image", gray_path, marked_path, "-o", tmp_path / "o.png", "--solver", "magic"), "magic"
+    )
 
 
 def test_the_command_does_not_import_torch(pair, tmp_path):
@@ -159,7 +171,9 @@ def test_levin_example_reproduces_the_authors_result(tmp_path):
     folder = require_testdata("levin2004")
     for solver in ("exact", "fast"):
         out = tmp_path / f"{solver}.png"
-        result = colorcore("image", folder / "example.bmp", folder / "example_marked.bmp", "-o", out, "--solver", solver)
+        result = colorcore(
+            "image", folder / "example.bmp", folder / "example_marked.bmp", "-o", out, "--solver", solver
+        )
         assert result.returncode == 0, result.stderr
         ours = cv2.imread(str(out)).astype(float)[:256]
         theirs = cv2.imread(str(folder / "example_res.bmp")).astype(float)

@@ -40,7 +40,17 @@ def _few_threads():
 
 
 def tiny_settings(**kw) -> train.TrainSettings:
-    base = dict(steps=100, batch=4, crop=48, lr=3e-3, seed=1, checkpoint_every=10, validate_every=10, validation_crops=6, widths=TINY)
+    base = dict(
+        steps=100,
+        batch=4,
+        crop=48,
+        lr=3e-3,
+        seed=1,
+        checkpoint_every=10,
+        validate_every=10,
+        validation_crops=6,
+        widths=TINY,
+    )
     base.update(kw)
     return train.TrainSettings(**base)
 
@@ -97,11 +107,21 @@ def test_loss_falls_over_training_steps(pictures):
 
 def test_resumed_training_ends_where_an_uninterrupted_run_ends(tmp_path, pictures):
     straight = tmp_path / "straight.safetensors"
-    train.train(pictures, straight, tiny_settings(steps=6, checkpoint_every=3, validate_every=3), log=lambda s: None)
+    train.train(
+        pictures, straight, tiny_settings(steps=6, checkpoint_every=3, validate_every=3), log=lambda s: None
+    )
     split = tmp_path / "split.safetensors"
-    train.train(pictures, split, tiny_settings(steps=3, checkpoint_every=3, validate_every=3), log=lambda s: None)
+    train.train(
+        pictures, split, tiny_settings(steps=3, checkpoint_every=3, validate_every=3), log=lambda s: None
+    )
     # The same run asked for 6 steps resumes at step 3 (the schedule depends on the total).
-    resumed = train.train(pictures, split, tiny_settings(steps=6, checkpoint_every=3, validate_every=3), resume=True, log=lambda s: None)
+    resumed = train.train(
+        pictures,
+        split,
+        tiny_settings(steps=6, checkpoint_every=3, validate_every=3),
+        resume=True,
+        log=lambda s: None,
+    )
     assert resumed["step"] == 6
     a, b = weights.load_network(straight), weights.load_network(split)
     # Same seed and step -> same batches; the first 3 steps ran under a schedule for 3
@@ -123,7 +143,9 @@ def test_training_is_reproducible_from_its_seed(tmp_path, pictures):
     outs = []
     for name in ("a", "b"):
         path = tmp_path / f"{name}.safetensors"
-        train.train(pictures, path, tiny_settings(steps=4, checkpoint_every=4, validate_every=4), log=lambda s: None)
+        train.train(
+            pictures, path, tiny_settings(steps=4, checkpoint_every=4, validate_every=4), log=lambda s: None
+        )
         outs.append(weights.load_network(path).state_dict())
     for key in outs[0]:
         assert torch.equal(outs[0][key], outs[1][key])
@@ -167,8 +189,13 @@ def test_solve_chroma_dispatches_to_the_network(tiny_weights):
     chroma = solve_chroma(luma_of(rgb), raster, solver="deep", device="cpu", network=path)
     assert chroma.shape == rgb.shape[:2] + (2,)
     assert np.allclose(chroma[mask], chroma_of(rgb)[mask], atol=1e-6)
-    hints = Hints(canvas_size=(rgb.shape[1], rgb.shape[0]), strokes=[Stroke([(5, 20), (40, 20)], color=(0.8, 0.2, 0.2), width=3)])
-    grey = np.repeat(luma_of(rgb)[..., None] * 0 + rgb.mean(axis=2, keepdims=True), 3, axis=2).astype(np.uint8)
+    hints = Hints(
+        canvas_size=(rgb.shape[1], rgb.shape[0]),
+        strokes=[Stroke([(5, 20), (40, 20)], color=(0.8, 0.2, 0.2), width=3)],
+    )
+    grey = np.repeat(luma_of(rgb)[..., None] * 0 + rgb.mean(axis=2, keepdims=True), 3, axis=2).astype(
+        np.uint8
+    )
     out = colorize_frame(grey, hints, solver="deep", device="cpu", network=path)
     assert out.shape == grey.shape and out.dtype == np.uint8
 
@@ -202,7 +229,9 @@ def test_tiles_agree_with_the_whole_frame(tiny_weights, monkeypatch):
     path, _, _ = tiny_weights
     solver = infer.DeepSolver(weights.load_network(path), device="cpu")
     rgb, mask = random_frame(96, 128, seed=5)
-    inputs = pack_inputs(luma_of(rgb), chroma_of(rgb), mask, np.zeros(rgb.shape[:2] + (2,)), np.zeros(rgb.shape[:2])).numpy()
+    inputs = pack_inputs(
+        luma_of(rgb), chroma_of(rgb), mask, np.zeros(rgb.shape[:2] + (2,)), np.zeros(rgb.shape[:2])
+    ).numpy()
     monkeypatch.setattr(infer, "TILE", 80)
     monkeypatch.setattr(infer, "TILE_OVERLAP", 32)
     tiled = solver._tiled(inputs, torch.device("cpu"), False)[0]
@@ -231,7 +260,9 @@ def test_saved_weights_reload_to_identical_outputs(tmp_path, tiny_weights):
     copy = weights.save_network(model, tmp_path / "copy.safetensors", {"note": "copy"})
     again = weights.load_network(copy)
     rgb, mask = random_frame()
-    x = pack_inputs(luma_of(rgb), chroma_of(rgb), mask, np.zeros(rgb.shape[:2] + (2,)), np.zeros(rgb.shape[:2]))
+    x = pack_inputs(
+        luma_of(rgb), chroma_of(rgb), mask, np.zeros(rgb.shape[:2] + (2,)), np.zeros(rgb.shape[:2])
+    )
     x = torch.nn.functional.pad(x, (0, 8, 0, 8))
     with torch.no_grad():
         assert torch.equal(model(x), again(x))
@@ -261,7 +292,12 @@ def test_damaged_or_foreign_weights_are_refused(tmp_path, tiny_weights, damage, 
         bad.write_bytes(b"\x00\x01not a weights file" * 50)
     elif damage in ("version", "foreign", "shapes"):
         model = weights.load_network(path)
-        meta = {"format": weights.WEIGHTS_FORMAT, "version": str(weights.MODEL_VERSION), "widths": ",".join(map(str, TINY)), "info": "{}"}
+        meta = {
+            "format": weights.WEIGHTS_FORMAT,
+            "version": str(weights.MODEL_VERSION),
+            "widths": ",".join(map(str, TINY)),
+            "info": "{}",
+        }
         tensors = {k: v.contiguous() for k, v in model.state_dict().items()}
         if damage == "version":
             meta["version"] = "99"
@@ -281,7 +317,19 @@ def test_a_command_given_bad_weights_says_so_in_one_line(tmp_path, capsys):
     write_image(tmp_path / "g.png", gray)
     write_image(tmp_path / "m.png", marked)
     (tmp_path / "w.safetensors").write_bytes(b"nonsense")
-    code = main(["image", str(tmp_path / "g.png"), str(tmp_path / "m.png"), "-o", str(tmp_path / "o.png"), "--solver", "deep", "--weights", str(tmp_path / "w.safetensors")])
+    code = main(
+        [
+            "image",
+            str(tmp_path / "g.png"),
+            str(tmp_path / "m.png"),
+            "-o",
+            str(tmp_path / "o.png"),
+            "--solver",
+            "deep",
+            "--weights",
+            str(tmp_path / "w.safetensors"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "truncated or corrupt" in err
     assert not (tmp_path / "o.png").exists()
@@ -323,7 +371,9 @@ def test_adaptation_improves_the_adapted_frames(tiny_weights):
         total = 0.0
         for k in (0, 9):
             # The keyframe as the network sees it between keyframes: luma alone, no hints or prior.
-            half = adapt.adaptation_pictures(clip, Guidance(references=[Reference(k, frames[k])]), device="cpu")[0][0]
+            half = adapt.adaptation_pictures(
+                clip, Guidance(references=[Reference(k, frames[k])]), device="cpu"
+            )[0][0]
             luma = luma_of(half)
             none = np.zeros(luma.shape, bool)
             total += np.abs(solver.solve(luma, np.zeros(luma.shape + (2,)), none) - chroma_of(half)).mean()
@@ -343,7 +393,14 @@ def test_adaptation_can_be_cancelled(tiny_weights):
     path, _, _ = tiny_weights
     frames = moving_disc_clip(4, 64, 80)
     with pytest.raises(CancelledError):
-        adapt.adapt_network(_Frames(frames), Guidance(references=[Reference(0, frames[0])]), 50, base=path, device="cpu", cancel=lambda: True)
+        adapt.adapt_network(
+            _Frames(frames),
+            Guidance(references=[Reference(0, frames[0])]),
+            50,
+            base=path,
+            device="cpu",
+            cancel=lambda: True,
+        )
 
 
 def test_adaptation_without_coloured_frames_is_refused(tiny_weights):
@@ -384,11 +441,30 @@ def test_project_keeps_its_adapted_network_and_reuses_it(tmp_path, tiny_weights)
 def test_video_command_with_the_deep_solver_and_adaptation(tmp_path, tiny_weights, capsys):
     path, _, _ = tiny_weights
     frames = moving_disc_clip(6, 64, 80)
-    grey = [np.repeat(np.round(f @ np.array([0.299, 0.587, 0.114]))[..., None], 3, axis=2).astype(np.uint8) for f in frames]
+    grey = [
+        np.repeat(np.round(f @ np.array([0.299, 0.587, 0.114]))[..., None], 3, axis=2).astype(np.uint8)
+        for f in frames
+    ]
     write_clip(tmp_path / "grey", grey)
     write_image(tmp_path / "ref0.png", frames[0])
-    code = main(["video", str(tmp_path / "grey"), "-o", str(tmp_path / "out"), "--reference", f"0:{tmp_path / 'ref0.png'}",
-                 "--solver", "deep", "--device", "cpu", "--weights", str(path), "--adapt", "3"])
+    code = main(
+        [
+            "video",
+            str(tmp_path / "grey"),
+            "-o",
+            str(tmp_path / "out"),
+            "--reference",
+            f"0:{tmp_path / 'ref0.png'}",
+            "--solver",
+            "deep",
+            "--device",
+            "cpu",
+            "--weights",
+            str(path),
+            "--adapt",
+            "3",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     written = sorted((tmp_path / "out").iterdir())
     assert len(written) == 6
@@ -409,7 +485,26 @@ def test_train_command_writes_weights_and_resumes(tmp_path, capsys):
     for k in range(3):
         write_image(tmp_path / f"photo{k}.png", synthetic_photo(80, 96, k))
     out = tmp_path / "w.safetensors"
-    args = ["train", str(tmp_path), "-o", str(out), "--steps", "4", "--batch", "2", "--crop", "48", "--checkpoint-every", "2", "--validate-every", "2", "--threads", "1", "--device", "cpu"]
+    args = [
+        "train",
+        str(tmp_path),
+        "-o",
+        str(out),
+        "--steps",
+        "4",
+        "--batch",
+        "2",
+        "--crop",
+        "48",
+        "--checkpoint-every",
+        "2",
+        "--validate-every",
+        "2",
+        "--threads",
+        "1",
+        "--device",
+        "cpu",
+    ]
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "validation" in printed and "wrote" in printed

@@ -112,15 +112,17 @@ def test_image_errors(tmp_path):
         write_image(tmp_path / "nowhere" / "a.png", pattern(1))
     with pytest.raises(InputError, match="8 bits"):
         write_image(tmp_path / "deep.jpg", np.zeros((4, 4, 3), np.uint16))
-    assert sorted(os.listdir(tmp_path)) == [
-        "cut.jpg", "cut.png", "empty.png", "ok.jpg", "ok.png", "text.png"
-    ]
+    assert sorted(os.listdir(tmp_path)) == ["cut.jpg", "cut.png", "empty.png", "ok.jpg", "ok.png", "text.png"]
 
 
 def test_natural_sort():
     names = ["frame10.png", "frame2.png", "Frame1.png", "frame0002b.png", "frame100.png"]
     assert sorted(names, key=natural_key) == [
-        "Frame1.png", "frame2.png", "frame0002b.png", "frame10.png", "frame100.png"
+        "Frame1.png",
+        "frame2.png",
+        "frame0002b.png",
+        "frame10.png",
+        "frame100.png",
     ]
 
 

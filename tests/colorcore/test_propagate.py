@@ -56,7 +56,11 @@ def test_disc_keeps_its_colour_over_many_frames(disc_clip):
         want = truth[i][inner].mean(axis=0)
         assert np.abs(got - want).max() < 12, (i, got, want)
         assert got[0] > got[1] + 60  # still red, not drifting to the background's green
-    assert np.allclose(disc_rgb / disc_rgb.sum(), truth[0][disc_mask(0, HEIGHT, WIDTH)].mean(0) / truth[0][disc_mask(0, HEIGHT, WIDTH)].mean(0).sum(), atol=0.05)
+    assert np.allclose(
+        disc_rgb / disc_rgb.sum(),
+        truth[0][disc_mask(0, HEIGHT, WIDTH)].mean(0) / truth[0][disc_mask(0, HEIGHT, WIDTH)].mean(0).sum(),
+        atol=0.05,
+    )
 
 
 def test_stroke_keyframe_hints_win_on_their_frame(disc_clip):
@@ -102,7 +106,8 @@ def test_colour_does_not_cross_a_cut(tmp_path):
 def test_part_of_a_clip_renders_as_in_the_whole(disc_clip):
     folder, truth = disc_clip
     guidance = Guidance(
-        hints=Hints(canvas_size=(WIDTH, HEIGHT)), references=[Reference(0, truth[0]), Reference(23, truth[23])]
+        hints=Hints(canvas_size=(WIDTH, HEIGHT)),
+        references=[Reference(0, truth[0]), Reference(23, truth[23])],
     )
     whole = _render(folder, guidance)
     part = _render(folder, guidance, frames=range(13, 17))
@@ -114,7 +119,10 @@ def test_part_of_a_clip_renders_as_in_the_whole(disc_clip):
 def test_progress_and_cancel_leave_no_scratch_files(disc_clip, tmp_path, monkeypatch):
     folder, truth = disc_clip
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    guidance = Guidance(hints=Hints(canvas_size=(WIDTH, HEIGHT)), references=[Reference(0, truth[0]), Reference(23, truth[23])])
+    guidance = Guidance(
+        hints=Hints(canvas_size=(WIDTH, HEIGHT)),
+        references=[Reference(0, truth[0]), Reference(23, truth[23])],
+    )
     seen = []
     with open_clip(folder) as clip:
         frames = colorize_clip(clip, guidance, progress=seen.append, cancel=lambda: len(seen) > 15)
@@ -184,7 +192,9 @@ def test_colours_arrive_at_a_keyframe_without_a_jump(disc_clip):
     # turn towards it gradually instead of jumping on frame 23 (a pop in playback).
     folder, truth = disc_clip
     stroke = Stroke(points=[(10, 10), (30, 10)], color=(0.35, 0.45, 0.8), width=4, frame=23)
-    guidance = Guidance(hints=Hints(canvas_size=(WIDTH, HEIGHT), strokes=[stroke]), references=[Reference(0, truth[0])])
+    guidance = Guidance(
+        hints=Hints(canvas_size=(WIDTH, HEIGHT), strokes=[stroke]), references=[Reference(0, truth[0])]
+    )
     out = _render(folder, guidance)
     chroma = [chroma_of(out[i]) for i in range(24)]
     steps = [float(np.abs(chroma[i + 1] - chroma[i]).mean()) for i in range(23)]

@@ -37,14 +37,18 @@ def test_affinity_matches_levins_definition_pixel_by_pixel():
     offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)]
     for y in range(7):
         for x in range(9):
-            window = [(y + dy, x + dx) for dy, dx in [(0, 0)] + offsets if 0 <= y + dy < 7 and 0 <= x + dx < 9]
+            window = [
+                (y + dy, x + dx) for dy, dx in [(0, 0)] + offsets if 0 <= y + dy < 7 and 0 <= x + dx < 9
+            ]
             values = np.array([luma[p] for p in window])
             neighbours = values[1:]
             d2 = (neighbours - luma[y, x]) ** 2
             c = max(0.6 * values.var(), -d2.min() / np.log(0.01), 2e-6)
             expected = np.exp(-d2 / c)
             expected /= expected.sum()
-            got = [weights[k, y, x] for k, (dy, dx) in enumerate(offsets) if 0 <= y + dy < 7 and 0 <= x + dx < 9]
+            got = [
+                weights[k, y, x] for k, (dy, dx) in enumerate(offsets) if 0 <= y + dy < 7 and 0 <= x + dx < 9
+            ]
             np.testing.assert_allclose(got, expected, rtol=1e-12)
     assert np.allclose(weights.sum(0), 1.0)
 
@@ -82,12 +86,22 @@ def test_galerkin_coarsening_equals_the_matrix_product():
         def restrict(i):
             unit = np.zeros((1, height * width))
             unit[0, i] = 1.0
-            return grid.interior(level.restrict_phases(to_phases(unit.reshape(1, height, width), grid))).ravel().copy()
+            return (
+                grid.interior(level.restrict_phases(to_phases(unit.reshape(1, height, width), grid)))
+                .ravel()
+                .copy()
+            )
 
         p = np.stack([prolong(j) for j in range(coarse_points)], 1)
         r = np.stack([restrict(i) for i in range(height * width)], 1)
         expected = r @ stencil_to_csr(stencil).toarray() @ p
-        coarse = galerkin(_Coefficients(phases, grid), level.prolong, level.restrict, grid, np.zeros((3, 3, grid.rows * grid.pitch)))
+        coarse = galerkin(
+            _Coefficients(phases, grid),
+            level.prolong,
+            level.restrict,
+            grid,
+            np.zeros((3, 3, grid.rows * grid.pitch)),
+        )
         got = stencil_to_csr(np.ascontiguousarray(grid.interior(coarse))).toarray()
         np.testing.assert_allclose(got, expected, atol=1e-12)
 
@@ -123,7 +137,7 @@ def test_colorize_frame_keeps_luma_and_spreads_colour():
 
 
 def test_colorize_frame_accepts_16_bit_and_rgb_grey():
-    gray16 = (synthetic_photo(32, 40)[..., 1].astype(np.uint16) * 257)
+    gray16 = synthetic_photo(32, 40)[..., 1].astype(np.uint16) * 257
     hints = Hints(canvas_size=(40, 32), strokes=[Stroke([(5, 5), (30, 20)], color=(0.2, 0.4, 0.9), width=3)])
     out = colorize_frame(np.repeat(gray16[..., None], 3, 2), hints)
     assert out.dtype == np.uint16 and out.shape == (32, 40, 3)
@@ -159,8 +173,12 @@ def test_torch_backend_on_cpu_matches_numpy():
         warnings.simplefilter("error")
         a = solve_multigrid(luma, raster.mask, raster.chroma, ops=NumpyBackend())
         b = solve_multigrid(luma, raster.mask, raster.chroma, ops=TorchBackend("cpu"))
-        c = solve_multigrid(luma, raster.mask, raster.chroma, ops=NumpyBackend(), prior=prior, initial=prior[0])
-        d = solve_multigrid(luma, raster.mask, raster.chroma, ops=TorchBackend("cpu"), prior=prior, initial=prior[0])
+        c = solve_multigrid(
+            luma, raster.mask, raster.chroma, ops=NumpyBackend(), prior=prior, initial=prior[0]
+        )
+        d = solve_multigrid(
+            luma, raster.mask, raster.chroma, ops=TorchBackend("cpu"), prior=prior, initial=prior[0]
+        )
     assert torch is not None
     assert np.abs(a - b).max() < 1e-3
     assert np.abs(c - d).max() < 1e-3

@@ -37,7 +37,9 @@ LEARNING_RATE = 4e-4
 ADAPTED_SUFFIX = ".adapted.safetensors"
 
 
-def adaptation_pictures(clip, guidance, device: str = "auto", progress=None, cancel=None) -> list[tuple[np.ndarray, np.ndarray]]:
+def adaptation_pictures(
+    clip, guidance, device: str = "auto", progress=None, cancel=None
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """The film's coloured pictures to learn from, at the network's working scale.
 
     Args:
@@ -65,7 +67,9 @@ def adaptation_pictures(clip, guidance, device: str = "auto", progress=None, can
     for n, frame in enumerate(keyframes):
         if cancel is not None and cancel():
             raise CancelledError("adaptation cancelled")
-        luma = cv2.resize(luma_of(np.asarray(clip.luma(frame))).astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        luma = cv2.resize(
+            luma_of(np.asarray(clip.luma(frame))).astype(np.float32), size, interpolation=cv2.INTER_AREA
+        )
         raster = keyframe_hints(guidance, frame, size)
         if raster.count == 0:
             continue
@@ -81,7 +85,9 @@ def adaptation_pictures(clip, guidance, device: str = "auto", progress=None, can
         rgb = exemplar.rgb if exemplar.rgb.dtype == np.uint8 else (exemplar.rgb // 257).astype(np.uint8)
         scale = min(1.0, size[0] / rgb.shape[1] * 1.2, size[1] / rgb.shape[0] * 1.2)
         if scale < 1.0:
-            rgb = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+            rgb = cv2.resize(
+                rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA
+            )
         pictures.append((np.ascontiguousarray(rgb), np.ones(rgb.shape[:2], np.float32)))
     return pictures
 
@@ -129,7 +135,9 @@ def adapt_network(
     report = progress or (lambda fraction: None)
     pictures = adaptation_pictures(clip, guidance, device, lambda f: report(0.1 * f), cancel)
     if not pictures:
-        raise InputError("nothing to learn this film from: give keyframes with strokes, references or exemplars")
+        raise InputError(
+            "nothing to learn this film from: give keyframes with strokes, references or exemplars"
+        )
     target = choose_device(device)
     model = load_network(base).to(target).train()
     optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
@@ -160,7 +168,10 @@ def adapt_network(
         report(0.1 + 0.9 * (step + 1) / steps)
     seconds = time.monotonic() - started
     model = model.cpu().eval()
-    model.info = {**getattr(model, "info", {}), "adapted": {"steps": steps, "seconds": round(seconds, 2), "pictures": len(pictures)}}
+    model.info = {
+        **getattr(model, "info", {}),
+        "adapted": {"steps": steps, "seconds": round(seconds, 2), "pictures": len(pictures)},
+    }
     if log is not None:
         log(f"learned this film from {len(pictures)} pictures in {steps} steps ({seconds:.1f} s)")
     return model
@@ -209,7 +220,9 @@ def project_network(project, clip, steps: int, *, device: str = "auto", progress
                 return load_network(path)
         except (InputError, ValueError):
             pass  # damaged or foreign: learn again and replace it
-    model = adapt_network(clip, guidance, steps, base=base, device=device, progress=progress, cancel=cancel, log=log)
+    model = adapt_network(
+        clip, guidance, steps, base=base, device=device, progress=progress, cancel=cancel, log=log
+    )
     if path is not None:
         save_network(model, path, {**model.info, "fingerprint": fingerprint})
     _RECENT.clear()  # one adapted network in memory at a time
@@ -234,7 +247,9 @@ def network_for_project(project, clip, *, progress=None, cancel=None, log=None):
     device = project.settings.get("device", "auto")
     steps = int(project.settings.get("adapt") or 0)
     if steps > 0:
-        model = project_network(project, clip, steps, device=device, progress=progress, cancel=cancel, log=log)
+        model = project_network(
+            project, clip, steps, device=device, progress=progress, cancel=cancel, log=log
+        )
     else:
         weights = project.settings.get("weights")
         model = load_network(Path(weights) if weights else None)

@@ -34,7 +34,14 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 #: Photographs inside the scikit-image wheel whose licence allows shipping weights
 #: trained on them (public domain or CC0, per scikit-image's docstrings).
-BUNDLED_COLOUR = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "hubble_deep_field.jpg", "retina.jpg")
+BUNDLED_COLOUR = (
+    "astronaut.png",
+    "chelsea.png",
+    "coffee.png",
+    "rocket.jpg",
+    "hubble_deep_field.jpg",
+    "retina.jpg",
+)
 #: CC0 grey textures and photographs, tinted with random palettes (:func:`tinted`).
 BUNDLED_GREY = ("grass.png", "gravel.png", "brick.png", "camera.png")
 # Pictures are kept at most this long on their longer side (memory; crops are small).
@@ -70,7 +77,9 @@ def _fit(rgb: np.ndarray) -> np.ndarray:
     longer = max(rgb.shape[:2])
     if longer > _MAX_SIDE:
         scale = _MAX_SIDE / longer
-        rgb = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+        rgb = cv2.resize(
+            rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA
+        )
     return np.ascontiguousarray(rgb)
 
 
@@ -103,7 +112,9 @@ def _fit_grey(grey: np.ndarray) -> np.ndarray:
     longer = max(grey.shape)
     if longer > _MAX_SIDE:
         scale = _MAX_SIDE / longer
-        grey = cv2.resize(grey, (round(grey.shape[1] * scale), round(grey.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+        grey = cv2.resize(
+            grey, (round(grey.shape[1] * scale), round(grey.shape[0] * scale)), interpolation=cv2.INTER_AREA
+        )
     return grey.astype(np.uint8)
 
 
@@ -117,7 +128,9 @@ def tinted(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(low + (stops[2] - stops[1]) * np.clip(t * 2 - 1, 0, 1), 0, 255).astype(np.uint8)
 
 
-def synthetic_image(rng: np.random.Generator, size: int = 192, textures: list[np.ndarray] | None = None) -> np.ndarray:
+def synthetic_image(
+    rng: np.random.Generator, size: int = 192, textures: list[np.ndarray] | None = None
+) -> np.ndarray:
     """A synthetic colour picture, size x size x 3 uint8 RGB.
 
     A gradient background and 3 to 12 shapes (ellipses, rectangles, polygons), each of a
@@ -136,7 +149,16 @@ def synthetic_image(rng: np.random.Generator, size: int = 192, textures: list[np
         r = int(rng.integers(size // 12, size // 3))
         kind = rng.integers(0, 3)
         if kind == 0:
-            cv2.ellipse(mask, (int(cx), int(cy)), (r, int(rng.integers(size // 16, size // 3))), float(rng.uniform(0, 180)), 0, 360, 1, -1)
+            cv2.ellipse(
+                mask,
+                (int(cx), int(cy)),
+                (r, int(rng.integers(size // 16, size // 3))),
+                float(rng.uniform(0, 180)),
+                0,
+                360,
+                1,
+                -1,
+            )
         elif kind == 1:
             cv2.rectangle(mask, (int(cx - r), int(cy - r // 2)), (int(cx + r), int(cy + r)), 1, -1)
         else:
@@ -173,13 +195,17 @@ def _texture(rng: np.random.Generator, size: int, textures) -> np.ndarray | None
     if choice < 0.25:
         return None
     if choice < 0.55:
-        noise = cv2.GaussianBlur(rng.normal(0, 1, (size, size)).astype(np.float32), (0, 0), float(rng.uniform(0.7, 6)))
+        noise = cv2.GaussianBlur(
+            rng.normal(0, 1, (size, size)).astype(np.float32), (0, 0), float(rng.uniform(0.7, 6))
+        )
         return 1.0 + rng.uniform(0.05, 0.4) * noise / (noise.std() + 1e-6)
     if choice < 0.75 or not textures:
         yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
         angle = rng.uniform(0, np.pi)
         period = rng.uniform(4, 30)
-        return 1.0 + rng.uniform(0.05, 0.3) * np.sin(2 * np.pi * (np.cos(angle) * xx + np.sin(angle) * yy) / period)
+        return 1.0 + rng.uniform(0.05, 0.3) * np.sin(
+            2 * np.pi * (np.cos(angle) * xx + np.sin(angle) * yy) / period
+        )
     grey = textures[int(rng.integers(len(textures)))]
     y0, x0 = rng.integers(0, max(1, grey.shape[0] - size)), rng.integers(0, max(1, grey.shape[1] - size))
     patch = cv2.resize(grey[y0 : y0 + size, x0 : x0 + size], (size, size)).astype(np.float32) / 255.0
@@ -195,7 +221,14 @@ class PictureSet:
     ``synthetic`` is the share of crops made by :func:`synthetic_image` instead.
     """
 
-    def __init__(self, paths=(), builtin: bool = False, synthetic: float = 0.0, video_step: int = 10, max_per_video: int = 200):
+    def __init__(
+        self,
+        paths=(),
+        builtin: bool = False,
+        synthetic: float = 0.0,
+        video_step: int = 10,
+        max_per_video: int = 200,
+    ):
         self.pictures: list[np.ndarray] = []  # RGB uint8
         self.greys: list[np.ndarray] = []  # grey uint8, tinted when drawn
         self.synthetic = float(synthetic)
@@ -205,7 +238,9 @@ class PictureSet:
             for picture in bundled_photos():
                 (self.pictures if picture.ndim == 3 else self.greys).append(picture)
         if not self.pictures and not self.greys and self.synthetic <= 0:
-            raise InputError("no colour pictures found to train on (give image or video files or folders, or --builtin)")
+            raise InputError(
+                "no colour pictures found to train on (give image or video files or folders, or --builtin)"
+            )
 
     def __len__(self) -> int:
         return len(self.pictures) + len(self.greys)
@@ -241,11 +276,15 @@ class PictureSet:
         if (not len(self)) or rng.random() < self.synthetic:
             return synthetic_image(rng, max(int(size * 1.5), 128), self.greys)
         k = int(rng.integers(len(self)))
-        picture = self.pictures[k] if k < len(self.pictures) else tinted(self.greys[k - len(self.pictures)], rng)
+        picture = (
+            self.pictures[k] if k < len(self.pictures) else tinted(self.greys[k - len(self.pictures)], rng)
+        )
         short = min(picture.shape[:2])
         if short < size:
             scale = size / short
-            picture = cv2.resize(picture, (int(np.ceil(picture.shape[1] * scale)), int(np.ceil(picture.shape[0] * scale))))
+            picture = cv2.resize(
+                picture, (int(np.ceil(picture.shape[1] * scale)), int(np.ceil(picture.shape[0] * scale)))
+            )
         return picture
 
 
@@ -271,7 +310,9 @@ def random_crop(picture: np.ndarray, size: int, rng: np.random.Generator, augmen
     return np.ascontiguousarray(crop)
 
 
-def jitter_colour(luma: np.ndarray, chroma: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def jitter_colour(
+    luma: np.ndarray, chroma: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Augmented (luma, chroma): a small hue rotation and saturation change, a luma gamma."""
     angle = rng.normal(0, 0.15)
     c, s = np.cos(angle), np.sin(angle)
@@ -309,7 +350,9 @@ def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], cells: int) 
     return cv2.resize(grid, shape[::-1], interpolation=cv2.INTER_CUBIC)
 
 
-def simulate_hints(chroma: np.ndarray, rng: np.random.Generator, sim: Simulation = Simulation()) -> tuple[np.ndarray, np.ndarray]:
+def simulate_hints(
+    chroma: np.ndarray, rng: np.random.Generator, sim: Simulation = Simulation()
+) -> tuple[np.ndarray, np.ndarray]:
     """Hints of the true colour on one crop.
 
     Args:
@@ -347,7 +390,9 @@ def simulate_hints(chroma: np.ndarray, rng: np.random.Generator, sim: Simulation
     return hint, mask
 
 
-def simulate_prior(chroma: np.ndarray, rng: np.random.Generator, sim: Simulation = Simulation()) -> tuple[np.ndarray, np.ndarray]:
+def simulate_prior(
+    chroma: np.ndarray, rng: np.random.Generator, sim: Simulation = Simulation()
+) -> tuple[np.ndarray, np.ndarray]:
     """What propagation might carry to one crop, from its true chroma.
 
     Returns:
@@ -382,7 +427,11 @@ def simulate_prior(chroma: np.ndarray, rng: np.random.Generator, sim: Simulation
     if rng.random() < sim.wrong:
         field = _smooth_field(rng, (height, width), int(rng.integers(3, 6)))
         wrong = field > np.quantile(field, 1.0 - rng.uniform(0.05, 0.25))
-        shifted = np.roll(chroma, (int(rng.integers(height // 4, height)), int(rng.integers(width // 4, width))), axis=(0, 1))
+        shifted = np.roll(
+            chroma,
+            (int(rng.integers(height // 4, height)), int(rng.integers(width // 4, width))),
+            axis=(0, 1),
+        )
         prior[wrong] = shifted[wrong]
         confidence[wrong] = rng.uniform(0.2, 0.6)
     return prior.astype(np.float32), confidence.astype(np.float32)
@@ -398,12 +447,29 @@ def training_sample(
     hint, mask = simulate_hints(chroma, rng, sim)
     prior, confidence = simulate_prior(chroma, rng, sim)
     inputs = np.concatenate(
-        [luma[None], np.moveaxis(hint, 2, 0), mask[None].astype(np.float32), np.moveaxis(prior, 2, 0), confidence[None]], axis=0
+        [
+            luma[None],
+            np.moveaxis(hint, 2, 0),
+            mask[None].astype(np.float32),
+            np.moveaxis(prior, 2, 0),
+            confidence[None],
+        ],
+        axis=0,
     )
     return inputs.astype(np.float32), np.moveaxis(chroma, 2, 0).astype(np.float32)
 
 
-def make_batch(pictures: PictureSet, rng: np.random.Generator, batch: int, size: int, sim: Simulation = Simulation(), augment: bool = True):
+def make_batch(
+    pictures: PictureSet,
+    rng: np.random.Generator,
+    batch: int,
+    size: int,
+    sim: Simulation = Simulation(),
+    augment: bool = True,
+):
     """``batch`` random crops of ``size`` px: (inputs Nx7xSxS, targets Nx2xSxS) float32 numpy."""
-    samples = [training_sample(random_crop(pictures.draw(rng, size), size, rng, augment), rng, sim, augment) for _ in range(batch)]
+    samples = [
+        training_sample(random_crop(pictures.draw(rng, size), size, rng, augment), rng, sim, augment)
+        for _ in range(batch)
+    ]
     return np.stack([s[0] for s in samples]), np.stack([s[1] for s in samples])

@@ -41,7 +41,10 @@ def choose_device(device: str = "auto"):
     if torch.cuda.is_available():
         return torch.device("cuda")
     if device == "cuda":
-        warnings.warn("no CUDA GPU is available (or torch was installed without CUDA); the deep solver runs on the CPU", stacklevel=3)
+        warnings.warn(
+            "no CUDA GPU is available (or torch was installed without CUDA); the deep solver runs on the CPU",
+            stacklevel=3,
+        )
     return torch.device("cpu")
 
 
@@ -74,7 +77,9 @@ class DeepSolver:
             self.model = self.model.half()
         self.batch = max(1, int(batch))
         self.refine = float(refine)
-        self._lock = threading.Lock()  # one forward at a time per solver (the editor's preview thread and a render)
+        self._lock = (
+            threading.Lock()
+        )  # one forward at a time per solver (the editor's preview thread and a render)
         self._torch = torch
 
     def solve(self, luma, hints_chroma, hints_mask, prior_chroma=None, prior_confidence=None) -> np.ndarray:
@@ -112,7 +117,15 @@ class DeepSolver:
         weight = np.full(mask.shape, self.refine, np.float32)
         device = "cuda" if self.device.type == "cuda" else "cpu"
         raster = HintRaster(mask=mask, chroma=hint_chroma)
-        return solve_chroma(np.asarray(luma, np.float64), raster, solver="fast", device=device, prior=(chroma, weight), initial=chroma, tolerance=5e-4).astype(np.float32)
+        return solve_chroma(
+            np.asarray(luma, np.float64),
+            raster,
+            solver="fast",
+            device=device,
+            prior=(chroma, weight),
+            initial=chroma,
+            tolerance=5e-4,
+        ).astype(np.float32)
 
     def _run(self, inputs: np.ndarray) -> np.ndarray:
         """Nx7xhxw float32 -> Nxhxwx2 float32 network chroma, tiling or falling back on OOM."""
@@ -121,7 +134,9 @@ class DeepSolver:
             return self._forward(inputs, self.device, self.half)
         except torch.cuda.OutOfMemoryError:
             torch.cuda.empty_cache()
-        warnings.warn("the frame does not fit in GPU memory; the deep solver colours it in tiles", stacklevel=4)
+        warnings.warn(
+            "the frame does not fit in GPU memory; the deep solver colours it in tiles", stacklevel=4
+        )
         try:
             return np.stack([self._tiled(x[None], self.device, self.half)[0] for x in inputs])
         except torch.cuda.OutOfMemoryError:
@@ -186,10 +201,20 @@ def _prepare(luma, hint_chroma, hint_mask, prior_chroma, prior_confidence):
         coverage = shrink(mask.astype(np.float32))
         small_mask = coverage > 0.2  # keep thin strokes: a pixel a fifth covered is a hint
         small_hint = shrink(hinted) / np.maximum(coverage, 1e-6)[..., None]
-        small_luma, small_prior, small_conf = shrink(luma), shrink(prior_chroma * prior_confidence[..., None]), shrink(prior_confidence)
+        small_luma, small_prior, small_conf = (
+            shrink(luma),
+            shrink(prior_chroma * prior_confidence[..., None]),
+            shrink(prior_confidence),
+        )
         small_prior = small_prior / np.maximum(small_conf, 1e-6)[..., None]
     else:
-        small_mask, small_hint, small_luma, small_prior, small_conf = mask, hinted, luma, prior_chroma, prior_confidence
+        small_mask, small_hint, small_luma, small_prior, small_conf = (
+            mask,
+            hinted,
+            luma,
+            prior_chroma,
+            prior_confidence,
+        )
     inputs = np.concatenate(
         [
             small_luma[None],

@@ -31,7 +31,9 @@ CHROMA_SCALE = 2.0
 
 
 def _conv(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, padding=dilation, dilation=dilation), nn.LeakyReLU(0.1, inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride, padding=dilation, dilation=dilation), nn.LeakyReLU(0.1, inplace=True)
+    )
 
 
 class ScribbleNet(nn.Module):
@@ -47,7 +49,9 @@ class ScribbleNet(nn.Module):
         self.enc1 = nn.Sequential(_conv(w0, w1, 2), _conv(w1, w1))
         self.enc2 = nn.Sequential(_conv(w1, w2, 2), _conv(w2, w2))
         self.enc3 = nn.Sequential(_conv(w2, w3, 2), _conv(w3, w3))
-        self.mid = nn.Sequential(_conv(w3, w4, 2), _conv(w4, w4, dilation=2), _conv(w4, w4, dilation=4), _conv(w4, w4))
+        self.mid = nn.Sequential(
+            _conv(w3, w4, 2), _conv(w4, w4, dilation=2), _conv(w4, w4, dilation=4), _conv(w4, w4)
+        )
         self.dec3 = nn.Sequential(_conv(w4 + w3, w3), _conv(w3, w3))
         self.dec2 = nn.Sequential(_conv(w3 + w2, w2), _conv(w2, w2))
         self.dec1 = nn.Sequential(_conv(w2 + w1, w1), _conv(w1, w1))
@@ -58,7 +62,16 @@ class ScribbleNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Nx7xHxW inputs (H, W multiples of :data:`MULTIPLE`) -> Nx2xHxW chroma (I, Q)."""
-        feats = torch.cat([(x[:, :1] - 0.5) * 2.0, x[:, 1:3] * CHROMA_SCALE, x[:, 3:4], x[:, 4:6] * CHROMA_SCALE, x[:, 6:7]], 1)
+        feats = torch.cat(
+            [
+                (x[:, :1] - 0.5) * 2.0,
+                x[:, 1:3] * CHROMA_SCALE,
+                x[:, 3:4],
+                x[:, 4:6] * CHROMA_SCALE,
+                x[:, 6:7],
+            ],
+            1,
+        )
         e0 = self.enc0(feats)
         e1 = self.enc1(e0)
         e2 = self.enc2(e1)

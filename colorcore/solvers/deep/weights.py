@@ -35,7 +35,9 @@ def _require_safetensors() -> None:
     try:
         import safetensors  # noqa: F401
     except ImportError:
-        raise InputError("the deep solver needs safetensors, which is not installed: pip install 'keyhue[torch]'") from None
+        raise InputError(
+            "the deep solver needs safetensors, which is not installed: pip install 'keyhue[torch]'"
+        ) from None
 
 
 def save_network(model, path: Path, info: dict | None = None) -> Path:
@@ -81,7 +83,9 @@ def read_metadata(path: Path) -> dict:
     if not path.is_file():
         raise InputError(f"no network weights at '{path}'")
     if path.stat().st_size > MAX_BYTES:
-        raise InputError(f"'{path}' is {path.stat().st_size // 2**20} MB; network weights are at most {MAX_BYTES // 2**20} MB")
+        raise InputError(
+            f"'{path}' is {path.stat().st_size // 2**20} MB; network weights are at most {MAX_BYTES // 2**20} MB"
+        )
     _require_safetensors()
     from safetensors import safe_open
 
@@ -111,7 +115,9 @@ def load_network(path: Path | None = None, device="cpu"):
     if meta.get("format") != WEIGHTS_FORMAT:
         raise InputError(f"'{path}' holds no Keyhue network weights (format {meta.get('format')!r})")
     if meta.get("version") != str(MODEL_VERSION):
-        raise InputError(f"'{path}' holds weights of network version {meta.get('version')}; this Keyhue reads version {MODEL_VERSION}")
+        raise InputError(
+            f"'{path}' holds weights of network version {meta.get('version')}; this Keyhue reads version {MODEL_VERSION}"
+        )
     try:
         widths = tuple(int(w) for w in meta["widths"].split(","))
         model = ScribbleNet(widths)
@@ -124,7 +130,9 @@ def load_network(path: Path | None = None, device="cpu"):
     try:
         model.load_state_dict(tensors, strict=True)
     except RuntimeError:
-        raise InputError(f"'{path}' has tensors that do not fit the network it names (damaged or edited file)") from None
+        raise InputError(
+            f"'{path}' has tensors that do not fit the network it names (damaged or edited file)"
+        ) from None
     if not all(bool(torch.isfinite(t).all()) for t in tensors.values()):
         raise InputError(f"'{path}' holds non-finite weights (damaged file)")
     model.info = json.loads(meta.get("info") or "{}")
