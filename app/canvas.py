@@ -157,14 +157,18 @@ class Canvas(QWidget):
 
     # -- painting ---------------------------------------------------------------------
 
-    def paintEvent(self, event):  # noqa: N802 - Qt's name
+    def paintEvent(self, event):
         if self._fit_pending and self.grey is not None:
             self.fit()
         painter = QPainter(self)
         painter.fillRect(self.rect(), SURROUND)
         if self.grey is None:
             painter.setPen(QColor(150, 150, 150))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Open a video file or a folder of frames\n(File ▸ Open, or drop it here)")
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                "Open a video file or a folder of frames\n(File ▸ Open, or drop it here)",
+            )
             return
         width, height = self.frame_size()
         target = QRectF(self.offset.x(), self.offset.y(), width * self.zoom, height * self.zoom)
@@ -183,14 +187,18 @@ class Canvas(QWidget):
         painter.scale(self.zoom, self.zoom)
         if self.show_strokes:
             for stroke in self.strokes:
-                self._paint_stroke(painter, stroke.points, stroke.kind, stroke.width, QColor.fromRgbF(*stroke.color), stroke.hardness)
+                self._paint_stroke(
+                    painter, stroke.points, stroke.kind, stroke.width, QColor.fromRgbF(*stroke.color), stroke.hardness
+                )
         if self._drawing:
             kind = {"brush": "colour", "eraser": "erase", "neutral": "neutral"}[self.tool]
             self._paint_stroke(painter, self._drawing, kind, self.brush_size, self.brush_colour, self.brush_hardness)
         painter.resetTransform()
         self._paint_cursor(painter)
 
-    def _paint_stroke(self, painter: QPainter, points, kind: str, width: float, colour: QColor, hardness: float = 1.0) -> None:
+    def _paint_stroke(
+        self, painter: QPainter, points, kind: str, width: float, colour: QColor, hardness: float = 1.0
+    ) -> None:
         path = QPainterPath(QPointF(*points[0]))
         for x, y in points[1:]:
             path.lineTo(x, y)
@@ -202,7 +210,9 @@ class Canvas(QWidget):
             # An erase stroke is a hole: a dark outline with a dashed light core.
             painter.setPen(QPen(QColor(0, 0, 0, 150), width, Qt.PenStyle.SolidLine, cap, join))
             painter.drawPath(path)
-            painter.setPen(QPen(QColor(230, 230, 230, 200), max(width / 6, 1 / self.zoom), Qt.PenStyle.DashLine, cap, join))
+            painter.setPen(
+                QPen(QColor(230, 230, 230, 200), max(width / 6, 1 / self.zoom), Qt.PenStyle.DashLine, cap, join)
+            )
             painter.drawPath(path)
             return
         # A thin dark rim keeps any colour readable on any picture.
@@ -219,7 +229,9 @@ class Canvas(QWidget):
         painter.setPen(QPen(fill, width, Qt.PenStyle.SolidLine, cap, join))
         painter.drawPath(path)
         if kind == "neutral":
-            painter.setPen(QPen(QColor(255, 255, 255, 200), max(width / 5, 1 / self.zoom), Qt.PenStyle.DotLine, cap, join))
+            painter.setPen(
+                QPen(QColor(255, 255, 255, 200), max(width / 5, 1 / self.zoom), Qt.PenStyle.DotLine, cap, join)
+            )
             painter.drawPath(path)
 
     def _paint_cursor(self, painter: QPainter) -> None:
@@ -237,7 +249,7 @@ class Canvas(QWidget):
     def _near_wipe(self, pos: QPointF) -> bool:
         return self.view == "split" and self.colour is not None and abs(pos.x() - self._wipe_x()) <= _WIPE_GRAB
 
-    def mousePressEvent(self, event):  # noqa: N802 - Qt's name
+    def mousePressEvent(self, event):
         pos = event.position()
         if self.grey is None:
             return
@@ -266,7 +278,7 @@ class Canvas(QWidget):
             width = self.frame_size()[0] * self.zoom
             self.wipe = min(max((pos.x() - self.offset.x()) / width, 0.0), 1.0) if width else 0.5
 
-    def mouseMoveEvent(self, event):  # noqa: N802 - Qt's name
+    def mouseMoveEvent(self, event):
         pos = event.position()
         self._hover = pos
         point = self.to_frame(pos)
@@ -284,7 +296,7 @@ class Canvas(QWidget):
         self.setCursor(Qt.CursorShape.SplitHCursor if self._near_wipe(pos) else self._tool_cursor())
         self.update()
 
-    def mouseReleaseEvent(self, event):  # noqa: N802 - Qt's name
+    def mouseReleaseEvent(self, event):
         if self._panning is not None or self._dragging_wipe:
             self._drag_to(event.position())
             self._panning, self._dragging_wipe = None, False
@@ -301,16 +313,16 @@ class Canvas(QWidget):
         self.update()
         self.strokeFinished.emit(points, self.tool)
 
-    def leaveEvent(self, event):  # noqa: N802 - Qt's name
+    def leaveEvent(self, event):
         self._hover = None
         self.update()
 
-    def wheelEvent(self, event):  # noqa: N802 - Qt's name
+    def wheelEvent(self, event):
         steps = event.angleDelta().y() / 120
         if steps:
             self.zoom_by(1.25**steps, event.position())
 
-    def resizeEvent(self, event):  # noqa: N802 - Qt's name
+    def resizeEvent(self, event):
         super().resizeEvent(event)
         if self._fit_pending:
             self.update()

@@ -47,7 +47,9 @@ class Document(QObject):
     def add_stroke(self, stroke: Stroke) -> None:
         """Append a stroke (undoable)."""
         names = {"colour": "Paint", "neutral": "Neutral hint", "erase": "Erase"}
-        self.undo.push(_ListEdit(self, names[stroke.kind], self.project.hints.strokes, add=[stroke], frames=[stroke.frame]))
+        self.undo.push(
+            _ListEdit(self, names[stroke.kind], self.project.hints.strokes, add=[stroke], frames=[stroke.frame])
+        )
 
     def clear_strokes(self, frame: int) -> None:
         """Remove every stroke of ``frame`` (undoable)."""
@@ -64,7 +66,9 @@ class Document(QObject):
 
     def remove_reference(self, reference: Reference) -> None:
         """Remove an aligned reference (undoable)."""
-        self.undo.push(_ListEdit(self, "Remove reference", self.project.references, remove=[reference], frames=[reference.frame]))
+        self.undo.push(
+            _ListEdit(self, "Remove reference", self.project.references, remove=[reference], frames=[reference.frame])
+        )
 
     def add_exemplar(self, rgb: np.ndarray, source: str, frames: tuple[int, int] | None = None) -> None:
         """Add a colour photograph that guides ``frames`` (None: the whole clip) (undoable)."""

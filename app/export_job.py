@@ -185,7 +185,7 @@ class ExportJob(QObject):
         except OSError as exc:
             self._abort(writer)
             out.failed.emit(describe_os_error(exc, settings.path))
-        except Exception as exc:  # noqa: BLE001 - a bug must not kill the window; keep its traceback in the log
+        except Exception as exc:
             self._abort(writer)
             log.exception("export to %s failed", settings.path)
             out.failed.emit(f"Export failed: {exc}. Nothing was written.")
@@ -203,9 +203,7 @@ class ExportJob(QObject):
         settings = self.settings
         fmt = FORMATS_BY_KEY[settings.format]
         if not 0 <= settings.start < settings.stop <= len(clip):
-            raise InputError(
-                f"frames {settings.start}..{settings.stop - 1} are outside the clip's 0..{len(clip) - 1}"
-            )
+            raise InputError(f"frames {settings.start}..{settings.stop - 1} are outside the clip's 0..{len(clip) - 1}")
         if output_kind(settings.path) != fmt.kind:
             raise InputError(f"'{settings.path.name}' does not suit the format '{fmt.label}'")
         return open_output(

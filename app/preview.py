@@ -94,5 +94,5 @@ class _Job(QRunnable):
                 owner.ready.emit(self.generation, self.frame, rgb, scale == 1.0)
                 if rgb is None:
                     return
-        except Exception as exc:  # noqa: BLE001 - reported to the UI, which keeps running
+        except Exception as exc:
             owner.failed.emit(self.generation, f"{type(exc).__name__}: {exc}")

@@ -49,7 +49,9 @@ class PropagationWorker(QThread):
     def run(self):
         previous = None
         try:
-            for index, rgb in project_frames(self.project, self.clip, self.frames, self.progress.emit, self._cancel.is_set):
+            for index, rgb in project_frames(
+                self.project, self.clip, self.frames, self.progress.emit, self._cancel.is_set
+            ):
                 colourfulness, change, previous = frame_metrics(rgb, previous)
                 self.frameDone.emit(index, rgb, colourfulness, change)
         except CancelledError:
@@ -58,7 +60,7 @@ class PropagationWorker(QThread):
         except InputError as exc:
             self.done.emit("failed", str(exc))
             return
-        except Exception as exc:  # noqa: BLE001 - shown in a dialog; the editor keeps running
+        except Exception as exc:
             self.done.emit("failed", f"{type(exc).__name__}: {exc}")
             return
         self.done.emit("finished", "")

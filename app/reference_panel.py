@@ -63,20 +63,24 @@ class PickableImage(QWidget):
         w, h = self.image.width() * scale, self.image.height() * scale
         return QPointF((self.width() - w) / 2, (self.height() - h) / 2), scale
 
-    def paintEvent(self, event):  # noqa: N802 - Qt's name
+    def paintEvent(self, event):
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(30, 30, 30))
         origin, scale = self._target()
         if origin is None:
             painter.setPen(QColor(130, 130, 130))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, "Load or drop colour\nreference images here")
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                "Load or drop colour\nreference images here",
+            )
         else:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.translate(origin)
             painter.scale(scale, scale)
             painter.drawImage(0, 0, self.image)
 
-    def mousePressEvent(self, event):  # noqa: N802 - Qt's name
+    def mousePressEvent(self, event):
         origin, scale = self._target()
         if origin is None or event.button() != Qt.MouseButton.LeftButton:
             return
@@ -119,11 +123,17 @@ class ReferencePanel(QWidget):
         self.view.colourPicked.connect(self.colourPicked)
         self.load_button = QPushButton("Load…", toolTip="Load colour reference images (or drop them here)")
         self.load_button.clicked.connect(self._ask_load)
-        self.reference_button = QPushButton("Reference for frame", toolTip="Use the selected image as this frame's aligned colour reference")
+        self.reference_button = QPushButton(
+            "Reference for frame", toolTip="Use the selected image as this frame's aligned colour reference"
+        )
         self.reference_button.clicked.connect(self._as_reference)
-        self.exemplar_button = QPushButton("Exemplar", toolTip="Use the selected image as an exemplar: colours of the same scene, not aligned")
+        self.exemplar_button = QPushButton(
+            "Exemplar", toolTip="Use the selected image as an exemplar: colours of the same scene, not aligned"
+        )
         self.exemplar_button.clicked.connect(self._as_exemplar)
-        self.promote_button = QPushButton("Promote frame", toolTip="Make the current frame's colour result its reference")
+        self.promote_button = QPushButton(
+            "Promote frame", toolTip="Make the current frame's colour result its reference"
+        )
         self.promote_button.clicked.connect(self.promoteRequested)
         self.shot_only = QCheckBox("Exemplar for this shot only")
         self.shot_only.setToolTip("An exemplar guides the whole clip unless this is ticked")
@@ -239,11 +249,11 @@ class ReferencePanel(QWidget):
         if chosen is not None and chosen[2] is not None:
             self.removeRequested.emit(chosen[2])
 
-    def dragEnterEvent(self, event):  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event):
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event):  # noqa: N802 - Qt's name
+    def dropEvent(self, event):
         for url in event.mimeData().urls():
             if url.isLocalFile():
                 self.load_file(url.toLocalFile())

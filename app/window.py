@@ -162,11 +162,21 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
-    def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None, tip: str | None = None, checkable: bool = False) -> QAction:
+    def _action(
+        self,
+        text: str,
+        slot,
+        shortcut=None,
+        icon_name: str | None = None,
+        tip: str | None = None,
+        checkable: bool = False,
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
@@ -181,20 +191,35 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         std = QKeySequence.StandardKey
-        self.open_action = self._action("&Open…", self._ask_open, std.Open, "open", "Open a project, video file or frame folder")
+        self.open_action = self._action(
+            "&Open…", self._ask_open, std.Open, "open", "Open a project, video file or frame folder"
+        )
         self.open_folder_action = self._action("Open Frame &Folder…", self._ask_open_folder, "Ctrl+Shift+O")
         self.save_action = self._action("&Save", self.save, std.Save, "save", "Save the project")
         self.save_as_action = self._action("Save &As…", self.save_as, std.SaveAs)
         self.export_action = self._action("&Export…", self.export, "Ctrl+E", "export", "Export the colourised clip")
         self.quit_action = self._action("&Quit", self.close, std.Quit)
         self.undo_action = self._action("&Undo", self._undo, std.Undo, "undo")
-        self.redo_action = self._action("&Redo", self._redo, [QKeySequence(std.Redo), QKeySequence("Ctrl+Shift+Z")], "redo")
+        self.redo_action = self._action(
+            "&Redo", self._redo, [QKeySequence(std.Redo), QKeySequence("Ctrl+Shift+Z")], "redo"
+        )
         self.clear_action = self._action("Clear Strokes on Frame", self._clear_frame, "Ctrl+Shift+Backspace")
         self.tool_actions = {
             "brush": self._action("&Brush", self._tool_toggled("brush"), "B", "brush", "Colour brush", True),
-            "eraser": self._action("&Eraser", self._tool_toggled("eraser"), "E", "eraser", "Eraser: removes hints under it", True),
-            "neutral": self._action("&Neutral", self._tool_toggled("neutral"), "N", "neutral", "Neutral hint: keep this grey", True),
-            "eyedropper": self._action("Eye&dropper", self._tool_toggled("eyedropper"), "I", "eyedropper", "Pick a colour from the picture", True),
+            "eraser": self._action(
+                "&Eraser", self._tool_toggled("eraser"), "E", "eraser", "Eraser: removes hints under it", True
+            ),
+            "neutral": self._action(
+                "&Neutral", self._tool_toggled("neutral"), "N", "neutral", "Neutral hint: keep this grey", True
+            ),
+            "eyedropper": self._action(
+                "Eye&dropper",
+                self._tool_toggled("eyedropper"),
+                "I",
+                "eyedropper",
+                "Pick a colour from the picture",
+                True,
+            ),
         }
         self.tool_group = QActionGroup(self)
         for action in self.tool_actions.values():
@@ -202,19 +227,36 @@ class MainWindow(QMainWindow):
         self.tool_actions["brush"].setChecked(True)
         self.choose_colour_action = self._action("Choose &Colour…", self.brush.choose, "C")
         self.smaller_action = self._action("Smaller Brush", lambda: self.brush.set_size(self.brush.size / 1.25), ",")
-        self.larger_action = self._action("Larger Brush", lambda: self.brush.set_size(self.brush.size * 1.25 + 0.5), ".")
-        self.show_strokes_action = self._action("Show &Scribbles", self.canvas.set_show_strokes, "H", "scribbles", "Show or hide scribbles", True)
+        self.larger_action = self._action(
+            "Larger Brush", lambda: self.brush.set_size(self.brush.size * 1.25 + 0.5), "."
+        )
+        self.show_strokes_action = self._action(
+            "Show &Scribbles", self.canvas.set_show_strokes, "H", "scribbles", "Show or hide scribbles", True
+        )
         self.show_strokes_action.setChecked(True)
         self.view_actions = {
-            "grey": self._action("&Grey Source", self._view_toggled("grey"), "1", "view-grey", "View the grey source", True),
-            "colour": self._action("&Colour Result", self._view_toggled("colour"), "2", "view-colour", "View the colour result", True),
-            "split": self._action("S&plit Wipe", self._view_toggled("split"), "3", "view-split", "Split wipe: grey left, colour right", True),
+            "grey": self._action(
+                "&Grey Source", self._view_toggled("grey"), "1", "view-grey", "View the grey source", True
+            ),
+            "colour": self._action(
+                "&Colour Result", self._view_toggled("colour"), "2", "view-colour", "View the colour result", True
+            ),
+            "split": self._action(
+                "S&plit Wipe",
+                self._view_toggled("split"),
+                "3",
+                "view-split",
+                "Split wipe: grey left, colour right",
+                True,
+            ),
         }
         self.view_group = QActionGroup(self)
         for action in self.view_actions.values():
             self.view_group.addAction(action)
         self.view_actions["colour"].setChecked(True)
-        self.fit_action = self._action("Zoom to &Fit", self.canvas.fit, [QKeySequence("Ctrl+0"), QKeySequence("F")], "zoom-fit")
+        self.fit_action = self._action(
+            "Zoom to &Fit", self.canvas.fit, [QKeySequence("Ctrl+0"), QKeySequence("F")], "zoom-fit"
+        )
         self.actual_action = self._action("Zoom &100%", self.canvas.actual_size, "Ctrl+1", "zoom-100")
         self.zoom_in_action = self._action("Zoom &In", lambda: self.canvas.zoom_by(1.25), std.ZoomIn)
         self.zoom_out_action = self._action("Zoom &Out", lambda: self.canvas.zoom_by(0.8), std.ZoomOut)
@@ -222,10 +264,21 @@ class MainWindow(QMainWindow):
         self.next_frame_action = self._action("Next Frame", lambda: self.go_to(self.frame + 1), "Right")
         self.previous_frame_action = self._action("Previous Frame", lambda: self.go_to(self.frame - 1), "Left")
         self.first_frame_action = self._action("First Frame", lambda: self.go_to(0), "Home")
-        self.last_frame_action = self._action("Last Frame", lambda: self.go_to(len(self.clip) - 1 if self.clip else 0), "End")
-        self.next_key_action = self._action("Next &Keyframe", self.timeline.next_keyframe, [QKeySequence("Down"), QKeySequence("]")], "keyframe-next")
-        self.previous_key_action = self._action("Previous K&eyframe", self.timeline.previous_keyframe, [QKeySequence("Up"), QKeySequence("[")], "keyframe-previous")
-        self.propagate_action = self._action("&Propagate", self.propagate, "Ctrl+P", "propagate", "Colour the whole clip from the keyframes")
+        self.last_frame_action = self._action(
+            "Last Frame", lambda: self.go_to(len(self.clip) - 1 if self.clip else 0), "End"
+        )
+        self.next_key_action = self._action(
+            "Next &Keyframe", self.timeline.next_keyframe, [QKeySequence("Down"), QKeySequence("]")], "keyframe-next"
+        )
+        self.previous_key_action = self._action(
+            "Previous K&eyframe",
+            self.timeline.previous_keyframe,
+            [QKeySequence("Up"), QKeySequence("[")],
+            "keyframe-previous",
+        )
+        self.propagate_action = self._action(
+            "&Propagate", self.propagate, "Ctrl+P", "propagate", "Colour the whole clip from the keyframes"
+        )
         self.cancel_action = self._action("Cancel Propagation", self.cancel_propagation, "Esc")
 
     def _tool_toggled(self, tool: str):
@@ -271,7 +324,9 @@ class MainWindow(QMainWindow):
         view_menu.addActions([self.brush_dock.toggleViewAction(), self.reference_dock.toggleViewAction()])
         frame_menu = bar.addMenu("F&rame")
         frame_menu.addActions([self.play_action, self.next_frame_action, self.previous_frame_action])
-        frame_menu.addActions([self.first_frame_action, self.last_frame_action, self.next_key_action, self.previous_key_action])
+        frame_menu.addActions(
+            [self.first_frame_action, self.last_frame_action, self.next_key_action, self.previous_key_action]
+        )
         colour_menu = bar.addMenu("&Colour")
         colour_menu.addActions([self.propagate_action, self.cancel_action])
         colour_menu.addSeparator()
@@ -328,7 +383,9 @@ class MainWindow(QMainWindow):
             clip = open_clip(path)
             project = Project.for_clip(clip)
         except InputError as exc:
-            show_problem(self, "Cannot open media", str(exc), "Choose a video file or a folder of frames (PNG, TIFF, JPEG).")
+            show_problem(
+                self, "Cannot open media", str(exc), "Choose a video file or a folder of frames (PNG, TIFF, JPEG)."
+            )
             return False
         recovered = self._recover(project, key=str(project.media.path))
         self._install(recovered or project, clip, dirty=recovered is not None)
@@ -342,7 +399,12 @@ class MainWindow(QMainWindow):
         try:
             project = Project.load(path)
         except InputError as exc:
-            show_problem(self, "Cannot open project", str(exc), "Check that this is a Keyhue project file; your other work is unchanged.")
+            show_problem(
+                self,
+                "Cannot open project",
+                str(exc),
+                "Check that this is a Keyhue project file; your other work is unchanged.",
+            )
             return False
         recovered = self._recover(project, key=str(project.path))
         if recovered is not None:
@@ -377,14 +439,26 @@ class MainWindow(QMainWindow):
                 try:
                     project.relocate(located)
                 except InputError as relocate_error:
-                    show_problem(self, "Not the project's media", str(relocate_error), "Choose the file or folder the project was made on.")
+                    show_problem(
+                        self,
+                        "Not the project's media",
+                        str(relocate_error),
+                        "Choose the file or folder the project was made on.",
+                    )
             except InputError as exc:
-                show_problem(self, "Cannot open the project's media", str(exc), "The media may be damaged; the project file is unchanged.")
+                show_problem(
+                    self,
+                    "Cannot open the project's media",
+                    str(exc),
+                    "The media may be damaged; the project file is unchanged.",
+                )
                 return None
 
     def _ask_media_location(self, expected: Path) -> str:
         if expected.suffix:
-            path, _ = QFileDialog.getOpenFileName(self, f"Locate {expected.name}", str(expected.parent), f"{expected.name};;All files (*)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, f"Locate {expected.name}", str(expected.parent), f"{expected.name};;All files (*)"
+            )
             return path
         return QFileDialog.getExistingDirectory(self, f"Locate folder {expected.name}", str(expected.parent))
 
@@ -444,7 +518,8 @@ class MainWindow(QMainWindow):
         self.cut_finder.found.connect(self._cuts_found)
         self.cut_finder.start(QThread.Priority.LowPriority)
         self.statusBar().showMessage(
-            f"{clip.path.name}: {len(clip)} frames, {clip.width}x{clip.height}, {clip.fps:.3f} fps, {clip.bit_depth}-bit", 8000
+            f"{clip.path.name}: {len(clip)} frames, {clip.width}x{clip.height}, {clip.fps:.3f} fps, {clip.bit_depth}-bit",
+            8000,
         )
 
     # -- frames -----------------------------------------------------------------------
@@ -617,7 +692,9 @@ class MainWindow(QMainWindow):
     def assign_reference(self, rgb: np.ndarray, source: str) -> bool:
         """Make ``rgb`` the current frame's aligned reference; a dialog if it does not fit."""
         if self.document is None:
-            show_problem(self, "No clip open", "A reference belongs to a frame of a clip.", "Open a video or a project first.")
+            show_problem(
+                self, "No clip open", "A reference belongs to a frame of a clip.", "Open a video or a project first."
+            )
             return False
         height, width = rgb.shape[:2]
         if (width, height) != (self.clip.width, self.clip.height):
@@ -634,7 +711,9 @@ class MainWindow(QMainWindow):
     def add_exemplar(self, rgb: np.ndarray, source: str, shot_only: bool = False) -> bool:
         """Add ``rgb`` as an exemplar for the whole clip, or for the current shot only."""
         if self.document is None:
-            show_problem(self, "No clip open", "An exemplar guides the frames of a clip.", "Open a video or a project first.")
+            show_problem(
+                self, "No clip open", "An exemplar guides the frames of a clip.", "Open a video or a project first."
+            )
             return False
         frames = self.shot_range() if shot_only else None
         self.document.add_exemplar(_to_dtype(rgb, self.clip.dtype), source, frames)
@@ -651,7 +730,12 @@ class MainWindow(QMainWindow):
         """Make the current frame's colour result its aligned reference."""
         rgb = self.current_colour() if self.document is not None else None
         if rgb is None:
-            show_problem(self, "Nothing to promote", "This frame has no colour result yet.", "Paint it or propagate the clip, then promote it.")
+            show_problem(
+                self,
+                "Nothing to promote",
+                "This frame has no colour result yet.",
+                "Paint it or propagate the clip, then promote it.",
+            )
             return False
         self.document.set_reference(self.frame, rgb.copy(), f"frame {self.frame} (promoted)")
         return True
@@ -679,7 +763,12 @@ class MainWindow(QMainWindow):
             return False
         project = self.document.project
         if not project.keyframes() and not project.exemplars:
-            show_problem(self, "Nothing to propagate", "No frame has strokes or a reference yet.", "Paint a keyframe or give a reference first.")
+            show_problem(
+                self,
+                "Nothing to propagate",
+                "No frame has strokes or a reference yet.",
+                "Paint a keyframe or give a reference first.",
+            )
             return False
         self.worker = PropagationWorker(project, self.clip, parent=self)
         self.worker.version = self.guidance_version
@@ -721,8 +810,17 @@ class MainWindow(QMainWindow):
         self.cancel_button.hide()
         self._update_enabled()
         if outcome == "failed":
-            show_problem(self, "Propagation failed", message, "Your strokes and references are unchanged; fix the problem and propagate again.")
-        texts = {"finished": "Propagation finished", "cancelled": "Propagation cancelled; finished frames are kept", "failed": "Propagation failed"}
+            show_problem(
+                self,
+                "Propagation failed",
+                message,
+                "Your strokes and references are unchanged; fix the problem and propagate again.",
+            )
+        texts = {
+            "finished": "Propagation finished",
+            "cancelled": "Propagation cancelled; finished frames are kept",
+            "failed": "Propagation failed",
+        }
         self.statusBar().showMessage(texts[outcome], 8000)
 
     # -- export -----------------------------------------------------------------------
@@ -732,7 +830,9 @@ class MainWindow(QMainWindow):
         if self.document is None or self.export_job is not None:
             return False
         project = self.document.project
-        base = project.path.with_suffix("") if project.path else self.clip.path.with_name(self.clip.path.stem + "-colour")
+        base = (
+            project.path.with_suffix("") if project.path else self.clip.path.with_name(self.clip.path.stem + "-colour")
+        )
         dialog = ExportDialog(
             self,
             len(self.clip),
@@ -786,7 +886,9 @@ class MainWindow(QMainWindow):
             return False
         project = self.document.project
         suggested = project.path or project.media.path.with_suffix(PROJECT_SUFFIX)
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", str(suggested), f"Keyhue project (*{PROJECT_SUFFIX})")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save project", str(suggested), f"Keyhue project (*{PROJECT_SUFFIX})"
+        )
         if not path:
             return False
         if not path.endswith(PROJECT_SUFFIX):
@@ -799,7 +901,12 @@ class MainWindow(QMainWindow):
         try:
             project.save(path)
         except InputError as exc:
-            show_problem(self, "Cannot save project", str(exc), "Save it somewhere else (File ▸ Save As); your work is still open.")
+            show_problem(
+                self,
+                "Cannot save project",
+                str(exc),
+                "Save it somewhere else (File ▸ Save As); your work is still open.",
+            )
             return False
         old_key.unlink(missing_ok=True)
         self._autosave_path(project).unlink(missing_ok=True)
@@ -835,7 +942,11 @@ class MainWindow(QMainWindow):
         candidate = self.autosave_dir / (hashlib.sha1(key.encode()).hexdigest()[:16] + PROJECT_SUFFIX)
         if not candidate.exists():
             return None
-        if project.path is not None and project.path.exists() and candidate.stat().st_mtime <= project.path.stat().st_mtime:
+        if (
+            project.path is not None
+            and project.path.exists()
+            and candidate.stat().st_mtime <= project.path.stat().st_mtime
+        ):
             candidate.unlink(missing_ok=True)
             return None
         stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(candidate.stat().st_mtime))
@@ -853,7 +964,9 @@ class MainWindow(QMainWindow):
         try:
             recovered = Project.load(candidate)
         except InputError as exc:
-            show_problem(self, "Cannot recover", str(exc), "The autosaved copy is damaged; opening the last saved version.")
+            show_problem(
+                self, "Cannot recover", str(exc), "The autosaved copy is damaged; opening the last saved version."
+            )
             return None
         recovered.path = project.path
         return recovered
@@ -890,9 +1003,11 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         """A window listing the keyboard shortcuts."""
         box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "", parent=self)
-        box.setText("<pre>" + "\n".join(self.shortcut_lines()) + "</pre>"
-                    "<p>Mouse on the picture: left button paints, middle button or Ctrl+drag pans, "
-                    "the wheel zooms, drag the wipe line in split view.</p>")
+        box.setText(
+            "<pre>" + "\n".join(self.shortcut_lines()) + "</pre>"
+            "<p>Mouse on the picture: left button paints, middle button or Ctrl+drag pans, "
+            "the wheel zooms, drag the wipe line in split view.</p>"
+        )
         box.open()
 
     def _about(self) -> None:
@@ -1003,11 +1118,11 @@ class MainWindow(QMainWindow):
         self.settings.setValue("recent_colours", [c.name() for c in self.brush.recent])
         self.settings.sync()
 
-    def dragEnterEvent(self, event):  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event):
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event):  # noqa: N802 - Qt's name
+    def dropEvent(self, event):
         from colorcore.media import IMAGE_EXTENSIONS
 
         urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
@@ -1019,7 +1134,7 @@ class MainWindow(QMainWindow):
                 self.open_path(path)
                 break
 
-    def closeEvent(self, event):  # noqa: N802 - Qt's name
+    def closeEvent(self, event):
         if self.export_job is not None:
             answer = ask(
                 self,

@@ -21,11 +21,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QPointF, QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtGui import QColor  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+from PySide6.QtCore import QElapsedTimer, QPointF, QSettings, Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -75,7 +75,9 @@ def main() -> int:
         canvas = window.canvas
 
         marks: dict[str, float] = {}
-        window.preview.ready.connect(lambda _g, _f, _rgb, final: marks.setdefault("full" if final else "quick", time.perf_counter()))
+        window.preview.ready.connect(
+            lambda _g, _f, _rgb, final: marks.setdefault("full" if final else "quick", time.perf_counter())
+        )
 
         # The UI thread's heartbeat: the longest gap between 5 ms timer ticks.
         gaps, clock = [], QElapsedTimer()
@@ -125,7 +127,9 @@ def main() -> int:
     print(f"854x480 frame, {strokes} strokes painted with simulated mouse events ({os.cpu_count()} CPUs)")
     print(f"  pen-up -> quick preview (half-size solve): {describe(quick)}")
     print(f"  pen-up -> full-size preview:               {describe(full)}")
-    print(f"  UI thread while solving: 5 ms timer ticks every {statistics.median(gaps):.0f} ms (median), longest gap {max(gaps):.0f} ms")
+    print(
+        f"  UI thread while solving: 5 ms timer ticks every {statistics.median(gaps):.0f} ms (median), longest gap {max(gaps):.0f} ms"
+    )
     return 0
 
 

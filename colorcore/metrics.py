@@ -252,9 +252,7 @@ def cdc(histograms: Iterable[np.ndarray]) -> float:
     return accumulator.value()
 
 
-def reliable_flow(
-    luma_a: np.ndarray, luma_b: np.ndarray, estimator: FlowEstimator
-) -> tuple[np.ndarray, np.ndarray]:
+def reliable_flow(luma_a: np.ndarray, luma_b: np.ndarray, estimator: FlowEstimator) -> tuple[np.ndarray, np.ndarray]:
     """Flow from frame a to frame b and where it can be trusted.
 
     Args:

@@ -174,7 +174,9 @@ def render_project(
         )
 
 
-def preview_frame(gray: np.ndarray, guidance, frame: int, scale: float = 1.0, solver: str = "fast", device: str = "auto") -> np.ndarray | None:
+def preview_frame(
+    gray: np.ndarray, guidance, frame: int, scale: float = 1.0, solver: str = "fast", device: str = "auto"
+) -> np.ndarray | None:
     """A quick colour version of one keyframe, solved alone (no propagation).
 
     The keyframe's hard hints are those :func:`colorcore.propagate.colorize_clip` uses:

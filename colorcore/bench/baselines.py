@@ -63,7 +63,10 @@ def chained_flow_frames(clip, frames: range, key_chroma: Mapping[int, np.ndarray
         to the share of the pixel that stayed inside the picture); before the first or
         after the last keyframe only one direction exists. Pixels no carry reaches are grey.
     """
-    payloads = {k: _premultiplied(np.asarray(c, dtype=np.float32), np.ones(c.shape[:2], np.float32)) for k, c in key_chroma.items()}
+    payloads = {
+        k: _premultiplied(np.asarray(c, dtype=np.float32), np.ones(c.shape[:2], np.float32))
+        for k, c in key_chroma.items()
+    }
     for i, before, after in _carried_both_ways(clip, frames, payloads, warp, preset):
         total = np.zeros(before[1].shape if before else after[1].shape, np.float32)
         weight_sum = 0.0
@@ -99,7 +102,9 @@ def carried_stroke_frames(
         stay crisp instead of blurring) with its chroma; the nearer keyframe wins (the
         earlier one on a tie).
     """
-    payloads = {k: _premultiplied(r.chroma.astype(np.float32), r.mask.astype(np.float32)) for k, r in key_rasters.items()}
+    payloads = {
+        k: _premultiplied(r.chroma.astype(np.float32), r.mask.astype(np.float32)) for k, r in key_rasters.items()
+    }
 
     def step(payload: np.ndarray, flow: np.ndarray) -> np.ndarray:
         moved = warp(payload, flow)

@@ -269,7 +269,9 @@ def _timed(frames: Iterator[tuple[int, np.ndarray]], scores: MethodScores) -> It
         yield item
 
 
-def _score_frame(scores: MethodScores, output: np.ndarray, truth: np.ndarray, previous: np.ndarray | None, motion) -> None:
+def _score_frame(
+    scores: MethodScores, output: np.ndarray, truth: np.ndarray, previous: np.ndarray | None, motion
+) -> None:
     """Append one frame's metrics (all metric calls of the benchmark happen here).
 
     ``motion`` is ``(flow, valid)`` from the previous true frame's luma to this one's
@@ -284,7 +286,9 @@ def _score_frame(scores: MethodScores, output: np.ndarray, truth: np.ndarray, pr
     scores.warp_error.append(float("nan") if motion is None else frame_warp_error(previous, output, *motion))
 
 
-def method_frames(protocol: int, clip, frames: range, guidance: Guidance, solver: str, device: str) -> dict[str, Iterator]:
+def method_frames(
+    protocol: int, clip, frames: range, guidance: Guidance, solver: str, device: str
+) -> dict[str, Iterator]:
     """The frame generators of the method and the baselines, by display name.
 
     Each yields ``(i, HxWx3 RGB of clip.dtype)`` for i in ``frames``. The true colour
@@ -303,7 +307,10 @@ def method_frames(protocol: int, clip, frames: range, guidance: Guidance, solver
 
         def solved_keyframes():
             # Levin on each keyframe alone; lazily, so the solves count in the baseline's time.
-            key_chroma = {k: solve_chroma(luma_of(np.asarray(clip.luma(k))), r, solver=solver, device=device) for k, r in rasters.items()}
+            key_chroma = {
+                k: solve_chroma(luma_of(np.asarray(clip.luma(k))), r, solver=solver, device=device)
+                for k, r in rasters.items()
+            }
             yield from chained_flow_frames(clip, frames, key_chroma)
 
         runs = {
@@ -315,7 +322,9 @@ def method_frames(protocol: int, clip, frames: range, guidance: Guidance, solver
     return runs
 
 
-def benchmark_clip(protocol: int, clip, frames: range, solver: str = "fast", device: str = "cpu", seed: int = 0) -> dict:
+def benchmark_clip(
+    protocol: int, clip, frames: range, solver: str = "fast", device: str = "cpu", seed: int = 0
+) -> dict:
     """Render ``frames`` of ``clip`` by the method and baselines, score them all.
 
     All generators advance together, one frame at a time, so the motion used by the
@@ -359,7 +368,12 @@ def benchmark_clip(protocol: int, clip, frames: range, solver: str = "fast", dev
         "methods": {
             name: {
                 **s.summary(scored),
-                "per_frame": {"psnr": s.psnr, "ssim": s.ssim, "colourfulness": s.colourfulness, "warp_error": s.warp_error},
+                "per_frame": {
+                    "psnr": s.psnr,
+                    "ssim": s.ssim,
+                    "colourfulness": s.colourfulness,
+                    "warp_error": s.warp_error,
+                },
             }
             for name, s in scores.items()
         },
@@ -416,7 +430,14 @@ def run_quality_benchmark(
         if not (data / name).exists():
             raise InputError(f"no clip '{name}' in '{data}'")
     report = {
-        "settings": {"data": str(data), "clips": names, "frames": frames, "solver": solver, "device": device, "seed": seed},
+        "settings": {
+            "data": str(data),
+            "clips": names,
+            "frames": frames,
+            "solver": solver,
+            "device": device,
+            "seed": seed,
+        },
         "protocols": {},
     }
     for protocol in protocols:
@@ -447,7 +468,9 @@ def _means(per_clip: dict) -> dict:
         rows = [c["methods"][name] for c in per_clip.values()]
         means[name] = {m: nan_mean([r[m] for r in rows]) for m in METRICS if m != "s_per_frame"}
         total_frames = sum(c["frames"] for c in per_clip.values())
-        means[name]["s_per_frame"] = sum(r["s_per_frame"] * c["frames"] for r, c in zip(rows, per_clip.values())) / total_frames
+        means[name]["s_per_frame"] = (
+            sum(r["s_per_frame"] * c["frames"] for r, c in zip(rows, per_clip.values())) / total_frames
+        )
     return means
 
 
@@ -466,9 +489,15 @@ def check_targets(protocol: int, mean: dict) -> dict:
     if protocol == 1:
         other = mean[CHAINED]
         checks = [
-            (f"PSNR {ours['psnr']:.3f} dB >= {CHAINED} {other['psnr']:.3f} + {PSNR_MARGIN_DB} dB", ours["psnr"] >= other["psnr"] + PSNR_MARGIN_DB),
+            (
+                f"PSNR {ours['psnr']:.3f} dB >= {CHAINED} {other['psnr']:.3f} + {PSNR_MARGIN_DB} dB",
+                ours["psnr"] >= other["psnr"] + PSNR_MARGIN_DB,
+            ),
             (f"CDC {ours['cdc']:.6f} <= {other['cdc']:.6f}", ours["cdc"] <= other["cdc"]),
-            (f"warp error {ours['warp_error']:.7f} <= {other['warp_error']:.7f}", ours["warp_error"] <= other["warp_error"]),
+            (
+                f"warp error {ours['warp_error']:.7f} <= {other['warp_error']:.7f}",
+                ours["warp_error"] <= other["warp_error"],
+            ),
         ]
         met = all(passed for _, passed in checks)
     else:
@@ -476,7 +505,10 @@ def check_targets(protocol: int, mean: dict) -> dict:
         checks = [
             (f"PSNR {ours['psnr']:.3f} dB > {PER_FRAME} {other['psnr']:.3f} dB", ours["psnr"] > other["psnr"]),
             (f"(CDC {ours['cdc']:.6f} <= {other['cdc']:.6f})", ours["cdc"] <= other["cdc"]),
-            (f"(warp error {ours['warp_error']:.7f} <= {other['warp_error']:.7f})", ours["warp_error"] <= other["warp_error"]),
+            (
+                f"(warp error {ours['warp_error']:.7f} <= {other['warp_error']:.7f})",
+                ours["warp_error"] <= other["warp_error"],
+            ),
         ]
         met = checks[0][1]
     return {"met": bool(met), "checks": [(text, bool(passed)) for text, passed in checks]}
@@ -498,7 +530,9 @@ def format_table(protocol: int, result: dict) -> str:
     Each block lists the baselines, the method and the true colour (whose PSNR, SSIM and
     time are shown as '-'); the last lines say whether the targets are met.
     """
-    head = f"{'clip':<12} {'frames':>6}  {'method':<16}" + "".join(f" {h:>{len(f.format(0.0))}}" for _, h, f in _COLUMNS)
+    head = f"{'clip':<12} {'frames':>6}  {'method':<16}" + "".join(
+        f" {h:>{len(f.format(0.0))}}" for _, h, f in _COLUMNS
+    )
     lines = [f"Protocol {protocol}: {result['description']}", head, "-" * len(head)]
     blocks = [(name, c["frames"], c["methods"]) for name, c in result["clips"].items()]
     blocks.append(("mean", sum(c["frames"] for c in result["clips"].values()), result["mean"]))

@@ -108,7 +108,10 @@ def _cycles(luma, raster, device, **extra) -> int:
 class _Table:
     def __init__(self, out):
         self.out = out
-        print(f"{'size':>10} {'case':>18} {'time s':>8} {'first s':>8} {'ratio':>7} {'PSNR dB':>8} {'cycles':>6} {'peak RSS MiB':>13}", file=out)
+        print(
+            f"{'size':>10} {'case':>18} {'time s':>8} {'first s':>8} {'ratio':>7} {'PSNR dB':>8} {'cycles':>6} {'peak RSS MiB':>13}",
+            file=out,
+        )
 
     def row(self, size, case, seconds, first=None, ratio=None, psnr=None, cycles=None):
         def cell(value, width, fmt):
@@ -121,7 +124,9 @@ class _Table:
         )
 
 
-def run_solver_benchmark(image: Path | None = None, scribbled: float = 0.05, device: str = "cpu", full_hd: bool = True, out=sys.stdout) -> dict:
+def run_solver_benchmark(
+    image: Path | None = None, scribbled: float = 0.05, device: str = "cpu", full_hd: bool = True, out=sys.stdout
+) -> dict:
     """Run the benchmark and print a table; returns the figures as a dict."""
     from colorcore.media import read_image
 
@@ -135,7 +140,9 @@ def run_solver_benchmark(image: Path | None = None, scribbled: float = 0.05, dev
     sizes = ([(1920, 1080)] if full_hd else []) + [(854, 480)]
     for width, height in sizes:
         size = f"{width}x{height}"
-        rgb = cv2.resize(source, (width, height), interpolation=cv2.INTER_AREA if width < source.shape[1] else cv2.INTER_CUBIC)
+        rgb = cv2.resize(
+            source, (width, height), interpolation=cv2.INTER_AREA if width < source.shape[1] else cv2.INTER_CUBIC
+        )
         luma = luma_of(rgb)
         raster = simulate_strokes(rgb, scribbled)
         fast_time, first, fast_chroma = _time_solve(luma, raster, "fast", device, repeats=3)
@@ -146,7 +153,11 @@ def run_solver_benchmark(image: Path | None = None, scribbled: float = 0.05, dev
             results[size] = row
             continue
         exact_time, _, exact_chroma = _time_solve(luma, raster, "exact", device, repeats=1)
-        row.update(exact_s=exact_time, ratio=exact_time / fast_time, psnr_db=_psnr(compose(luma, fast_chroma), compose(luma, exact_chroma)))
+        row.update(
+            exact_s=exact_time,
+            ratio=exact_time / fast_time,
+            psnr_db=_psnr(compose(luma, fast_chroma), compose(luma, exact_chroma)),
+        )
         table.row(size, "exact", exact_time)
         table.row(size, "fast", fast_time, first, row["ratio"], row["psnr_db"], row["fast_cycles"])
         row["peak_rss_mib"] = _peak_rss_mib()

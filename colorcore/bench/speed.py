@@ -47,7 +47,9 @@ def synthetic_frames(count: int, width: int = WIDTH, height: int = HEIGHT, seed:
     """
     rng = np.random.default_rng(seed)
     # Low-frequency colour blotches plus fine grey grain: texture for the flow to follow.
-    blotches = cv2.resize(rng.uniform(0.15, 0.85, (height // 40 + 1, width // 40 + 1, 3)), (width, height), interpolation=cv2.INTER_CUBIC)
+    blotches = cv2.resize(
+        rng.uniform(0.15, 0.85, (height // 40 + 1, width // 40 + 1, 3)), (width, height), interpolation=cv2.INTER_CUBIC
+    )
     grain = rng.normal(0.0, 0.04, (height, width, 1))
     base = np.round(np.clip(blotches + grain, 0, 1) * 255).astype(np.uint8)
     radius = height // 8
@@ -72,7 +74,9 @@ def davis_frames(source: Path, count: int) -> Iterator[np.ndarray]:
             yield rgb
 
 
-def make_test_video(frames: Iterator[np.ndarray], folder: Path, keyframe_step: int, seed: int = 0) -> tuple[Path, list[str], int]:
+def make_test_video(
+    frames: Iterator[np.ndarray], folder: Path, keyframe_step: int, seed: int = 0
+) -> tuple[Path, list[str], int]:
     """Write a grey H.264 clip of ``frames`` and marked keyframes into ``folder``.
 
     Strokes are simulated on the colour keyframes (:func:`simulate_keyframe_strokes`)
@@ -134,7 +138,11 @@ def measure_video_command(argv: Sequence[str]) -> dict:
     start = time.perf_counter()
     status = main(["video", *argv])
     seconds = time.perf_counter() - start
-    return {"status": status, "seconds": seconds, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+    return {
+        "status": status,
+        "seconds": seconds,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+    }
 
 
 def timed_run(video: Path, keyframes: Sequence[str], output: Path, device: str) -> dict:
@@ -166,7 +174,9 @@ def gpu_present() -> bool:
     return bool(torch.cuda.is_available())
 
 
-def run_speed_benchmark(source: Path | None = None, frames: int = 90, device: str = "both", json_path: Path | None = None, out=None) -> dict:
+def run_speed_benchmark(
+    source: Path | None = None, frames: int = 90, device: str = "both", json_path: Path | None = None, out=None
+) -> dict:
     """Frames per second of ``colorcore video`` at 854x480; prints one row per device.
 
     Args:
@@ -193,8 +203,11 @@ def run_speed_benchmark(source: Path | None = None, frames: int = 90, device: st
         folder = Path(scratch)
         video, keyframes, count = make_test_video(colour, folder, SPEED_KEYFRAME_STEP)
         report.update(frames=count, keyframes=len(keyframes))
-        print(f"colorcore video on {report['source']}: {count} frames {WIDTH}x{HEIGHT}, grey H.264 in, "
-              f"H.264 out, {len(keyframes)} marked keyframes (every {SPEED_KEYFRAME_STEP} frames)", file=out)
+        print(
+            f"colorcore video on {report['source']}: {count} frames {WIDTH}x{HEIGHT}, grey H.264 in, "
+            f"H.264 out, {len(keyframes)} marked keyframes (every {SPEED_KEYFRAME_STEP} frames)",
+            file=out,
+        )
         print(f"{'device':>6} {'seconds':>9} {'frames/s':>9} {'peak RSS MiB':>13}", file=out, flush=True)
         for name in devices:
             if name == "cuda" and not gpu_present():
@@ -204,12 +217,18 @@ def run_speed_benchmark(source: Path | None = None, frames: int = 90, device: st
             figures = timed_run(video, keyframes, folder / f"out-{name}.mp4", name)
             figures["fps"] = count / figures["seconds"]
             report["runs"][name] = figures
-            print(f"{name:>6} {figures['seconds']:9.1f} {figures['fps']:9.2f} {figures['peak_rss_mib']:13.0f}", file=out, flush=True)
+            print(
+                f"{name:>6} {figures['seconds']:9.1f} {figures['fps']:9.2f} {figures['peak_rss_mib']:13.0f}",
+                file=out,
+                flush=True,
+            )
     _save(report, json_path)
     return report
 
 
-def run_memory_benchmark(lengths: Sequence[int] = (300, 3000), device: str = "cpu", json_path: Path | None = None, out=None) -> dict:
+def run_memory_benchmark(
+    lengths: Sequence[int] = (300, 3000), device: str = "cpu", json_path: Path | None = None, out=None
+) -> dict:
     """Peak RSS of ``colorcore video`` on synthetic 854x480 clips of several lengths.
 
     Every clip has keyframes every :data:`MEMORY_KEYFRAME_STEP` frames, so the keyframe
@@ -224,7 +243,10 @@ def run_memory_benchmark(lengths: Sequence[int] = (300, 3000), device: str = "cp
     """
     out = out or sys.stdout
     report = {"keyframe_step": MEMORY_KEYFRAME_STEP, "runs": {}}
-    print(f"peak memory of colorcore video on synthetic {WIDTH}x{HEIGHT} clips, keyframes every {MEMORY_KEYFRAME_STEP} frames, device {device}", file=out)
+    print(
+        f"peak memory of colorcore video on synthetic {WIDTH}x{HEIGHT} clips, keyframes every {MEMORY_KEYFRAME_STEP} frames, device {device}",
+        file=out,
+    )
     print(f"{'frames':>7} {'keyframes':>9} {'seconds':>9} {'frames/s':>9} {'peak RSS MiB':>13}", file=out, flush=True)
     for length in sorted(lengths):
         with tempfile.TemporaryDirectory(prefix="keyhue-memory-") as scratch:
@@ -233,7 +255,11 @@ def run_memory_benchmark(lengths: Sequence[int] = (300, 3000), device: str = "cp
             figures = timed_run(video, keyframes, folder / "out.mp4", device)
         figures.update(fps=count / figures["seconds"], keyframes=len(keyframes))
         report["runs"][count] = figures
-        print(f"{count:>7} {len(keyframes):>9} {figures['seconds']:9.1f} {figures['fps']:9.2f} {figures['peak_rss_mib']:13.0f}", file=out, flush=True)
+        print(
+            f"{count:>7} {len(keyframes):>9} {figures['seconds']:9.1f} {figures['fps']:9.2f} {figures['peak_rss_mib']:13.0f}",
+            file=out,
+            flush=True,
+        )
     peaks = [report["runs"][n]["peak_rss_mib"] for n in sorted(report["runs"])]
     report["grows"] = bool(peaks[-1] > peaks[0] * MEMORY_TOLERANCE)
     verdict = "grows with clip length" if report["grows"] else "does not grow with clip length"

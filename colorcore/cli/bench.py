@@ -20,8 +20,12 @@ def _add_solver_options(parser, suppress_defaults: bool) -> None:
     def pick(value):
         return argparse.SUPPRESS if suppress_defaults else value
 
-    parser.add_argument("--image", type=Path, default=pick(None), help="colour image to benchmark on (default: the bundled demo photo)")
-    parser.add_argument("--scribbled", type=float, default=pick(0.05), help="fraction of pixels under simulated strokes")
+    parser.add_argument(
+        "--image", type=Path, default=pick(None), help="colour image to benchmark on (default: the bundled demo photo)"
+    )
+    parser.add_argument(
+        "--scribbled", type=float, default=pick(0.05), help="fraction of pixels under simulated strokes"
+    )
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=pick("cpu"))
     parser.add_argument("--skip-1080p", action="store_true", default=pick(False), help="only the 854x480 case")
 
@@ -37,21 +41,42 @@ def register(sub) -> None:
     solver.set_defaults(run=run_solver)
 
     quality = kinds.add_parser("quality", help="the two quality protocols on clips with true colour, beside baselines")
-    quality.add_argument("--protocol", type=int, choices=(1, 2), action="append", help="protocol to run (repeatable; default both)")
+    quality.add_argument(
+        "--protocol", type=int, choices=(1, 2), action="append", help="protocol to run (repeatable; default both)"
+    )
     quality.add_argument("--data", type=Path, help="folder of clips (default: ../shared/testdata/davis480p/JPEGImages)")
     quality.add_argument("--clips", nargs="+", metavar="NAME", help="clips inside --data (default: all)")
     quality.add_argument("--frames", type=int, metavar="N", help="only the first N frames of each clip")
     quality.add_argument("--solver", choices=("exact", "fast"), default="fast")
     quality.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
     quality.add_argument("--seed", type=int, default=0, help="stroke simulator seed (protocol 2)")
-    quality.add_argument("--json", type=Path, metavar="PATH", help="also save the figures, with per-frame values, as JSON")
+    quality.add_argument(
+        "--json", type=Path, metavar="PATH", help="also save the figures, with per-frame values, as JSON"
+    )
     quality.set_defaults(run=run_quality)
 
-    speed = kinds.add_parser("speed", help="frames per second of `colorcore video` at 854x480; --memory: peak RSS vs clip length")
-    speed.add_argument("--source", type=Path, help="colour clip to build the test video from (default: the DAVIS goat clip, or a synthetic one)")
+    speed = kinds.add_parser(
+        "speed", help="frames per second of `colorcore video` at 854x480; --memory: peak RSS vs clip length"
+    )
+    speed.add_argument(
+        "--source",
+        type=Path,
+        help="colour clip to build the test video from (default: the DAVIS goat clip, or a synthetic one)",
+    )
     speed.add_argument("--frames", type=int, default=90, metavar="N", help="frames in the test video")
-    speed.add_argument("--device", choices=("cpu", "cuda", "both"), default="both", help="'both': the CPU, and the GPU when one is present")
-    speed.add_argument("--memory", nargs="*", type=int, metavar="FRAMES", help="instead: peak RSS of the pipeline on synthetic clips of these lengths (default 300 3000)")
+    speed.add_argument(
+        "--device",
+        choices=("cpu", "cuda", "both"),
+        default="both",
+        help="'both': the CPU, and the GPU when one is present",
+    )
+    speed.add_argument(
+        "--memory",
+        nargs="*",
+        type=int,
+        metavar="FRAMES",
+        help="instead: peak RSS of the pipeline on synthetic clips of these lengths (default 300 3000)",
+    )
     speed.add_argument("--json", type=Path, metavar="PATH", help="also save the figures as JSON")
     speed.set_defaults(run=run_speed)
 

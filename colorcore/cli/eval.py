@@ -17,7 +17,9 @@ def register(sub) -> None:
     )
     evaluate.add_argument("output", type=Path, help="the colourised clip: video file, folder of frames or one image")
     evaluate.add_argument("ground_truth", type=Path, help="the true-colour clip, with the same frames and size")
-    evaluate.add_argument("--json", action="store_true", help="print clip and per-frame values as JSON (null for nan/inf)")
+    evaluate.add_argument(
+        "--json", action="store_true", help="print clip and per-frame values as JSON (null for nan/inf)"
+    )
     evaluate.add_argument(
         "--frames",
         type=frame_range,

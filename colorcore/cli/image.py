@@ -31,7 +31,9 @@ def run(args) -> int:
     if marked.ndim == 2:
         raise InputError(f"'{args.marked}' is a grey image; the marked image must carry colour scribbles")
     if marked.dtype != gray.dtype:
-        raise InputError(f"'{args.gray}' is {gray.dtype.itemsize * 8}-bit but '{args.marked}' is {marked.dtype.itemsize * 8}-bit")
+        raise InputError(
+            f"'{args.gray}' is {gray.dtype.itemsize * 8}-bit but '{args.marked}' is {marked.dtype.itemsize * 8}-bit"
+        )
     hints = Hints.from_marked(gray, marked)
     rgb = colorize_frame(gray, hints, solver=args.solver, device=args.device)
     write_image(args.output, rgb)

@@ -49,6 +49,8 @@ def run(args) -> int:
             project.settings[key] = getattr(args, key)
     frames = parse_frames(args.frames)
     with ProgressBar(f"rendering {args.project.name}") as progress:
-        out = render_project(project, args.output, frames=frames, audio=not args.no_audio, overwrite=args.overwrite, progress=progress)
+        out = render_project(
+            project, args.output, frames=frames, audio=not args.no_audio, overwrite=args.overwrite, progress=progress
+        )
     print(f"wrote {out}")
     return 0

@@ -15,15 +15,49 @@ from colorcore.errors import InputError
 def register(sub) -> None:
     video = sub.add_parser("video", help="colourise a clip (video file or frame folder) from keyframes and references")
     video.add_argument("source", type=Path, help="video file (.mp4 .mov .mkv .avi) or a folder of frames")
-    video.add_argument("-o", "--output", type=Path, required=True, help=".mp4 (H.264), .mov (ProRes), .mkv (FFV1) or a folder for PNG frames")
-    video.add_argument("--keyframe", action="append", default=[], metavar="N:MARKED", help="frame N (0-based) has scribbles given as a marked image (Levin's convention)")
-    video.add_argument("--reference", action="append", default=[], metavar="N:IMAGE", help="IMAGE is a colour version of frame N (same framing)")
-    video.add_argument("--exemplar", action="append", default=[], type=Path, metavar="IMAGE", help="a colour photograph of the scene, not aligned with any frame")
+    video.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help=".mp4 (H.264), .mov (ProRes), .mkv (FFV1) or a folder for PNG frames",
+    )
+    video.add_argument(
+        "--keyframe",
+        action="append",
+        default=[],
+        metavar="N:MARKED",
+        help="frame N (0-based) has scribbles given as a marked image (Levin's convention)",
+    )
+    video.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        metavar="N:IMAGE",
+        help="IMAGE is a colour version of frame N (same framing)",
+    )
+    video.add_argument(
+        "--exemplar",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="IMAGE",
+        help="a colour photograph of the scene, not aligned with any frame",
+    )
     video.add_argument("--solver", choices=("exact", "fast"), default="fast")
     video.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     video.add_argument("--frames", metavar="START:STOP", help="write frames START..STOP-1 only (0-based)")
-    video.add_argument("--resize", action="store_true", help="resize marked and reference images whose size differs from the clip's frames (refused otherwise)")
-    video.add_argument("--on-damaged", choices=("warn", "stop"), default="warn", help="a frame that cannot be decoded: repeat the previous frame with a warning, or stop")
+    video.add_argument(
+        "--resize",
+        action="store_true",
+        help="resize marked and reference images whose size differs from the clip's frames (refused otherwise)",
+    )
+    video.add_argument(
+        "--on-damaged",
+        choices=("warn", "stop"),
+        default="warn",
+        help="a frame that cannot be decoded: repeat the previous frame with a warning, or stop",
+    )
     video.add_argument("--no-audio", action="store_true", help="do not copy the source's audio")
     video.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     video.set_defaults(run=run)

@@ -133,7 +133,7 @@ class MediaInfo:
     bit_depth: int = 8
 
     @classmethod
-    def of_clip(cls, clip) -> "MediaInfo":
+    def of_clip(cls, clip) -> MediaInfo:
         """The description of an open :class:`colorcore.media.Clip`."""
         size, digest = media_fingerprint(clip.path)
         return cls(
@@ -169,7 +169,7 @@ class Project:
     path: Path | None = None
 
     @classmethod
-    def for_clip(cls, clip) -> "Project":
+    def for_clip(cls, clip) -> Project:
         """A new, empty project over an open clip."""
         return cls(media=MediaInfo.of_clip(clip), hints=Hints(canvas_size=(clip.width, clip.height)))
 
@@ -267,7 +267,7 @@ class Project:
         }
 
     @classmethod
-    def from_dict(cls, data: dict, base: Path) -> "Project":
+    def from_dict(cls, data: dict, base: Path) -> Project:
         """A project from :meth:`to_dict`'s data; relative source paths resolve against ``base``.
 
         Raises:
@@ -297,7 +297,11 @@ class Project:
             )
             hints = Hints.from_dict(data.get("hints") or {"canvas_size": [media.width, media.height]})
             references = [
-                Reference(frame=int(r["frame"]), rgb=image_from_png_text(r["png"], 3, f"the project file is damaged: reference {i + 1}"), source=str(r.get("source", "")))
+                Reference(
+                    frame=int(r["frame"]),
+                    rgb=image_from_png_text(r["png"], 3, f"the project file is damaged: reference {i + 1}"),
+                    source=str(r.get("source", "")),
+                )
                 for i, r in enumerate(data.get("references", []))
             ]
             exemplars = [
@@ -340,7 +344,7 @@ class Project:
         return target
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Project":
+    def load(cls, path: str | os.PathLike) -> Project:
         """Read a ``.keyhue`` file. The media is not opened (see :meth:`open_clip`).
 
         Raises:

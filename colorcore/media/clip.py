@@ -162,9 +162,7 @@ class Clip:
                 self._cache.update(i)
             return entry.luma
 
-    def frames(
-        self, kind: str = "rgb", start: int = 0, stop: int | None = None
-    ) -> Iterator[np.ndarray]:
+    def frames(self, kind: str = "rgb", start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
         """Iterate over frames ``start .. stop-1`` in order, decoding sequentially.
 
         Args:

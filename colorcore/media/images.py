@@ -136,10 +136,7 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
             raise InputError(f"cannot read '{path}': not a PNG, JPEG, TIFF or BMP image")
         raise InputError(f"cannot read '{path}': the {kind} data is truncated or corrupt")
     if image.dtype not in SUPPORTED_DTYPES:
-        raise InputError(
-            f"cannot read '{path}': it has {image.dtype} samples; "
-            "only 8- and 16-bit images are supported"
-        )
+        raise InputError(f"cannot read '{path}': it has {image.dtype} samples; only 8- and 16-bit images are supported")
     if image.ndim == 3:
         channels = image.shape[2]
         if channels in (1, 2):  # grey, or grey + alpha
@@ -243,9 +240,7 @@ def encode_image(array: np.ndarray, extension: str) -> bytes:
     """
     ext = extension.lower()
     if ext not in IMAGE_EXTENSIONS:
-        raise InputError(
-            f"cannot write a '{extension}' image: use .png, .tif/.tiff, .bmp or .jpg/.jpeg"
-        )
+        raise InputError(f"cannot write a '{extension}' image: use .png, .tif/.tiff, .bmp or .jpg/.jpeg")
     array = np.asarray(array)
     if array.dtype not in SUPPORTED_DTYPES:
         raise ValueError(f"images are uint8 or uint16, not {array.dtype}")

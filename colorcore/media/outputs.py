@@ -31,8 +31,22 @@ VIDEO_OUTPUTS = {".mp4": "mp4", ".mov": "mov", ".mkv": "mkv"}
 # Extensions that look like a media file we do not write: refused rather than taken as a
 # folder name, which would surprise.
 _REFUSED_OUTPUTS = (
-    ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts", ".wmv", ".flv",
-    ".ogv", ".gif", ".mxf", ".dv", ".3gp", ".y4m",
+    ".avi",
+    ".webm",
+    ".m4v",
+    ".mpg",
+    ".mpeg",
+    ".ts",
+    ".mts",
+    ".m2ts",
+    ".wmv",
+    ".flv",
+    ".ogv",
+    ".gif",
+    ".mxf",
+    ".dv",
+    ".3gp",
+    ".y4m",
 )
 _IMAGE_FORMATS = {"png": ".png", "tiff": ".tif", "tif": ".tif"}
 
@@ -111,16 +125,12 @@ def check_output_path(
         if _same_path(out, src):
             raise InputError(f"output '{out}' is the input '{src}': choose another output")
         if kind == "folder" and _is_inside(src, out):
-            raise InputError(
-                f"output folder '{out}' contains the input '{src}': choose another output"
-            )
+            raise InputError(f"output folder '{out}' contains the input '{src}': choose another output")
     if kind == "folder":
         if out.exists() and not out.is_dir():
             raise InputError(f"output '{out}' exists and is not a folder")
         if out.is_dir() and not overwrite and any(out.iterdir()):
-            raise InputError(
-                f"output folder '{out}' is not empty (allow overwriting to replace it)"
-            )
+            raise InputError(f"output folder '{out}' is not empty (allow overwriting to replace it)")
     else:
         if out.is_dir():
             raise InputError(f"output '{out}' is a folder, not a {kind} file")

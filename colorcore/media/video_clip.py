@@ -117,9 +117,7 @@ def _build_index(container, stream, path: Path) -> _Index:
             if packet.is_keyframe and packet.pts is not None:
                 key_pts.append(packet.pts)
     except (av.FFmpegError, OSError) as exc:
-        raise InputError(
-            f"'{path}' is damaged: reading stopped after {len(pts)} frames ({_reason(exc)})"
-        ) from None
+        raise InputError(f"'{path}' is damaged: reading stopped after {len(pts)} frames ({_reason(exc)})") from None
     if first_key is not None and None not in pts:
         # A stream cut out of a longer one may begin with pictures that refer to frames
         # before the cut; decoders drop them, so they are not frames of the clip.
@@ -127,10 +125,7 @@ def _build_index(container, stream, path: Path) -> _Index:
     if not pts:
         raise InputError(f"'{path}' has no video frames (empty or truncated)")
     if stream.frames and present < stream.frames:
-        raise InputError(
-            f"'{path}' is truncated: its index lists {stream.frames} frames but the file "
-            f"holds {present}"
-        )
+        raise InputError(f"'{path}' is truncated: its index lists {stream.frames} frames but the file holds {present}")
     _check_declared_duration(stream, pts, end, path)
     index = _Index(frame_count=len(pts), time_base=stream.time_base or Fraction(1, 1), pts=None)
     if None not in pts and len(set(pts)) == len(pts):
@@ -154,10 +149,7 @@ def _check_declared_duration(stream, pts: list[int | None], end: int | None, pat
     last = max(known[-1] + step, end or 0)
     span = float((last - known[0]) * stream.time_base)
     if span < declared - 0.5 * step * float(stream.time_base):
-        raise InputError(
-            f"'{path}' is truncated: its frames end at {span:.2f} s but it declares "
-            f"{declared:.2f} s"
-        )
+        raise InputError(f"'{path}' is truncated: its frames end at {span:.2f} s but it declares {declared:.2f} s")
 
 
 def _reason(exc: BaseException) -> str:
@@ -287,14 +279,10 @@ class _Decoder:
                 finally:
                     self._threaded = True
             at = i if exc.index is None else exc.index
-            raise InputError(
-                f"frame {at} of '{self._path}' cannot be decoded ({_reason(exc.cause)})"
-            ) from None
+            raise InputError(f"frame {at} of '{self._path}' cannot be decoded ({_reason(exc.cause)})") from None
         except (av.FFmpegError, OSError) as exc:
             self.close()
-            raise InputError(
-                f"frame {i} of '{self._path}' cannot be read ({_reason(exc)})"
-            ) from None
+            raise InputError(f"frame {i} of '{self._path}' cannot be read ({_reason(exc)})") from None
         except BaseException:
             self.close()
             raise
@@ -327,9 +315,7 @@ class _Decoder:
             if outcome == _Outcome.MISSING:
                 break
         self.close()
-        raise InputError(
-            f"frame {i} of '{self._path}' cannot be decoded (it is missing or damaged)"
-        )
+        raise InputError(f"frame {i} of '{self._path}' cannot be decoded (it is missing or damaged)")
 
     def _walk(self, i: int, keep, floor: int, after_seek: bool):
         """Decode forward to frame i: (frame, None) or (None, an _Outcome)."""
@@ -426,9 +412,7 @@ class VideoClip(Clip):
 
         return CachedFrame(decoded=self._decoder.read(i, keep))
 
-    def _decoded_to_rgb(
-        self, frame, i: int, reformatter: VideoReformatter | None = None
-    ) -> np.ndarray:
+    def _decoded_to_rgb(self, frame, i: int, reformatter: VideoReformatter | None = None) -> np.ndarray:
         if (frame.width, frame.height) != (self.width, self.height):
             raise InputError(
                 f"frame {i} of '{self.path}' is {frame.width}x{frame.height} but the clip is "

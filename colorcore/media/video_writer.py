@@ -37,23 +37,30 @@ class _Recipe:
 _RECIPES = {
     # Delivery: plays everywhere; CRF 16 is high quality at a moderate size.
     "mp4": _Recipe(
-        "mp4", "libx264", {8: "yuv420p", 16: "yuv420p"},
+        "mp4",
+        "libx264",
+        {8: "yuv420p", 16: "yuv420p"},
         {"crf": "16", "preset": "medium"},
         {"movflags": "+faststart"},  # index first: starts playing before fully loaded
     ),
     # Editing: ProRes 422 HQ (profile 3), 10-bit 4:2:2.
     "mov": _Recipe(
-        "mov", "prores_ks", {8: "yuv422p10le", 16: "yuv422p10le"},
+        "mov",
+        "prores_ks",
+        {8: "yuv422p10le", 16: "yuv422p10le"},
         {"profile": "3", "vendor": "apl0"},
         even_height=False,
     ),
     # Archive: FFV1 version 3, every frame a keyframe, CRCs per slice; RGB stored as is
     # (FFV1 takes 8-bit RGB as bgr0, 16-bit as planar gbrp16le).
     "mkv": _Recipe(
-        "matroska", "ffv1", {8: "bgr0", 16: "gbrp16le"},
+        "matroska",
+        "ffv1",
+        {8: "bgr0", 16: "gbrp16le"},
         # ("context": "1" packs tighter but encodes about 2.5 times slower.)
         {"level": "3", "g": "1", "slicecrc": "1"},
-        even_width=False, even_height=False,
+        even_width=False,
+        even_height=False,
     ),
 }
 
@@ -88,9 +95,7 @@ class VideoFileWriter(FrameWriter):
         self.kind = kind
         self._pix_fmt = recipe.pix_fmt[bit_depth]
         self._in_fmt = "rgb48le" if bit_depth == 16 else "rgb24"  # for FFV1
-        self._colour: OutputColour = (
-            rgb_output_colour() if kind == "mkv" else yuv_output_colour(height)
-        )
+        self._colour: OutputColour = rgb_output_colour() if kind == "mkv" else yuv_output_colour(height)
         self._tmp = path.with_name(f".{path.stem}.partial-{secrets.token_hex(4)}{path.suffix}")
         self._container = None
         self._audio: AudioCopier | None = None
@@ -102,9 +107,7 @@ class VideoFileWriter(FrameWriter):
                 format=recipe.container_format,
                 options=recipe.container_options,
             )
-            stream = self._container.add_stream(
-                recipe.codec, rate=frame_rate, options=recipe.options
-            )
+            stream = self._container.add_stream(recipe.codec, rate=frame_rate, options=recipe.options)
             stream.width = width
             stream.height = height
             stream.pix_fmt = self._pix_fmt
@@ -137,9 +140,7 @@ class VideoFileWriter(FrameWriter):
             codes = rgb16_to_yuv444p16(rgb, *self._colour.kr_kb)
             frame = av.VideoFrame.from_ndarray(codes, format="yuv444p16le", channel_last=True)
             self._colour.tag_frame(frame)  # so the subsampling does not convert range
-            frame = self._reformatter.reformat(
-                frame, format=self._pix_fmt, interpolation=ENCODE_FLAGS
-            )
+            frame = self._reformatter.reformat(frame, format=self._pix_fmt, interpolation=ENCODE_FLAGS)
         else:
             frame = self._to_yuv(av.VideoFrame.from_ndarray(rgb, format="rgb24"))
         self._colour.tag_frame(frame)

@@ -68,8 +68,7 @@ class FrameWriter:
             frame = grey_to_rgb(frame)
         if frame.shape != (self.height, self.width, 3) or frame.dtype != self.dtype:
             raise ValueError(
-                f"expected a {self.height}x{self.width}x3 {self.dtype} frame, "
-                f"got {frame.shape} {frame.dtype}"
+                f"expected a {self.height}x{self.width}x3 {self.dtype} frame, got {frame.shape} {frame.dtype}"
             )
         try:
             self._write(np.ascontiguousarray(frame))

@@ -221,6 +221,4 @@ def yuv_output_colour(height: int) -> OutputColour:
 
 def rgb_output_colour() -> OutputColour:
     """Tags for RGB output (FFV1): RGB 'matrix', full range, sRGB transfer."""
-    return OutputColour(
-        AVCOL_SPC_RGB, ColorRange.JPEG, ColorPrimaries.BT709, ColorTrc.IEC61966_2_1, None
-    )
+    return OutputColour(AVCOL_SPC_RGB, ColorRange.JPEG, ColorPrimaries.BT709, ColorTrc.IEC61966_2_1, None)

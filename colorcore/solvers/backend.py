@@ -273,7 +273,9 @@ def resolve_device(device: str) -> DeviceChoice:
     if available:
         return DeviceChoice("cuda")
     if device == "cuda":
-        warnings.warn("no CUDA GPU is available (or torch is not installed with CUDA); solving on the CPU", stacklevel=3)
+        warnings.warn(
+            "no CUDA GPU is available (or torch is not installed with CUDA); solving on the CPU", stacklevel=3
+        )
     return DeviceChoice("cpu")
 
 

@@ -77,7 +77,9 @@ def _checked_prior(prior, shape):
         raise ValueError("prior must be a pair (prior_chroma HxWx2, weight HxW)") from None
     chroma, weight = np.asarray(chroma, dtype=np.float32), np.asarray(weight, dtype=np.float32)
     if chroma.shape != shape + (2,) or weight.shape != shape:
-        raise ValueError(f"prior must be HxWx2 and HxW for a {shape[1]}x{shape[0]} frame, not {chroma.shape} and {weight.shape}")
+        raise ValueError(
+            f"prior must be HxWx2 and HxW for a {shape[1]}x{shape[0]} frame, not {chroma.shape} and {weight.shape}"
+        )
     if not (np.isfinite(chroma).all() and np.isfinite(weight).all()) or (weight < 0).any():
         raise ValueError("prior chroma must be finite and its weight finite and >= 0")
     return (chroma, weight) if weight.any() else None
@@ -94,7 +96,9 @@ def _checked_initial(initial, shape):
     return initial
 
 
-def colorize_frame(gray: np.ndarray, hints: Hints, solver: str = "fast", device: str = "auto", frame: int = 0) -> np.ndarray:
+def colorize_frame(
+    gray: np.ndarray, hints: Hints, solver: str = "fast", device: str = "auto", frame: int = 0
+) -> np.ndarray:
     """Colourise a grey image from hints, keeping its luma.
 
     Args:

@@ -36,9 +36,7 @@ def stencil_to_csr(stencil: np.ndarray) -> sp.csr_matrix:
             cols.append(r + dy * width + dx)
             vals.append(c[keep])
     n = height * width
-    return sp.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
-    )
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
 
 
 def solve_exact(luma: np.ndarray, fixed: np.ndarray, chroma: np.ndarray, prior=None) -> np.ndarray:

@@ -76,7 +76,7 @@ def _position(sl: slice, coordinate: int):
     return None
 
 
-def _raw_affinities(luma: "_Luma", ys: slice, xs: slice, ops):
+def _raw_affinities(luma: _Luma, ys: slice, xs: slice, ops):
     """Unnormalised weights exp(-(Y_r - Y_s)^2 / c_r) of the pixels (ys, xs).
 
     Args:

@@ -307,7 +307,9 @@ def galerkin(coeffs: _Coefficients, prolong, restrict, grid: _Grid, scratch):
                     # R_p[d], and reaches coarse (I, J) - d + t through A P.
                     back = (-dy, -dx)
                     target = grid.span(coarse[ty.start - dy : ty.stop - dy, tx.start - dx : tx.stop - dx], band=band)
-                    ops.add_product(target, grid.span(restrict[p][dy, dx], back, band), grid.span(reach, back, band), work)
+                    ops.add_product(
+                        target, grid.span(restrict[p][dy, dx], back, band), grid.span(reach, back, band), work
+                    )
 
         grid.bands(accumulate)
     return coarse
@@ -359,8 +361,14 @@ class _Level:
             for p in _PHASES
         }
         # Restriction gathers onto coarse (I, J) the share R_p[d] of the phase-p point (I, J) - d.
-        self.gathers = [(p, self.restrict[p][d], shift((-d[0], -d[1]))) for p in _PHASES[1:] for d in np.ndindex(*self.restrict[p].shape[:2])]
-        self.scatters = {p: [(self.prolong[p][d], shift(d)) for d in np.ndindex(*self.prolong[p].shape[:2])] for p in _PHASES[1:]}
+        self.gathers = [
+            (p, self.restrict[p][d], shift((-d[0], -d[1])))
+            for p in _PHASES[1:]
+            for d in np.ndindex(*self.restrict[p].shape[:2])
+        ]
+        self.scatters = {
+            p: [(self.prolong[p][d], shift(d)) for d in np.ndindex(*self.prolong[p].shape[:2])] for p in _PHASES[1:]
+        }
         # Levin's rows without a prior have 1 on the diagonal: nothing to divide by.
         diagonal = grid.interior(stencil[:, :, 1, 1])
         self.inv_diagonal = None
@@ -420,7 +428,16 @@ class _Level:
                 xp, base = x[p][..., first:stop], b[p][..., first:stop]
                 steps = [] if neighbours else [(ops.copy, xp, base)]
                 for coeff, q, offset in neighbours:
-                    steps.append((ops.sub_product, xp, coeff[first:stop], x[q][..., first + offset : stop + offset], scratch, base))
+                    steps.append(
+                        (
+                            ops.sub_product,
+                            xp,
+                            coeff[first:stop],
+                            x[q][..., first + offset : stop + offset],
+                            scratch,
+                            base,
+                        )
+                    )
                     base = None
                 if self.inv_diagonal is not None:
                     steps.append((ops.multiply, xp, self.inv_diagonal[p][first:stop], xp))
@@ -444,7 +461,9 @@ class _Level:
                 rp, centre = r[p][..., start:stop], _coeff(self.stencil, p, _CENTRE)[start:stop]
                 steps.append((ops.sub_product, rp, centre, x[p][..., start:stop], scratch, b[p][..., start:stop]))
                 for coeff, q, offset in self.couplings[p]:
-                    steps.append((ops.sub_product, rp, coeff[start:stop], x[q][..., start + offset : stop + offset], scratch))
+                    steps.append(
+                        (ops.sub_product, rp, coeff[start:stop], x[q][..., start + offset : stop + offset], scratch)
+                    )
             return steps
 
         self._run(("residual",), (x, b), residual)
@@ -459,7 +478,16 @@ class _Level:
             steps = []
             for p, w, offset in self.gathers:
                 if p != skip:
-                    steps.append((ops.add_product, o, w[start + offset : stop + offset], v[p][..., start + offset : stop + offset], scratch, base))
+                    steps.append(
+                        (
+                            ops.add_product,
+                            o,
+                            w[start + offset : stop + offset],
+                            v[p][..., start + offset : stop + offset],
+                            scratch,
+                            base,
+                        )
+                    )
                     base = None
             return steps
 
@@ -481,7 +509,9 @@ class _Level:
                     continue
                 xp = x[p][..., start:stop]
                 for w, offset in terms:
-                    steps.append((ops.add_product, xp, w[start:stop], correction[..., start + offset : stop + offset], scratch))
+                    steps.append(
+                        (ops.add_product, xp, w[start:stop], correction[..., start + offset : stop + offset], scratch)
+                    )
             return steps
 
         self._run(("scatter", skip), (x, correction), scatter)
@@ -609,7 +639,7 @@ class MultigridSolver:
             raise ConvergenceError(f"multigrid did not converge in {cycle} cycles")
         return from_phases(x, grid, out), cycle, error.value
 
-    def _accelerate(self, x, b, error: "_ErrorEstimate", tol: float, cycles: int, max_cycles: int) -> int:
+    def _accelerate(self, x, b, error: _ErrorEstimate, tol: float, cycles: int, max_cycles: int) -> int:
         """GMRES from phases x (updated in place), left-preconditioned by an F-cycle M^-1.
 
         Arnoldi needs M^-1 A v: a cycle from v with a zero right-hand side gives
@@ -707,7 +737,9 @@ class _ErrorEstimate:
         self._smallest = min(self._smallest, float(np.abs(ritz).min()) or _TINY)
 
 
-def solve_multigrid(luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max_cycles: int = 60, prior=None, initial=None, report=None):
+def solve_multigrid(
+    luma, fixed, chroma, ops=None, tol: float = DEFAULT_TOL, max_cycles: int = 60, prior=None, initial=None, report=None
+):
     """Solve Levin's equation with multigrid.
 
     Args:

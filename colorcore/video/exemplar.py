@@ -142,7 +142,9 @@ class ExemplarMatcher:
         for g, offset in ((1.0, 0.0), (1.0, self._mean - mean), (gain, self._mean - mean * gain)):
             # Luma features move with the mapping, spreads and gradients scale with the
             # gain; coherence and position do not change.
-            mapped = feats * np.array([g, g, g, g, g, 1, 1], np.float32) + np.array([offset, offset, 0, 0, 0, 0, 0], np.float32)
+            mapped = feats * np.array([g, g, g, g, g, 1, 1], np.float32) + np.array(
+                [offset, offset, 0, 0, 0, 0, 0], np.float32
+            )
             distance, _ = self._tree.query(mapped[sample] * _FEATURE_SCALE, k=1, eps=SEARCH_EPS)
             score = float(np.mean(np.exp(-((distance / DISTANCE_SCALE) ** 2))))
             if score > best_score:
@@ -210,7 +212,11 @@ def _resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Area-average when shrinking, bilinear when enlarging; float32 out."""
     height, width = shape
     shrink = height * width < image.shape[0] * image.shape[1]
-    return cv2.resize(image.astype(np.float32, copy=False), (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    return cv2.resize(
+        image.astype(np.float32, copy=False),
+        (width, height),
+        interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
+    )
 
 
 def _features(luma: np.ndarray) -> np.ndarray:
@@ -257,7 +263,9 @@ def _clean(chroma: np.ndarray, confidence: np.ndarray) -> tuple[np.ndarray, np.n
     return median, confidence
 
 
-def _upsample(chroma: np.ndarray, confidence: np.ndarray, small: np.ndarray, luma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _upsample(
+    chroma: np.ndarray, confidence: np.ndarray, small: np.ndarray, luma: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Working-raster chroma (hxwx2) and confidence (hxw) at the frame's size HxW.
 
     ``small`` is the frame's working raster (hxw), ``luma`` the frame (HxW), both float32.

@@ -182,13 +182,13 @@ class _Track:
     reliability: np.ndarray
 
     @classmethod
-    def identity(cls, shape: tuple[int, int]) -> "_Track":
+    def identity(cls, shape: tuple[int, int]) -> _Track:
         """The keyframe itself (HxW): every pixel where it is, fully reliable."""
         height, width = shape
         xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
         return cls(np.dstack([xs, ys]), np.ones(shape, np.float32))
 
-    def follow(self, flow_to_tracked: np.ndarray, round_trip_ok: np.ndarray) -> "_Track":
+    def follow(self, flow_to_tracked: np.ndarray, round_trip_ok: np.ndarray) -> _Track:
         """The track of a neighbouring frame.
 
         Args:
@@ -205,13 +205,17 @@ class _Track:
 
     def sample(self, key_image: np.ndarray) -> np.ndarray:
         """A keyframe's HxW[xC] float32 image (its chroma, its confidence) read at the tracked points (bilinear)."""
-        return cv2.remap(key_image, self.points[..., 0], self.points[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.remap(
+            key_image, self.points[..., 0], self.points[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
 
 
 class _Propagation:
     """One propagation run; see the module docstring for the method."""
 
-    def __init__(self, clip, guidance: Guidance, solver: str, device: str, settings: PropagationSettings, progress, cancel):
+    def __init__(
+        self, clip, guidance: Guidance, solver: str, device: str, settings: PropagationSettings, progress, cancel
+    ):
         self.clip = clip
         self.guidance = guidance
         self.solver = solver
@@ -242,7 +246,9 @@ class _Propagation:
         stop = min(after) + 1 if after else wanted.stop
         self._work_total = 3 * (stop - start)
         if not self.keyframes and not self.guidance.exemplars:
-            warnings.warn("there are no keyframes, references or exemplars: the output is the grey source", stacklevel=3)
+            warnings.warn(
+                "there are no keyframes, references or exemplars: the output is the grey source", stacklevel=3
+            )
         store = FrameStore()
         try:
             yield from self._run(store, start, stop, wanted)
@@ -262,7 +268,9 @@ class _Propagation:
             key_b = self._backward(store, t, b) if b is not None else None
             last = end - 1 if b is not None else end
             if a is None and b is None and t not in self.keyframes and self.keyframes and not self._matchers:
-                warnings.warn(f"frames {t}..{last} are a shot with no keyframe or reference: they stay grey", stacklevel=3)
+                warnings.warn(
+                    f"frames {t}..{last} are a shot with no keyframe or reference: they stay grey", stacklevel=3
+                )
             for f in range(t, last + 1):
                 self._check_cancel()
                 if f in self.keyframes:
@@ -443,7 +451,13 @@ class _Propagation:
         if hard.count == 0 and prior is None:
             return np.zeros(luma.shape + (2,), np.float32)
         chroma = solve_chroma(
-            luma, hard, solver=self.solver, device=self.device, prior=prior, initial=initial, tolerance=self.settings.tolerance
+            luma,
+            hard,
+            solver=self.solver,
+            device=self.device,
+            prior=prior,
+            initial=initial,
+            tolerance=self.settings.tolerance,
         )
         return chroma.astype(np.float32)
 

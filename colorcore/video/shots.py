@@ -53,7 +53,9 @@ def is_cut(hist_distance: float, consistent_fraction: float) -> bool:
     return consistent_fraction < 0.5 * _CONSISTENT_MIN
 
 
-def find_cuts(clip, progress: Callable[[float], None] | None = None, cancel: Callable[[], bool] | None = None) -> list[int]:
+def find_cuts(
+    clip, progress: Callable[[float], None] | None = None, cancel: Callable[[], bool] | None = None
+) -> list[int]:
     """Frames of ``clip`` that start a new shot (never 0), in increasing order.
 
     Decodes the whole clip once, sequentially; memory holds two frames.

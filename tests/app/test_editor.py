@@ -104,7 +104,9 @@ def test_zoom_pan_and_views(qtbot, make_window, tmp_path):
     before = QPointF(canvas.offset)
     qtbot.mousePress(canvas, Qt.MouseButton.MiddleButton, pos=anchor)
     qtbot.mouseRelease(canvas, Qt.MouseButton.MiddleButton, pos=anchor + QPoint(30, 20))
-    assert canvas.offset == before + QPointF(30, 20) and not window.document.project.hints.strokes  # panned, not painted
+    assert (
+        canvas.offset == before + QPointF(30, 20) and not window.document.project.hints.strokes
+    )  # panned, not painted
     window.fit_action.trigger()
     assert canvas.zoom > 2.0  # a 64x48 frame fits far larger than 100%
     qtbot.keyClick(canvas, Qt.Key.Key_3)

@@ -42,7 +42,7 @@ def make_source(path: Path, *, audio: bool) -> Path:
             # Louder each video frame (0.04 per frame), so where the audio starts shows.
             tone = (0.04 * (1 + np.floor(t * FPS)) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
             for start in range(0, len(t), 1024):
-                chunk = np.stack([tone[start:start + 1024]] * 2)
+                chunk = np.stack([tone[start : start + 1024]] * 2)
                 frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout="stereo")
                 frame.sample_rate = 48000
                 frame.pts = start
@@ -144,13 +144,19 @@ def decode_audio(path: Path) -> tuple[np.ndarray, int]:
 def opening_amplitude(path: Path) -> float:
     """Peak amplitude of the tone 15..25 ms into the audio (inside the first video frame)."""
     samples, rate = decode_audio(path)
-    window = samples[int(0.015 * rate):int(0.025 * rate)]
+    window = samples[int(0.015 * rate) : int(0.025 * rate)]
     return float(np.sqrt(2 * np.mean(window.astype(np.float64) ** 2)))
 
 
 @pytest.mark.parametrize(
     "fmt, name, bit_depth",
-    [("png", "frames", 8), ("tiff", "frames", 16), ("mkv", "out.mkv", 8), ("mov", "out.mov", 16), ("mp4", "out.mp4", 8)],
+    [
+        ("png", "frames", 8),
+        ("tiff", "frames", 16),
+        ("mkv", "out.mkv", 8),
+        ("mov", "out.mov", 16),
+        ("mp4", "out.mp4", 8),
+    ],
 )
 # ProRes stores 10 bits, read back as 16.
 def test_export_each_format_decodes_with_the_right_frames(qtbot, tmp_path, source, fmt, name, bit_depth):
@@ -390,9 +396,7 @@ def test_dialog_says_when_the_folder_is_read_only(qtbot, read_only_folder, messa
     dialog = make_dialog(qtbot, read_only_folder / "out.mkv")
     dialog.accept()
     assert dialog.result() != QDialog.DialogCode.Accepted
-    assert messages["warnings"] == [
-        f"The folder '{read_only_folder}' is read-only. Choose a folder you can write to."
-    ]
+    assert messages["warnings"] == [f"The folder '{read_only_folder}' is read-only. Choose a folder you can write to."]
 
 
 def test_dialog_asks_before_replacing_an_existing_output(qtbot, tmp_path, messages):

@@ -130,8 +130,14 @@ def test_one_stale_frame_stays_visible_on_a_long_clip(qtbot, timeline):
 def wheel(widget, x: float, delta: int, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
     pos = QPointF(x, 10)
     event = QWheelEvent(
-        pos, widget.mapToGlobal(pos), QPoint(0, 0), QPoint(0, delta), Qt.MouseButton.NoButton,
-        modifiers, Qt.ScrollPhase.NoScrollPhase, False,
+        pos,
+        widget.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, delta),
+        Qt.MouseButton.NoButton,
+        modifiers,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
     )
     QApplication.sendEvent(widget, event)
 

@@ -16,9 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def colorcore(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "colorcore", *map(str, args)], capture_output=True, text=True, cwd=cwd
-    )
+    return subprocess.run([sys.executable, "-m", "colorcore", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
 def write_rgb(path, rgb):
@@ -123,7 +121,9 @@ def test_existing_output_needs_overwrite(pair, tmp_path):
 
 def test_bad_option_is_one_line(pair, tmp_path):
     gray_path, marked_path, _ = pair
-    assert_one_line_error(colorcore("image", gray_path, marked_path, "-o", tmp_path / "o.png", "--solver", "magic"), "magic")
+    assert_one_line_error(
+        colorcore("image", gray_path, marked_path, "-o", tmp_path / "o.png", "--solver", "magic"), "magic"
+    )
 
 
 def test_the_command_does_not_import_torch(pair, tmp_path):
@@ -159,7 +159,9 @@ def test_levin_example_reproduces_the_authors_result(tmp_path):
     folder = require_testdata("levin2004")
     for solver in ("exact", "fast"):
         out = tmp_path / f"{solver}.png"
-        result = colorcore("image", folder / "example.bmp", folder / "example_marked.bmp", "-o", out, "--solver", solver)
+        result = colorcore(
+            "image", folder / "example.bmp", folder / "example_marked.bmp", "-o", out, "--solver", solver
+        )
         assert result.returncode == 0, result.stderr
         ours = cv2.imread(str(out)).astype(float)[:256]
         theirs = cv2.imread(str(folder / "example_res.bmp")).astype(float)

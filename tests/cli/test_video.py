@@ -92,7 +92,9 @@ def test_bad_inputs(source, tmp_path, capsys, extra, message):
 def test_resize_flag_accepts_a_smaller_reference(source, tmp_path, capsys):
     root, truth = source
     write_image(root / "small.png", truth[0][: HEIGHT // 2, : WIDTH // 2])
-    code, _, err = run(capsys, root / "grey", "-o", tmp_path / "o.mkv", "--reference", f"0:{root / 'small.png'}", "--resize")
+    code, _, err = run(
+        capsys, root / "grey", "-o", tmp_path / "o.mkv", "--reference", f"0:{root / 'small.png'}", "--resize"
+    )
     assert code == 0, err
 
 

@@ -33,7 +33,10 @@ def test_neutral_stroke_is_a_hint_with_zero_chroma():
 def test_erase_removes_hints_under_it():
     hints = Hints(
         canvas_size=(60, 40),
-        strokes=[Stroke([(5, 20), (55, 20)], color=(0, 1, 0), width=9), Stroke([(30, 0), (30, 40)], kind="erase", width=10)],
+        strokes=[
+            Stroke([(5, 20), (55, 20)], color=(0, 1, 0), width=9),
+            Stroke([(30, 0), (30, 40)], kind="erase", width=10),
+        ],
     )
     raster = hints.rasterize()
     assert not raster.mask[20, 30] and raster.mask[20, 10]

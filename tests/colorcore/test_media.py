@@ -112,15 +112,17 @@ def test_image_errors(tmp_path):
         write_image(tmp_path / "nowhere" / "a.png", pattern(1))
     with pytest.raises(InputError, match="8 bits"):
         write_image(tmp_path / "deep.jpg", np.zeros((4, 4, 3), np.uint16))
-    assert sorted(os.listdir(tmp_path)) == [
-        "cut.jpg", "cut.png", "empty.png", "ok.jpg", "ok.png", "text.png"
-    ]
+    assert sorted(os.listdir(tmp_path)) == ["cut.jpg", "cut.png", "empty.png", "ok.jpg", "ok.png", "text.png"]
 
 
 def test_natural_sort():
     names = ["frame10.png", "frame2.png", "Frame1.png", "frame0002b.png", "frame100.png"]
     assert sorted(names, key=natural_key) == [
-        "Frame1.png", "frame2.png", "frame0002b.png", "frame10.png", "frame100.png"
+        "Frame1.png",
+        "frame2.png",
+        "frame0002b.png",
+        "frame10.png",
+        "frame100.png",
     ]
 
 
@@ -527,11 +529,10 @@ def test_non_empty_folder_needs_overwrite(tmp_path):
 
 @pytest.mark.parametrize("name", ["out.mkv", "out.mp4", "out.mov", "out_frames"])
 def test_abort_leaves_nothing(tmp_path, name):
-    with pytest.raises(RuntimeError):
-        with open_writer(tmp_path / name, fps=24, width=W, height=H) as w:
-            for i in range(3):
-                w.write(pattern(i))
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), open_writer(tmp_path / name, fps=24, width=W, height=H) as w:
+        for i in range(3):
+            w.write(pattern(i))
+        raise RuntimeError("interrupted")
     assert os.listdir(tmp_path) == []
     # An existing output survives an aborted replacement untouched.
     existing = write_clip(tmp_path / name, [pattern(9)])
@@ -552,9 +553,8 @@ def test_bad_audio_source_leaves_nothing(tmp_path):
 
 
 def test_writer_with_no_frames_leaves_nothing(tmp_path):
-    with pytest.raises(ValueError, match="no frames"):
-        with open_writer(tmp_path / "a.mkv", fps=24, width=W, height=H):
-            pass
+    with pytest.raises(ValueError, match="no frames"), open_writer(tmp_path / "a.mkv", fps=24, width=W, height=H):
+        pass
     assert os.listdir(tmp_path) == []
 
 

@@ -204,7 +204,9 @@ def test_flicker_raises_cdc_and_warp_error():
     truth = moving_clip(6)
     steady = with_chroma_gain(truth, [0.8] * 6)
     flicker = with_chroma_gain(truth, [0.2, 1.0, 0.2, 1.0, 0.2, 1.0])
-    histograms = {name: [channel_histograms(f) for f in clip] for name, clip in (("steady", steady), ("flicker", flicker))}
+    histograms = {
+        name: [channel_histograms(f) for f in clip] for name, clip in (("steady", steady), ("flicker", flicker))
+    }
     assert cdc(histograms["flicker"]) > 5 * cdc(histograms["steady"])
     steady_warp = warp_error(steady, guide=truth)
     assert steady_warp < 2e-4  # the colour moves with the texture
@@ -242,7 +244,9 @@ def test_clip_evaluator_agrees_with_the_single_functions():
     assert result.warp_error_output == pytest.approx(warp_error(output, guide=truth), rel=1e-9)
     assert result.warp_error_truth == pytest.approx(warp_error(truth), rel=1e-9)
     assert math.isnan(scores[0].warp_error_output) and math.isnan(scores[0].js_output)
-    assert scores[1].js_output == pytest.approx(js_divergence(channel_histograms(output[0]), channel_histograms(output[1])))
+    assert scores[1].js_output == pytest.approx(
+        js_divergence(channel_histograms(output[0]), channel_histograms(output[1]))
+    )
     assert result.warp_error_output > 5 * result.warp_error_truth
 
 

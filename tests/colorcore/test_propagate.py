@@ -56,7 +56,11 @@ def test_disc_keeps_its_colour_over_many_frames(disc_clip):
         want = truth[i][inner].mean(axis=0)
         assert np.abs(got - want).max() < 12, (i, got, want)
         assert got[0] > got[1] + 60  # still red, not drifting to the background's green
-    assert np.allclose(disc_rgb / disc_rgb.sum(), truth[0][disc_mask(0, HEIGHT, WIDTH)].mean(0) / truth[0][disc_mask(0, HEIGHT, WIDTH)].mean(0).sum(), atol=0.05)
+    assert np.allclose(
+        disc_rgb / disc_rgb.sum(),
+        truth[0][disc_mask(0, HEIGHT, WIDTH)].mean(0) / truth[0][disc_mask(0, HEIGHT, WIDTH)].mean(0).sum(),
+        atol=0.05,
+    )
 
 
 def test_stroke_keyframe_hints_win_on_their_frame(disc_clip):
@@ -114,7 +118,9 @@ def test_part_of_a_clip_renders_as_in_the_whole(disc_clip):
 def test_progress_and_cancel_leave_no_scratch_files(disc_clip, tmp_path, monkeypatch):
     folder, truth = disc_clip
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    guidance = Guidance(hints=Hints(canvas_size=(WIDTH, HEIGHT)), references=[Reference(0, truth[0]), Reference(23, truth[23])])
+    guidance = Guidance(
+        hints=Hints(canvas_size=(WIDTH, HEIGHT)), references=[Reference(0, truth[0]), Reference(23, truth[23])]
+    )
     seen = []
     with open_clip(folder) as clip:
         frames = colorize_clip(clip, guidance, progress=seen.append, cancel=lambda: len(seen) > 15)

@@ -179,7 +179,11 @@ def test_targets_protocol_1():
 
 
 def test_targets_protocol_2():
-    mean = {CHAINED: figures(24, 0.004, 0.001), PER_FRAME: figures(25, 0.01, 0.002), METHOD: figures(25.5, 0.002, 0.001)}
+    mean = {
+        CHAINED: figures(24, 0.004, 0.001),
+        PER_FRAME: figures(25, 0.01, 0.002),
+        METHOD: figures(25.5, 0.002, 0.001),
+    }
     assert check_targets(2, mean)["met"]
     mean[METHOD] = figures(24.9, 0.002, 0.001)
     assert not check_targets(2, mean)["met"]
@@ -197,7 +201,9 @@ def test_table_lists_every_clip_method_and_the_verdict():
     table = format_table(1, result)
     lines = table.splitlines()
     assert lines[0].startswith("Protocol 1: test")
-    assert sum(line.startswith("alpha") for line in lines) == 1 and any(line.startswith("mean") and " 30 " in line for line in lines)
+    assert sum(line.startswith("alpha") for line in lines) == 1 and any(
+        line.startswith("mean") and " 30 " in line for line in lines
+    )
     rows = [line for line in lines if METHOD in line and "27.00" in line]
     assert len(rows) == 3  # two clips and the mean
     truth_rows = [line for line in lines if TRUTH in line]

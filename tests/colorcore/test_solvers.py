@@ -87,7 +87,9 @@ def test_galerkin_coarsening_equals_the_matrix_product():
         p = np.stack([prolong(j) for j in range(coarse_points)], 1)
         r = np.stack([restrict(i) for i in range(height * width)], 1)
         expected = r @ stencil_to_csr(stencil).toarray() @ p
-        coarse = galerkin(_Coefficients(phases, grid), level.prolong, level.restrict, grid, np.zeros((3, 3, grid.rows * grid.pitch)))
+        coarse = galerkin(
+            _Coefficients(phases, grid), level.prolong, level.restrict, grid, np.zeros((3, 3, grid.rows * grid.pitch))
+        )
         got = stencil_to_csr(np.ascontiguousarray(grid.interior(coarse))).toarray()
         np.testing.assert_allclose(got, expected, atol=1e-12)
 
@@ -123,7 +125,7 @@ def test_colorize_frame_keeps_luma_and_spreads_colour():
 
 
 def test_colorize_frame_accepts_16_bit_and_rgb_grey():
-    gray16 = (synthetic_photo(32, 40)[..., 1].astype(np.uint16) * 257)
+    gray16 = synthetic_photo(32, 40)[..., 1].astype(np.uint16) * 257
     hints = Hints(canvas_size=(40, 32), strokes=[Stroke([(5, 5), (30, 20)], color=(0.2, 0.4, 0.9), width=3)])
     out = colorize_frame(np.repeat(gray16[..., None], 3, 2), hints)
     assert out.dtype == np.uint16 and out.shape == (32, 40, 3)

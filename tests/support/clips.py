@@ -71,4 +71,3 @@ def moving_clip(frames: int = 6, height: int = 64, width: int = 80, step=(2, 1))
 def with_chroma_gain(frames, gains):
     """The frames with their chroma scaled per frame (luma kept), as a colouriser would flicker."""
     return [compose(luma_of(f), g * chroma_of(f)) for f, g in zip(frames, gains)]
-

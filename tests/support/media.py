@@ -76,9 +76,7 @@ def encode_with_audio(path: Path, audio_codec: str, *, n=24, fps=24, rate=48000)
                 k = min(1024, total - done)
                 t = np.arange(done, done + k) / rate
                 wave = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-                chunk = av.AudioFrame.from_ndarray(
-                    np.stack([wave, wave]), format="fltp", layout="stereo"
-                )
+                chunk = av.AudioFrame.from_ndarray(np.stack([wave, wave]), format="fltp", layout="stereo")
                 chunk.sample_rate, chunk.pts = rate, done
                 container.mux(audio.encode(chunk))
                 done += k
@@ -97,10 +95,7 @@ def audio_seconds(path: Path) -> float:
 
 def write_clip(path, frames, *, fps=24, bit_depth=8, **kwargs):
     height, width = frames[0].shape[:2]
-    with open_writer(
-        path, fps=fps, width=width, height=height, bit_depth=bit_depth, **kwargs
-    ) as writer:
+    with open_writer(path, fps=fps, width=width, height=height, bit_depth=bit_depth, **kwargs) as writer:
         for frame in frames:
             writer.write(frame)
     return path
-
