@@ -23,7 +23,9 @@ def stencil_to_csr(stencil: np.ndarray) -> sp.csr_matrix:
     """
     _, _, height, width = stencil.shape
     index = np.arange(height * width).reshape(height, width)
-    rows, cols, vals = [], [], []
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
             coeff = stencil[dy + 1, dx + 1]
@@ -39,7 +41,12 @@ def stencil_to_csr(stencil: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
 
 
-def solve_exact(luma: np.ndarray, fixed: np.ndarray, chroma: np.ndarray, prior=None) -> np.ndarray:
+def solve_exact(
+    luma: np.ndarray,
+    fixed: np.ndarray,
+    chroma: np.ndarray,
+    prior: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Solve Levin's equation exactly (to float64 round-off).
 
     Args:
@@ -47,7 +54,7 @@ def solve_exact(luma: np.ndarray, fixed: np.ndarray, chroma: np.ndarray, prior=N
         fixed: HxW bool, True on hinted pixels.
         chroma: HxWx2 float (I, Q) hint chroma, read where ``fixed``.
         prior: None, or (prior chroma HxWx2 float, weight HxW float >= 0): the soft prior
-            of :mod:`colorcore.levin`.
+            of :mod:`colorcore.solvers.levin`.
 
     Returns:
         HxWx2 float64 chroma (I, Q); equal to ``chroma`` on fixed pixels.
