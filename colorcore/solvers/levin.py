@@ -1,13 +1,16 @@
 """Levin, Lischinski and Weiss (2004), "Colorization using optimization": the equation.
 
+This module is the definition; read it first. Chroma is in YIQ (Y = .299 R + .587 G +
+.114 B on 0..1); the luma Y is given and kept, the chroma U (I, then Q) is solved for.
 For each pixel r outside the scribbles, with 3x3 neighbours s (the window is clipped at
 the image border):
 
     U_r - sum_s w_rs U_s = 0,    w_rs ~ exp(-(Y_r - Y_s)^2 / c_r),  sum_s w_rs = 1,
     c_r = max(0.6 var_r, -min_s (Y_s - Y_r)^2 / ln(0.01), 2e-6),
 
-var_r being the population variance of the window's lumas (centre included), Y on 0..1.
-Scribbled pixels are fixed to their chroma. The system is the same for I and Q.
+var_r being the population variance of the window's lumas (centre included). Scribbled
+pixels are fixed to their chroma. The system is the same for I and Q: one matrix, two
+right-hand sides.
 
 A soft prior (used by video propagation: chroma carried from a neighbouring frame, with
 a confidence) adds a pull towards ``prior_r`` with strength ``weight_r`` >= 0 on free
@@ -16,9 +19,14 @@ Levin; with a positive weight somewhere the system is well posed even without sc
 
 The operator is kept as a 9-point stencil: an array ``S`` of shape (3, 3, H, W) where
 ``S[dy + 1, dx + 1, y, x]`` multiplies U at (y + dy, x + dx) in the equation of pixel
-(y, x); coefficients that would reach outside the image are zero. Both solvers start
-from it: :mod:`colorcore.solve_exact` turns it into a sparse matrix,
-:mod:`colorcore.multigrid` works on it directly.
+(y, x); coefficients that would reach outside the image are zero. Every solver starts
+from it and solves this same system:
+
+- :mod:`colorcore.solvers.exact` writes it out as a sparse matrix and factorises it (the
+  reference, exact to round-off);
+- :mod:`colorcore.solvers.multigrid` works on the stencil directly: an accelerated
+  iterative solver of the same equations, stopped at a tolerance, checked against the
+  exact one in dB.
 """
 
 from __future__ import annotations
