@@ -149,9 +149,7 @@ class Canvas(QWidget):
 
     def _centre(self) -> None:
         width, height = self.frame_size()
-        self.offset = QPointF(
-            (self.width() - width * self.zoom) / 2, (self.height() - height * self.zoom) / 2
-        )
+        self.offset = QPointF((self.width() - width * self.zoom) / 2, (self.height() - height * self.zoom) / 2)
         self.update()
 
     def _wipe_x(self) -> float:
@@ -159,7 +157,7 @@ class Canvas(QWidget):
 
     # -- painting ---------------------------------------------------------------------
 
-    def paintEvent(self, event):  # noqa: N802 - Qt's name
+    def paintEvent(self, event):
         if self._fit_pending and self.grey is not None:
             self.fit()
         painter = QPainter(self)
@@ -190,18 +188,11 @@ class Canvas(QWidget):
         if self.show_strokes:
             for stroke in self.strokes:
                 self._paint_stroke(
-                    painter,
-                    stroke.points,
-                    stroke.kind,
-                    stroke.width,
-                    QColor.fromRgbF(*stroke.color),
-                    stroke.hardness,
+                    painter, stroke.points, stroke.kind, stroke.width, QColor.fromRgbF(*stroke.color), stroke.hardness
                 )
         if self._drawing:
             kind = {"brush": "colour", "eraser": "erase", "neutral": "neutral"}[self.tool]
-            self._paint_stroke(
-                painter, self._drawing, kind, self.brush_size, self.brush_colour, self.brush_hardness
-            )
+            self._paint_stroke(painter, self._drawing, kind, self.brush_size, self.brush_colour, self.brush_hardness)
         painter.resetTransform()
         self._paint_cursor(painter)
 
@@ -220,9 +211,7 @@ class Canvas(QWidget):
             painter.setPen(QPen(QColor(0, 0, 0, 150), width, Qt.PenStyle.SolidLine, cap, join))
             painter.drawPath(path)
             painter.setPen(
-                QPen(
-                    QColor(230, 230, 230, 200), max(width / 6, 1 / self.zoom), Qt.PenStyle.DashLine, cap, join
-                )
+                QPen(QColor(230, 230, 230, 200), max(width / 6, 1 / self.zoom), Qt.PenStyle.DashLine, cap, join)
             )
             painter.drawPath(path)
             return
@@ -241,9 +230,7 @@ class Canvas(QWidget):
         painter.drawPath(path)
         if kind == "neutral":
             painter.setPen(
-                QPen(
-                    QColor(255, 255, 255, 200), max(width / 5, 1 / self.zoom), Qt.PenStyle.DotLine, cap, join
-                )
+                QPen(QColor(255, 255, 255, 200), max(width / 5, 1 / self.zoom), Qt.PenStyle.DotLine, cap, join)
             )
             painter.drawPath(path)
 
@@ -260,18 +247,14 @@ class Canvas(QWidget):
     # -- input ------------------------------------------------------------------------
 
     def _near_wipe(self, pos: QPointF) -> bool:
-        return (
-            self.view == "split" and self.colour is not None and abs(pos.x() - self._wipe_x()) <= _WIPE_GRAB
-        )
+        return self.view == "split" and self.colour is not None and abs(pos.x() - self._wipe_x()) <= _WIPE_GRAB
 
-    def mousePressEvent(self, event):  # noqa: N802 - Qt's name
+    def mousePressEvent(self, event):
         pos = event.position()
         if self.grey is None:
             return
         ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-        if event.button() == Qt.MouseButton.MiddleButton or (
-            event.button() == Qt.MouseButton.LeftButton and ctrl
-        ):
+        if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton and ctrl):
             self._panning = pos
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
             return
@@ -295,7 +278,7 @@ class Canvas(QWidget):
             width = self.frame_size()[0] * self.zoom
             self.wipe = min(max((pos.x() - self.offset.x()) / width, 0.0), 1.0) if width else 0.5
 
-    def mouseMoveEvent(self, event):  # noqa: N802 - Qt's name
+    def mouseMoveEvent(self, event):
         pos = event.position()
         self._hover = pos
         point = self.to_frame(pos)
@@ -313,7 +296,7 @@ class Canvas(QWidget):
         self.setCursor(Qt.CursorShape.SplitHCursor if self._near_wipe(pos) else self._tool_cursor())
         self.update()
 
-    def mouseReleaseEvent(self, event):  # noqa: N802 - Qt's name
+    def mouseReleaseEvent(self, event):
         if self._panning is not None or self._dragging_wipe:
             self._drag_to(event.position())
             self._panning, self._dragging_wipe = None, False
@@ -330,16 +313,16 @@ class Canvas(QWidget):
         self.update()
         self.strokeFinished.emit(points, self.tool)
 
-    def leaveEvent(self, event):  # noqa: N802 - Qt's name
+    def leaveEvent(self, event):
         self._hover = None
         self.update()
 
-    def wheelEvent(self, event):  # noqa: N802 - Qt's name
+    def wheelEvent(self, event):
         steps = event.angleDelta().y() / 120
         if steps:
             self.zoom_by(1.25**steps, event.position())
 
-    def resizeEvent(self, event):  # noqa: N802 - Qt's name
+    def resizeEvent(self, event):
         super().resizeEvent(event)
         if self._fit_pending:
             self.update()
@@ -353,8 +336,6 @@ class Canvas(QWidget):
         if not (0 <= x < width and 0 <= y < height):
             return
         split_grey = self.view == "split" and x < self.wipe * width
-        source = (
-            self.colour if (self.colour is not None and self.view != "grey" and not split_grey) else self.grey
-        )
+        source = self.colour if (self.colour is not None and self.view != "grey" and not split_grey) else self.grey
         colour = source.pixelColor(x, y)
         self.colourPicked.emit((colour.redF(), colour.greenF(), colour.blueF()))

@@ -48,38 +48,26 @@ class Document(QObject):
         """Append a stroke (undoable)."""
         names = {"colour": "Paint", "neutral": "Neutral hint", "erase": "Erase"}
         self.undo.push(
-            _ListEdit(
-                self, names[stroke.kind], self.project.hints.strokes, add=[stroke], frames=[stroke.frame]
-            )
+            _ListEdit(self, names[stroke.kind], self.project.hints.strokes, add=[stroke], frames=[stroke.frame])
         )
 
     def clear_strokes(self, frame: int) -> None:
         """Remove every stroke of ``frame`` (undoable)."""
         strokes = self.strokes_on(frame)
         if strokes:
-            self.undo.push(
-                _ListEdit(self, "Clear strokes", self.project.hints.strokes, remove=strokes, frames=[frame])
-            )
+            self.undo.push(_ListEdit(self, "Clear strokes", self.project.hints.strokes, remove=strokes, frames=[frame]))
 
     def set_reference(self, frame: int, rgb: np.ndarray, source: str) -> None:
         """Make ``rgb`` (HxWx3, the clip's size and dtype) the aligned reference of ``frame``,
         replacing any it had (undoable)."""
         old = [r for r in self.project.references if r.frame == frame]
         new = Reference(frame=frame, rgb=rgb, source=source)
-        self.undo.push(
-            _ListEdit(self, "Set reference", self.project.references, add=[new], remove=old, frames=[frame])
-        )
+        self.undo.push(_ListEdit(self, "Set reference", self.project.references, add=[new], remove=old, frames=[frame]))
 
     def remove_reference(self, reference: Reference) -> None:
         """Remove an aligned reference (undoable)."""
         self.undo.push(
-            _ListEdit(
-                self,
-                "Remove reference",
-                self.project.references,
-                remove=[reference],
-                frames=[reference.frame],
-            )
+            _ListEdit(self, "Remove reference", self.project.references, remove=[reference], frames=[reference.frame])
         )
 
     def add_exemplar(self, rgb: np.ndarray, source: str, frames: tuple[int, int] | None = None) -> None:
@@ -94,9 +82,7 @@ class Document(QObject):
 
     def remove_exemplar(self, exemplar: Exemplar) -> None:
         """Remove an exemplar (undoable)."""
-        self.undo.push(
-            _ListEdit(self, "Remove exemplar", self.project.exemplars, remove=[exemplar], frames=[])
-        )
+        self.undo.push(_ListEdit(self, "Remove exemplar", self.project.exemplars, remove=[exemplar], frames=[]))
 
 
 class _ListEdit(QUndoCommand):

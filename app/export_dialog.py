@@ -192,9 +192,7 @@ class ExportDialog(QDialog):
         self.output_note.setEnabled(False)  # drawn dimmed: a remark, not a control
         self.output_note.setWordWrap(True)
         form.addRow("", self.output_note)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -261,9 +259,7 @@ class ExportDialog(QDialog):
         except InputError as exc:
             return f"{exc}."
         if kind != fmt.kind:
-            wanted = (
-                "a folder name without extension" if fmt.is_sequence else f"a name ending in {fmt.extension}"
-            )
+            wanted = "a folder name without extension" if fmt.is_sequence else f"a name ending in {fmt.extension}"
             return f"'{out.name}' does not suit {fmt.label.split(' (')[0]}: give {wanted}."
         if fmt.key in ("mp4", "mov") and self._frame_size is not None:
             width, height = self._frame_size
@@ -320,9 +316,7 @@ class ExportDialog(QDialog):
         fmt = FORMATS_BY_KEY[self.format_key()]
         self.path_edit.setText(path_for_format(self.path_edit.text().strip(), fmt.key))
         if fmt.is_sequence:
-            self.output_note.setText(
-                "A new folder, one image per frame (frame_000000…); it appears when complete."
-            )
+            self.output_note.setText("A new folder, one image per frame (frame_000000…); it appears when complete.")
         else:
             self.output_note.setText("Written under a temporary name and renamed when complete.")
         can_audio = self._has_audio and not fmt.is_sequence

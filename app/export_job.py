@@ -28,9 +28,7 @@ from keyhue.export_dialog import FORMATS_BY_KEY, ExportSettings
 log = logging.getLogger(__name__)
 
 #: frames_factory(frames, progress, cancel) -> iterator of (frame index, HxWx3 RGB).
-FramesFactory = Callable[
-    [range, Callable[[float], None], Callable[[], bool]], Iterator[tuple[int, np.ndarray]]
-]
+FramesFactory = Callable[[range, Callable[[float], None], Callable[[], bool]], Iterator[tuple[int, np.ndarray]]]
 
 
 def _disk_full(folder: Path) -> str:
@@ -113,9 +111,7 @@ class ExportJob(QObject):
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(
-        self, settings: ExportSettings, clip: Clip | str | os.PathLike, frames_factory: FramesFactory
-    ):
+    def __init__(self, settings: ExportSettings, clip: Clip | str | os.PathLike, frames_factory: FramesFactory):
         super().__init__()
         self.settings = settings
         self._clip_or_path = clip
@@ -189,7 +185,7 @@ class ExportJob(QObject):
         except OSError as exc:
             self._abort(writer)
             out.failed.emit(describe_os_error(exc, settings.path))
-        except Exception as exc:  # noqa: BLE001 - a bug must not kill the window; keep its traceback in the log
+        except Exception as exc:
             self._abort(writer)
             log.exception("export to %s failed", settings.path)
             out.failed.emit(f"Export failed: {exc}. Nothing was written.")
@@ -207,9 +203,7 @@ class ExportJob(QObject):
         settings = self.settings
         fmt = FORMATS_BY_KEY[settings.format]
         if not 0 <= settings.start < settings.stop <= len(clip):
-            raise InputError(
-                f"frames {settings.start}..{settings.stop - 1} are outside the clip's 0..{len(clip) - 1}"
-            )
+            raise InputError(f"frames {settings.start}..{settings.stop - 1} are outside the clip's 0..{len(clip) - 1}")
         if output_kind(settings.path) != fmt.kind:
             raise InputError(f"'{settings.path.name}' does not suit the format '{fmt.label}'")
         return open_output(

@@ -79,13 +79,7 @@ class PreviewSolver(QObject):
 class _Job(QRunnable):
     def __init__(self, owner: PreviewSolver, generation: int, gray, guidance, frame: int):
         super().__init__()
-        self.owner, self.generation, self.gray, self.guidance, self.frame = (
-            owner,
-            generation,
-            gray,
-            guidance,
-            frame,
-        )
+        self.owner, self.generation, self.gray, self.guidance, self.frame = owner, generation, gray, guidance, frame
 
     def run(self):
         owner = self.owner
@@ -100,5 +94,5 @@ class _Job(QRunnable):
                 owner.ready.emit(self.generation, self.frame, rgb, scale == 1.0)
                 if rgb is None:
                     return
-        except Exception as exc:  # noqa: BLE001 - reported to the UI, which keeps running
+        except Exception as exc:
             owner.failed.emit(self.generation, f"{type(exc).__name__}: {exc}")

@@ -60,7 +60,7 @@ class PropagationWorker(QThread):
         except InputError as exc:
             self.done.emit("failed", str(exc))
             return
-        except Exception as exc:  # noqa: BLE001 - shown in a dialog; the editor keeps running
+        except Exception as exc:
             self.done.emit("failed", f"{type(exc).__name__}: {exc}")
             return
         self.done.emit("finished", "")

@@ -63,7 +63,7 @@ class PickableImage(QWidget):
         w, h = self.image.width() * scale, self.image.height() * scale
         return QPointF((self.width() - w) / 2, (self.height() - h) / 2), scale
 
-    def paintEvent(self, event):  # noqa: N802 - Qt's name
+    def paintEvent(self, event):
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(30, 30, 30))
         origin, scale = self._target()
@@ -80,7 +80,7 @@ class PickableImage(QWidget):
             painter.scale(scale, scale)
             painter.drawImage(0, 0, self.image)
 
-    def mousePressEvent(self, event):  # noqa: N802 - Qt's name
+    def mousePressEvent(self, event):
         origin, scale = self._target()
         if origin is None or event.button() != Qt.MouseButton.LeftButton:
             return
@@ -128,8 +128,7 @@ class ReferencePanel(QWidget):
         )
         self.reference_button.clicked.connect(self._as_reference)
         self.exemplar_button = QPushButton(
-            "Exemplar",
-            toolTip="Use the selected image as an exemplar: colours of the same scene, not aligned",
+            "Exemplar", toolTip="Use the selected image as an exemplar: colours of the same scene, not aligned"
         )
         self.exemplar_button.clicked.connect(self._as_exemplar)
         self.promote_button = QPushButton(
@@ -138,9 +137,7 @@ class ReferencePanel(QWidget):
         self.promote_button.clicked.connect(self.promoteRequested)
         self.shot_only = QCheckBox("Exemplar for this shot only")
         self.shot_only.setToolTip("An exemplar guides the whole clip unless this is ticked")
-        self.remove_button = QPushButton(
-            "Remove", toolTip="Remove the selected reference or exemplar from the project"
-        )
+        self.remove_button = QPushButton("Remove", toolTip="Remove the selected reference or exemplar from the project")
         self.remove_button.clicked.connect(self._remove)
         buttons = QGridLayout()
         buttons.addWidget(self.load_button, 0, 0)
@@ -163,13 +160,9 @@ class ReferencePanel(QWidget):
         try:
             rgb = read_image(path)
         except InputError as exc:
-            show_problem(
-                self, "Cannot load reference", str(exc), "Choose a colour image (PNG, TIFF, JPEG or BMP)."
-            )
+            show_problem(self, "Cannot load reference", str(exc), "Choose a colour image (PNG, TIFF, JPEG or BMP).")
             return False
-        if rgb.ndim == 2 or (
-            np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
-        ):
+        if rgb.ndim == 2 or (np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])):
             show_problem(
                 self,
                 "Not a colour reference",
@@ -205,11 +198,7 @@ class ReferencePanel(QWidget):
         self.list.clear()
         for index, entry in enumerate(self.project_items):
             name = Path(entry.source).name or "frame"
-            role = (
-                f"reference · frame {entry.frame}"
-                if isinstance(entry, Reference)
-                else "exemplar · whole clip"
-            )
+            role = f"reference · frame {entry.frame}" if isinstance(entry, Reference) else "exemplar · whole clip"
             if isinstance(entry, Exemplar) and entry.frames:
                 role = f"exemplar · frames {entry.frames[0]}–{entry.frames[1] - 1}"
             self._add_item(entry.rgb, f"{name}\n{role}", ("project", index))
@@ -224,9 +213,7 @@ class ReferencePanel(QWidget):
         self._selected(self.list.currentItem(), None)
 
     def _add_item(self, rgb: np.ndarray, text: str, key: tuple[str, int]) -> None:
-        icon = QIcon(
-            QPixmap.fromImage(to_qimage(rgb[:: max(1, rgb.shape[0] // 96), :: max(1, rgb.shape[0] // 96)]))
-        )
+        icon = QIcon(QPixmap.fromImage(to_qimage(rgb[:: max(1, rgb.shape[0] // 96), :: max(1, rgb.shape[0] // 96)])))
         item = QListWidgetItem(icon, text)
         item.setData(_ROLE, key)
         self.list.addItem(item)
@@ -262,11 +249,11 @@ class ReferencePanel(QWidget):
         if chosen is not None and chosen[2] is not None:
             self.removeRequested.emit(chosen[2])
 
-    def dragEnterEvent(self, event):  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event):
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event):  # noqa: N802 - Qt's name
+    def dropEvent(self, event):
         for url in event.mimeData().urls():
             if url.isLocalFile():
                 self.load_file(url.toLocalFile())

@@ -153,7 +153,7 @@ class _ThumbnailLoader(QObject):
                 image = source(frame) if source is not None else None
                 if image is not None and not image.isNull():
                     image = image.scaledToHeight(height, Qt.TransformationMode.SmoothTransformation)
-            except Exception:  # noqa: BLE001 - a frame that cannot be decoded shows a placeholder
+            except Exception:
                 image = None
             try:
                 self.loaded.emit(generation, frame, image if image is not None else QImage())
@@ -177,7 +177,7 @@ class _TimelineCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._dragging = False
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         return QSize(800, self.minimumHeight())
 
     # Rows, top to bottom.
@@ -194,14 +194,14 @@ class _TimelineCanvas(QWidget):
         top = self.RULER_H + self.MARKER_H + self.THUMB_H + 2
         return QRectF(0, top, self.width(), self.BAND_H)
 
-    def paintEvent(self, event):  # noqa: N802 - Qt's name
+    def paintEvent(self, event):
         painter = QPainter(self)
         try:
             self.timeline._paint(painter, self)
         finally:
             painter.end()
 
-    def mousePressEvent(self, event):  # noqa: N802 - Qt's name
+    def mousePressEvent(self, event):
         if event.button() == Qt.MouseButton.LeftButton:
             self._dragging = True
             self.timeline.setFocus(Qt.FocusReason.MouseFocusReason)
@@ -209,17 +209,17 @@ class _TimelineCanvas(QWidget):
         else:
             super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event):  # noqa: N802 - Qt's name
+    def mouseMoveEvent(self, event):
         if self._dragging:
             self.timeline._scrub_to_x(event.position().x())
 
-    def mouseReleaseEvent(self, event):  # noqa: N802 - Qt's name
+    def mouseReleaseEvent(self, event):
         self._dragging = False
 
-    def wheelEvent(self, event):  # noqa: N802 - Qt's name
+    def wheelEvent(self, event):
         self.timeline._wheel(event)
 
-    def resizeEvent(self, event):  # noqa: N802 - Qt's name
+    def resizeEvent(self, event):
         super().resizeEvent(event)
         self.timeline._layout_changed()
 
@@ -627,7 +627,7 @@ class Timeline(QWidget):
         self.pause()
         self.set_current(self.frame_at(x))
 
-    def keyPressEvent(self, event):  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event):
         if self._count == 0:
             super().keyPressEvent(event)
             return
@@ -678,9 +678,7 @@ class Timeline(QWidget):
         )
 
     def _update_play_button(self) -> None:
-        icon = (
-            QStyle.StandardPixmap.SP_MediaPause if self.is_playing() else QStyle.StandardPixmap.SP_MediaPlay
-        )
+        icon = QStyle.StandardPixmap.SP_MediaPause if self.is_playing() else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
 
     # -- thumbnails --------------------------------------------------------------------
@@ -724,11 +722,11 @@ class Timeline(QWidget):
             self._thumbs.popitem(last=False)
         self.canvas.update()
 
-    def closeEvent(self, event):  # noqa: N802 - Qt's name
+    def closeEvent(self, event):
         self._loader.stop()
         super().closeEvent(event)
 
-    def hideEvent(self, event):  # noqa: N802 - Qt's name
+    def hideEvent(self, event):
         self.pause()
         super().hideEvent(event)
 
@@ -863,9 +861,7 @@ class Timeline(QWidget):
             p.drawPath(flag)
         for _, x in self._visible_frames(self._keyframes, canvas):
             r = 5.0
-            diamond = QPolygonF(
-                [QPointF(x, mid - r), QPointF(x + r, mid), QPointF(x, mid + r), QPointF(x - r, mid)]
-            )
+            diamond = QPolygonF([QPointF(x, mid - r), QPointF(x + r, mid), QPointF(x, mid + r), QPointF(x - r, mid)])
             p.setPen(QPen(QColor(20, 20, 20), 1))
             p.setBrush(_KEYFRAME)
             p.drawPolygon(diamond)

@@ -163,8 +163,7 @@ class MainWindow(QMainWindow):
         dock.setObjectName(name)
         dock.setWidget(widget)
         dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
@@ -198,9 +197,7 @@ class MainWindow(QMainWindow):
         self.open_folder_action = self._action("Open Frame &Folder…", self._ask_open_folder, "Ctrl+Shift+O")
         self.save_action = self._action("&Save", self.save, std.Save, "save", "Save the project")
         self.save_as_action = self._action("Save &As…", self.save_as, std.SaveAs)
-        self.export_action = self._action(
-            "&Export…", self.export, "Ctrl+E", "export", "Export the colourised clip"
-        )
+        self.export_action = self._action("&Export…", self.export, "Ctrl+E", "export", "Export the colourised clip")
         self.quit_action = self._action("&Quit", self.close, std.Quit)
         self.undo_action = self._action("&Undo", self._undo, std.Undo, "undo")
         self.redo_action = self._action(
@@ -213,12 +210,7 @@ class MainWindow(QMainWindow):
                 "&Eraser", self._tool_toggled("eraser"), "E", "eraser", "Eraser: removes hints under it", True
             ),
             "neutral": self._action(
-                "&Neutral",
-                self._tool_toggled("neutral"),
-                "N",
-                "neutral",
-                "Neutral hint: keep this grey",
-                True,
+                "&Neutral", self._tool_toggled("neutral"), "N", "neutral", "Neutral hint: keep this grey", True
             ),
             "eyedropper": self._action(
                 "Eye&dropper",
@@ -234,9 +226,7 @@ class MainWindow(QMainWindow):
             self.tool_group.addAction(action)
         self.tool_actions["brush"].setChecked(True)
         self.choose_colour_action = self._action("Choose &Colour…", self.brush.choose, "C")
-        self.smaller_action = self._action(
-            "Smaller Brush", lambda: self.brush.set_size(self.brush.size / 1.25), ","
-        )
+        self.smaller_action = self._action("Smaller Brush", lambda: self.brush.set_size(self.brush.size / 1.25), ",")
         self.larger_action = self._action(
             "Larger Brush", lambda: self.brush.set_size(self.brush.size * 1.25 + 0.5), "."
         )
@@ -249,12 +239,7 @@ class MainWindow(QMainWindow):
                 "&Grey Source", self._view_toggled("grey"), "1", "view-grey", "View the grey source", True
             ),
             "colour": self._action(
-                "&Colour Result",
-                self._view_toggled("colour"),
-                "2",
-                "view-colour",
-                "View the colour result",
-                True,
+                "&Colour Result", self._view_toggled("colour"), "2", "view-colour", "View the colour result", True
             ),
             "split": self._action(
                 "S&plit Wipe",
@@ -275,22 +260,15 @@ class MainWindow(QMainWindow):
         self.actual_action = self._action("Zoom &100%", self.canvas.actual_size, "Ctrl+1", "zoom-100")
         self.zoom_in_action = self._action("Zoom &In", lambda: self.canvas.zoom_by(1.25), std.ZoomIn)
         self.zoom_out_action = self._action("Zoom &Out", lambda: self.canvas.zoom_by(0.8), std.ZoomOut)
-        self.play_action = self._action(
-            "&Play", self.timeline.toggle_playback, "Space", "play", "Play / pause"
-        )
+        self.play_action = self._action("&Play", self.timeline.toggle_playback, "Space", "play", "Play / pause")
         self.next_frame_action = self._action("Next Frame", lambda: self.go_to(self.frame + 1), "Right")
-        self.previous_frame_action = self._action(
-            "Previous Frame", lambda: self.go_to(self.frame - 1), "Left"
-        )
+        self.previous_frame_action = self._action("Previous Frame", lambda: self.go_to(self.frame - 1), "Left")
         self.first_frame_action = self._action("First Frame", lambda: self.go_to(0), "Home")
         self.last_frame_action = self._action(
             "Last Frame", lambda: self.go_to(len(self.clip) - 1 if self.clip else 0), "End"
         )
         self.next_key_action = self._action(
-            "Next &Keyframe",
-            self.timeline.next_keyframe,
-            [QKeySequence("Down"), QKeySequence("]")],
-            "keyframe-next",
+            "Next &Keyframe", self.timeline.next_keyframe, [QKeySequence("Down"), QKeySequence("]")], "keyframe-next"
         )
         self.previous_key_action = self._action(
             "Previous K&eyframe",
@@ -302,12 +280,6 @@ class MainWindow(QMainWindow):
             "&Propagate", self.propagate, "Ctrl+P", "propagate", "Colour the whole clip from the keyframes"
         )
         self.cancel_action = self._action("Cancel Propagation", self.cancel_propagation, "Esc")
-        self.learn_action = self._action(
-            "&Learn This Film",
-            self.learn_film,
-            "Ctrl+L",
-            tip="Adapt the deep network to this film's keyframes, references and exemplars",
-        )
 
     def _tool_toggled(self, tool: str):
         def toggled(on: bool) -> None:
@@ -356,19 +328,11 @@ class MainWindow(QMainWindow):
             [self.first_frame_action, self.last_frame_action, self.next_key_action, self.previous_key_action]
         )
         colour_menu = bar.addMenu("&Colour")
-        colour_menu.addActions([self.propagate_action, self.cancel_action, self.learn_action])
+        colour_menu.addActions([self.propagate_action, self.cancel_action])
         colour_menu.addSeparator()
         self.setting_actions: dict[tuple[str, str], QAction] = {}
         for key, title, choices in (
-            (
-                "solver",
-                "&Solver",
-                (
-                    ("fast", "Fast (multigrid)"),
-                    ("exact", "Exact (reference, slow)"),
-                    ("deep", "Deep network (learned)"),
-                ),
-            ),
+            ("solver", "&Solver", (("fast", "Fast (multigrid)"), ("exact", "Exact (reference, slow)"))),
             ("device", "&Device", (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))),
         ):
             menu = colour_menu.addMenu(title)
@@ -420,10 +384,7 @@ class MainWindow(QMainWindow):
             project = Project.for_clip(clip)
         except InputError as exc:
             show_problem(
-                self,
-                "Cannot open media",
-                str(exc),
-                "Choose a video file or a folder of frames (PNG, TIFF, JPEG).",
+                self, "Cannot open media", str(exc), "Choose a video file or a folder of frames (PNG, TIFF, JPEG)."
             )
             return False
         recovered = self._recover(project, key=str(project.media.path))
@@ -505,9 +466,8 @@ class MainWindow(QMainWindow):
         """Stop propagation and export of the current clip and wait for them to end."""
         if self.worker is not None:
             worker, self.worker = self.worker, None
-            for signal in (getattr(worker, "frameDone", None), worker.progress, worker.done):
-                if signal is not None:  # a LearnFilmWorker has no frames to report
-                    signal.disconnect()
+            for signal in (worker.frameDone, worker.progress, worker.done):
+                signal.disconnect()
             worker.cancel()
             worker.wait()
             worker.deleteLater()
@@ -733,10 +693,7 @@ class MainWindow(QMainWindow):
         """Make ``rgb`` the current frame's aligned reference; a dialog if it does not fit."""
         if self.document is None:
             show_problem(
-                self,
-                "No clip open",
-                "A reference belongs to a frame of a clip.",
-                "Open a video or a project first.",
+                self, "No clip open", "A reference belongs to a frame of a clip.", "Open a video or a project first."
             )
             return False
         height, width = rgb.shape[:2]
@@ -755,10 +712,7 @@ class MainWindow(QMainWindow):
         """Add ``rgb`` as an exemplar for the whole clip, or for the current shot only."""
         if self.document is None:
             show_problem(
-                self,
-                "No clip open",
-                "An exemplar guides the frames of a clip.",
-                "Open a video or a project first.",
+                self, "No clip open", "An exemplar guides the frames of a clip.", "Open a video or a project first."
             )
             return False
         frames = self.shot_range() if shot_only else None
@@ -830,55 +784,6 @@ class MainWindow(QMainWindow):
         self.worker.start()
         return True
 
-    def learn_film(self) -> bool:
-        """Adapt the deep network to this film in a worker thread, with the progress bar;
-        afterwards the project renders with the deep solver and the adapted network."""
-        from colorcore.solvers.deep.adapt import DEFAULT_STEPS
-
-        from keyhue.learn_film import LearnFilmWorker
-
-        if self.document is None or self.worker is not None:
-            return False
-        project = self.document.project
-        if not project.keyframes() and not project.exemplars:
-            show_problem(
-                self,
-                "Nothing to learn from",
-                "No frame has strokes or a reference yet, and there is no exemplar.",
-                "Colour a keyframe or give a reference first.",
-            )
-            return False
-        steps = int(project.settings.get("adapt") or DEFAULT_STEPS)
-        self.worker = LearnFilmWorker(project, self.clip, steps, parent=self)
-        self.worker.progress.connect(lambda f: self.progress.setValue(int(f * 1000)))
-        self.worker.done.connect(lambda outcome, message: self._learning_done(steps, outcome, message))
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.show()
-        self.statusBar().showMessage("Learning this film…")
-        self._update_enabled()
-        self.worker.start()
-        return True
-
-    def _learning_done(self, steps: int, outcome: str, message: str) -> None:
-        worker, self.worker = self.worker, None
-        worker.wait()
-        worker.deleteLater()
-        self.progress.hide()
-        self.cancel_button.hide()
-        if outcome == "finished":
-            self.document.set_setting("solver", "deep")
-            self.document.set_setting("adapt", steps)
-        self._update_enabled()
-        if outcome == "failed":
-            show_problem(self, "Learning failed", message, "The project is unchanged.")
-        texts = {
-            "finished": f"Learned this film: {message}",
-            "cancelled": "Learning cancelled",
-            "failed": "Learning failed",
-        }
-        self.statusBar().showMessage(texts[outcome], 8000)
-
     def _cuts_found(self, cuts: list) -> None:
         self.cuts = list(cuts)
         self._refresh_markers()
@@ -926,9 +831,7 @@ class MainWindow(QMainWindow):
             return False
         project = self.document.project
         base = (
-            project.path.with_suffix("")
-            if project.path
-            else self.clip.path.with_name(self.clip.path.stem + "-colour")
+            project.path.with_suffix("") if project.path else self.clip.path.with_name(self.clip.path.stem + "-colour")
         )
         dialog = ExportDialog(
             self,
@@ -1062,10 +965,7 @@ class MainWindow(QMainWindow):
             recovered = Project.load(candidate)
         except InputError as exc:
             show_problem(
-                self,
-                "Cannot recover",
-                str(exc),
-                "The autosaved copy is damaged; opening the last saved version.",
+                self, "Cannot recover", str(exc), "The autosaved copy is damaged; opening the last saved version."
             )
             return None
         recovered.path = project.path
@@ -1140,16 +1040,9 @@ class MainWindow(QMainWindow):
     def _update_enabled(self) -> None:
         has = self.document is not None
         busy = self.worker is not None
-        for action in (
-            self.save_action,
-            self.save_as_action,
-            self.export_action,
-            self.clear_action,
-            self.play_action,
-        ):
+        for action in (self.save_action, self.save_as_action, self.export_action, self.clear_action, self.play_action):
             action.setEnabled(has)
         self.propagate_action.setEnabled(has and not busy)
-        self.learn_action.setEnabled(has and not busy)
         self.cancel_action.setEnabled(busy)
         self.undo_action.setEnabled(has and self.document.undo.canUndo())
         self.redo_action.setEnabled(has and self.document.undo.canRedo())
@@ -1169,9 +1062,7 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def _ask_open_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(
-            self, "Open a folder of frames", self.settings.value("last_folder", "")
-        )
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of frames", self.settings.value("last_folder", ""))
         if path:
             self.open_media(path)
 
@@ -1227,11 +1118,11 @@ class MainWindow(QMainWindow):
         self.settings.setValue("recent_colours", [c.name() for c in self.brush.recent])
         self.settings.sync()
 
-    def dragEnterEvent(self, event):  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event):
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event):  # noqa: N802 - Qt's name
+    def dropEvent(self, event):
         from colorcore.media import IMAGE_EXTENSIONS
 
         urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
@@ -1243,7 +1134,7 @@ class MainWindow(QMainWindow):
                 self.open_path(path)
                 break
 
-    def closeEvent(self, event):  # noqa: N802 - Qt's name
+    def closeEvent(self, event):
         if self.export_job is not None:
             answer = ask(
                 self,

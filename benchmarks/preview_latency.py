@@ -21,11 +21,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QPointF, QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtGui import QColor  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+from PySide6.QtCore import QElapsedTimer, QPointF, QSettings, Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,9 +40,7 @@ def make_clip(folder: Path) -> Path:
     """Three grey 854x480 frames of the demo photograph (FFV1)."""
     import cv2
 
-    photo = cv2.resize(
-        read_image(ROOT / "resources" / "demo" / "coffee.png"), SIZE, interpolation=cv2.INTER_AREA
-    )
+    photo = cv2.resize(read_image(ROOT / "resources" / "demo" / "coffee.png"), SIZE, interpolation=cv2.INTER_AREA)
     grey = np.round(luma_of(photo) * 255).astype(np.uint8)
     path = folder / "coffee-854x480.mkv"
     with open_writer(path, fps=24, width=SIZE[0], height=SIZE[1]) as writer:
@@ -60,9 +58,7 @@ def stroke_points(n: int) -> list[tuple[float, float]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--strokes", type=int, default=12, help="strokes to paint (each waits for its full preview)"
-    )
+    parser.add_argument("--strokes", type=int, default=12, help="strokes to paint (each waits for its full preview)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     from keyhue.window import MainWindow

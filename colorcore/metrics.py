@@ -252,9 +252,7 @@ def cdc(histograms: Iterable[np.ndarray]) -> float:
     return accumulator.value()
 
 
-def reliable_flow(
-    luma_a: np.ndarray, luma_b: np.ndarray, estimator: FlowEstimator
-) -> tuple[np.ndarray, np.ndarray]:
+def reliable_flow(luma_a: np.ndarray, luma_b: np.ndarray, estimator: FlowEstimator) -> tuple[np.ndarray, np.ndarray]:
     """Flow from frame a to frame b and where it can be trusted.
 
     Args:
@@ -272,9 +270,7 @@ def reliable_flow(
     return flow_ab, consistency(flow_ab, flow_ba) > CONSISTENT
 
 
-def frame_warp_error(
-    prev_rgb: np.ndarray, next_rgb: np.ndarray, flow: np.ndarray, valid: np.ndarray
-) -> float:
+def frame_warp_error(prev_rgb: np.ndarray, next_rgb: np.ndarray, flow: np.ndarray, valid: np.ndarray) -> float:
     """Warp error between two consecutive frames (Lai et al. 2018).
 
     The next frame is warped back onto the previous one along ``flow``

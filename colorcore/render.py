@@ -45,18 +45,6 @@ def project_frames(
     """
     from colorcore.video.propagate import colorize_clip
 
-    network = None
-    if project.settings.get("solver") == "deep":
-        from colorcore.solvers.deep.adapt import network_for_project
-
-        # Learning the film (project setting "adapt") takes the first fifth of the progress.
-        adapting = int(project.settings.get("adapt") or 0) > 0 and progress is not None
-        network = network_for_project(
-            project, clip, progress=(lambda f: progress(0.2 * f)) if adapting else None, cancel=cancel
-        )
-        if adapting:
-            outer = progress
-            progress = lambda f: outer(0.2 + 0.8 * f)  # noqa: E731
     return colorize_clip(
         clip,
         project.guidance(),
@@ -65,7 +53,6 @@ def project_frames(
         frames=frames,
         progress=progress,
         cancel=cancel,
-        network=network,
     )
 
 
@@ -95,9 +82,7 @@ def write_frames(
         InputError: the output cannot be written (see ``open_writer``).
         CancelledError / KeyboardInterrupt: passed on; the partial output is removed.
     """
-    with open_output(
-        output, clip, span=span, audio=audio, overwrite=overwrite, image_format=image_format
-    ) as writer:
+    with open_output(output, clip, span=span, audio=audio, overwrite=overwrite, image_format=image_format) as writer:
         for _, rgb in frames:
             writer.write(rgb if writer.bit_depth == clip.bit_depth else rgb.astype(np.uint16) * 257)
     return writer.path

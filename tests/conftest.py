@@ -4,10 +4,10 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-from tests.support.images import synthetic_photo  # noqa: E402
+from tests.support.images import synthetic_photo
 
 
 @pytest.fixture

@@ -47,9 +47,7 @@ def grey_frames(clip, frames: range) -> Frames:
         yield i, np.repeat(luma[..., None], 3, axis=2)
 
 
-def chained_flow_frames(
-    clip, frames: range, key_chroma: Mapping[int, np.ndarray], preset: str = FLOW_PRESET
-) -> Frames:
+def chained_flow_frames(clip, frames: range, key_chroma: Mapping[int, np.ndarray], preset: str = FLOW_PRESET) -> Frames:
     """Keyframe chroma carried by chained flow, blended by temporal distance.
 
     Args:
@@ -105,8 +103,7 @@ def carried_stroke_frames(
         earlier one on a tie).
     """
     payloads = {
-        k: _premultiplied(r.chroma.astype(np.float32), r.mask.astype(np.float32))
-        for k, r in key_rasters.items()
+        k: _premultiplied(r.chroma.astype(np.float32), r.mask.astype(np.float32)) for k, r in key_rasters.items()
     }
 
     def step(payload: np.ndarray, flow: np.ndarray) -> np.ndarray:

@@ -61,9 +61,7 @@ def bench_guidance(protocol: int, clip, frames: range, seed: int = 0) -> Guidanc
     if protocol in (1, 2):
         return protocol_guidance(protocol, clip, frames, seed)
     if protocol == 3:
-        return Guidance(
-            references=[Reference(frames[0], np.array(clip.rgb(frames[0])), source="true first frame")]
-        )
+        return Guidance(references=[Reference(frames[0], np.array(clip.rgb(frames[0])), source="true first frame")])
     if protocol == 4:
         return Guidance(
             exemplars=[
@@ -80,9 +78,7 @@ def exemplar_from(rgb: np.ndarray) -> np.ndarray:
     """Protocol 4's exemplar: the central 80 % of ``rgb`` (HxWx3), scaled by 0.75, mirrored."""
     height, width = rgb.shape[:2]
     crop = rgb[height // 10 : height - height // 10, width // 10 : width - width // 10]
-    small = cv2.resize(
-        crop, (round(crop.shape[1] * 0.75), round(crop.shape[0] * 0.75)), interpolation=cv2.INTER_AREA
-    )
+    small = cv2.resize(crop, (round(crop.shape[1] * 0.75), round(crop.shape[0] * 0.75)), interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(small[:, ::-1])
 
 
@@ -93,15 +89,11 @@ def _generators(protocol, clip, frames, guidance, network, adapted, device):
 
     runs = {GREY: grey_frames(clip, frames)}
     if protocol in (1, 3):
-        runs[CHAINED] = chained_flow_frames(
-            clip, frames, {r.frame: chroma_of(r.rgb) for r in guidance.references}
-        )
+        runs[CHAINED] = chained_flow_frames(clip, frames, {r.frame: chroma_of(r.rgb) for r in guidance.references})
     elif protocol == 2:
         size = (clip.width, clip.height)
         key = {
-            k: solve_chroma(
-                luma_of(np.asarray(clip.luma(k))), guidance.hints.rasterize(k, size), device=device
-            )
+            k: solve_chroma(luma_of(np.asarray(clip.luma(k))), guidance.hints.rasterize(k, size), device=device)
             for k in guidance.hints.keyframes
         }
         runs[CHAINED] = chained_flow_frames(clip, frames, key)
@@ -110,13 +102,9 @@ def _generators(protocol, clip, frames, guidance, network, adapted, device):
     if adapted is not None:
         from colorcore.solvers.deep.infer import DeepSolver
 
-        runs[ADAPTED] = colorize_clip(
-            clip, guidance, solver="deep", device=device, frames=frames, network=adapted
-        )
+        runs[ADAPTED] = colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=adapted)
         refined = DeepSolver(adapted.model, device=device, refine=REFINE_WEIGHT)
-        runs[REFINED] = colorize_clip(
-            clip, guidance, solver="deep", device=device, frames=frames, network=refined
-        )
+        runs[REFINED] = colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=refined)
     return runs
 
 
@@ -135,9 +123,7 @@ def bench_clip(
     adapted, adapt_seconds = None, None
     if adapt_steps > 0:
         started = time.perf_counter()
-        adapted = DeepSolver(
-            adapt_network(clip, guidance, adapt_steps, base=weights, device=device), device=device
-        )
+        adapted = DeepSolver(adapt_network(clip, guidance, adapt_steps, base=weights, device=device), device=device)
         adapt_seconds = time.perf_counter() - started
     generators = _generators(protocol, clip, frames, guidance, network, adapted, device)
     scores = {name: MethodScores() for name in generators}
@@ -145,9 +131,7 @@ def bench_clip(
     runs = {name: _timed(gen, scores[name]) for name, gen in generators.items()}
     size = (clip.width, clip.height)
     rasters = (
-        {k: guidance.hints.rasterize(k, size) for k in guidance.hints.keyframes}
-        if guidance.hints is not None
-        else {}
+        {k: guidance.hints.rasterize(k, size) for k in guidance.hints.keyframes} if guidance.hints is not None else {}
     )
     estimator = FlowEstimator("medium")
     previous, previous_luma = {}, None
@@ -256,10 +240,7 @@ def run_deep_benchmark(
                     seed=seed,
                 )
         methods = next(iter(per_clip.values()))["methods"]
-        mean = {
-            m: {k: nan_mean([c["methods"][m][k] for c in per_clip.values()]) for k in METRICS}
-            for m in methods
-        }
+        mean = {m: {k: nan_mean([c["methods"][m][k] for c in per_clip.values()]) for k in METRICS} for m in methods}
         adapt_times = [c["adapt_seconds"] for c in per_clip.values() if c["adapt_seconds"] is not None]
         result = {
             "description": PROTOCOLS[protocol],
@@ -291,9 +272,7 @@ def check_targets(protocol: int, mean: dict) -> list[tuple[str, bool]]:
             )
         )
         if protocol != 4:
-            checks.append(
-                (f"adapted CDC {ours['cdc']:.5f} <= Levin {levin['cdc']:.5f}", ours["cdc"] <= levin["cdc"])
-            )
+            checks.append((f"adapted CDC {ours['cdc']:.5f} <= Levin {levin['cdc']:.5f}", ours["cdc"] <= levin["cdc"]))
             checks.append(
                 (
                     f"adapted warp error {ours['warp_error']:.6f} <= Levin {levin['warp_error']:.6f}",

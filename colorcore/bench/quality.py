@@ -208,19 +208,11 @@ def protocol_guidance(protocol: int, clip, frames: range, seed: int = 0) -> Guid
     """
     if protocol == 1:
         ends = sorted({frames[0], frames[-1]})
-        return Guidance(
-            references=[Reference(i, np.array(clip.rgb(i)), source=f"true frame {i}") for i in ends]
-        )
+        return Guidance(references=[Reference(i, np.array(clip.rgb(i)), source=f"true frame {i}") for i in ends])
     if protocol == 2:
-        strokes = [
-            s
-            for k in keyframes_of(frames)
-            for s in simulate_keyframe_strokes(np.asarray(clip.rgb(k)), k, seed)
-        ]
+        strokes = [s for k in keyframes_of(frames) for s in simulate_keyframe_strokes(np.asarray(clip.rgb(k)), k, seed)]
         if not strokes:
-            raise InputError(
-                f"'{clip.path}' has no room for simulated strokes (frames too small or too busy)"
-            )
+            raise InputError(f"'{clip.path}' has no room for simulated strokes (frames too small or too busy)")
         return Guidance(hints=Hints(canvas_size=(clip.width, clip.height), strokes=strokes))
     raise ValueError(f"protocol must be 1 or 2, not {protocol!r}")
 
@@ -265,9 +257,7 @@ class MethodScores:
         }
 
 
-def _timed(
-    frames: Iterator[tuple[int, np.ndarray]], scores: MethodScores
-) -> Iterator[tuple[int, np.ndarray]]:
+def _timed(frames: Iterator[tuple[int, np.ndarray]], scores: MethodScores) -> Iterator[tuple[int, np.ndarray]]:
     """``frames`` unchanged, adding the time spent producing each one to ``scores.seconds``."""
     while True:
         start = time.perf_counter()
@@ -457,9 +447,7 @@ def run_quality_benchmark(
                 count = len(clip) if frames is None else min(frames, len(clip))
                 if count < 2:
                     raise InputError(f"clip '{name}' has {count} frame; the benchmark needs at least 2")
-                per_clip[name] = benchmark_clip(
-                    protocol, clip, range(count), solver=solver, device=device, seed=seed
-                )
+                per_clip[name] = benchmark_clip(protocol, clip, range(count), solver=solver, device=device, seed=seed)
         result = {"description": PROTOCOLS[protocol], "clips": per_clip, "mean": _means(per_clip)}
         result["targets"] = check_targets(protocol, result["mean"])
         report["protocols"][str(protocol)] = result
@@ -515,10 +503,7 @@ def check_targets(protocol: int, mean: dict) -> dict:
     else:
         other = mean[PER_FRAME]
         checks = [
-            (
-                f"PSNR {ours['psnr']:.3f} dB > {PER_FRAME} {other['psnr']:.3f} dB",
-                ours["psnr"] > other["psnr"],
-            ),
+            (f"PSNR {ours['psnr']:.3f} dB > {PER_FRAME} {other['psnr']:.3f} dB", ours["psnr"] > other["psnr"]),
             (f"(CDC {ours['cdc']:.6f} <= {other['cdc']:.6f})", ours["cdc"] <= other["cdc"]),
             (
                 f"(warp error {ours['warp_error']:.7f} <= {other['warp_error']:.7f})",
@@ -557,9 +542,7 @@ def format_table(protocol: int, result: dict) -> str:
             for key, _, fmt in _COLUMNS:
                 value = figures[key]
                 blank = method == TRUTH and key in ("psnr", "ssim", "s_per_frame")
-                cells.append(
-                    " " + ("-" if blank or np.isnan(value) else fmt.format(value)).rjust(len(fmt.format(0.0)))
-                )
+                cells.append(" " + ("-" if blank or np.isnan(value) else fmt.format(value)).rjust(len(fmt.format(0.0))))
             label = (name, str(count)) if row == 0 else ("", "")
             lines.append(f"{label[0]:<12} {label[1]:>6}  {method:<16}" + "".join(cells))
     targets = result["targets"]

@@ -125,11 +125,7 @@ class _Table:
 
 
 def run_solver_benchmark(
-    image: Path | None = None,
-    scribbled: float = 0.05,
-    device: str = "cpu",
-    full_hd: bool = True,
-    out=sys.stdout,
+    image: Path | None = None, scribbled: float = 0.05, device: str = "cpu", full_hd: bool = True, out=sys.stdout
 ) -> dict:
     """Run the benchmark and print a table; returns the figures as a dict."""
     from colorcore.media import read_image
@@ -138,18 +134,14 @@ def run_solver_benchmark(
     if source.ndim == 2 or source.dtype != np.uint8:
         raise SystemExit("the benchmark needs an 8-bit colour image")
     results = {}
-    print(
-        f"image: {image or DEMO_PHOTO}; strokes over {scribbled:.0%} of the pixels; device {device}", file=out
-    )
+    print(f"image: {image or DEMO_PHOTO}; strokes over {scribbled:.0%} of the pixels; device {device}", file=out)
     table = _Table(out)
     # Largest first: peak RSS only grows, so each row's figure covers that row's solves.
     sizes = ([(1920, 1080)] if full_hd else []) + [(854, 480)]
     for width, height in sizes:
         size = f"{width}x{height}"
         rgb = cv2.resize(
-            source,
-            (width, height),
-            interpolation=cv2.INTER_AREA if width < source.shape[1] else cv2.INTER_CUBIC,
+            source, (width, height), interpolation=cv2.INTER_AREA if width < source.shape[1] else cv2.INTER_CUBIC
         )
         luma = luma_of(rgb)
         raster = simulate_strokes(rgb, scribbled)

@@ -38,9 +38,7 @@ MEMORY_KEYFRAME_STEP = 50
 MEMORY_TOLERANCE = 1.10
 
 
-def synthetic_frames(
-    count: int, width: int = WIDTH, height: int = HEIGHT, seed: int = 0
-) -> Iterator[np.ndarray]:
+def synthetic_frames(count: int, width: int = WIDTH, height: int = HEIGHT, seed: int = 0) -> Iterator[np.ndarray]:
     """A colour clip with known motion: a textured field drifting 2 px right and 1 px down
     a frame (wrapping round), and a red disc crossing it on a circle.
 
@@ -50,9 +48,7 @@ def synthetic_frames(
     rng = np.random.default_rng(seed)
     # Low-frequency colour blotches plus fine grey grain: texture for the flow to follow.
     blotches = cv2.resize(
-        rng.uniform(0.15, 0.85, (height // 40 + 1, width // 40 + 1, 3)),
-        (width, height),
-        interpolation=cv2.INTER_CUBIC,
+        rng.uniform(0.15, 0.85, (height // 40 + 1, width // 40 + 1, 3)), (width, height), interpolation=cv2.INTER_CUBIC
     )
     grain = rng.normal(0.0, 0.04, (height, width, 1))
     base = np.round(np.clip(blotches + grain, 0, 1) * 255).astype(np.uint8)
@@ -160,14 +156,10 @@ def timed_run(video: Path, keyframes: Sequence[str], output: Path, device: str) 
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        raise RuntimeError(
-            f"colorcore video failed (status {done.returncode}): {done.stderr.strip()[-2000:]}"
-        )
+        raise RuntimeError(f"colorcore video failed (status {done.returncode}): {done.stderr.strip()[-2000:]}")
     figures = json.loads(lines[-1])
     if figures["status"] != 0:
-        raise RuntimeError(
-            f"colorcore video exited with status {figures['status']}: {done.stderr.strip()[-2000:]}"
-        )
+        raise RuntimeError(f"colorcore video exited with status {figures['status']}: {done.stderr.strip()[-2000:]}")
     return figures
 
 
@@ -183,11 +175,7 @@ def gpu_present() -> bool:
 
 
 def run_speed_benchmark(
-    source: Path | None = None,
-    frames: int = 90,
-    device: str = "both",
-    json_path: Path | None = None,
-    out=None,
+    source: Path | None = None, frames: int = 90, device: str = "both", json_path: Path | None = None, out=None
 ) -> dict:
     """Frames per second of ``colorcore video`` at 854x480; prints one row per device.
 
@@ -259,11 +247,7 @@ def run_memory_benchmark(
         f"peak memory of colorcore video on synthetic {WIDTH}x{HEIGHT} clips, keyframes every {MEMORY_KEYFRAME_STEP} frames, device {device}",
         file=out,
     )
-    print(
-        f"{'frames':>7} {'keyframes':>9} {'seconds':>9} {'frames/s':>9} {'peak RSS MiB':>13}",
-        file=out,
-        flush=True,
-    )
+    print(f"{'frames':>7} {'keyframes':>9} {'seconds':>9} {'frames/s':>9} {'peak RSS MiB':>13}", file=out, flush=True)
     for length in sorted(lengths):
         with tempfile.TemporaryDirectory(prefix="keyhue-memory-") as scratch:
             folder = Path(scratch)

@@ -22,18 +22,13 @@ def _add_solver_options(parser, suppress_defaults: bool) -> None:
         return argparse.SUPPRESS if suppress_defaults else value
 
     parser.add_argument(
-        "--image",
-        type=Path,
-        default=pick(None),
-        help="colour image to benchmark on (default: the bundled demo photo)",
+        "--image", type=Path, default=pick(None), help="colour image to benchmark on (default: the bundled demo photo)"
     )
     parser.add_argument(
         "--scribbled", type=float, default=pick(0.05), help="fraction of pixels under simulated strokes"
     )
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=pick("cpu"))
-    parser.add_argument(
-        "--skip-1080p", action="store_true", default=pick(False), help="only the 854x480 case"
-    )
+    parser.add_argument("--skip-1080p", action="store_true", default=pick(False), help="only the 854x480 case")
 
 
 def register(sub) -> None:
@@ -46,19 +41,11 @@ def register(sub) -> None:
     _add_solver_options(solver, suppress_defaults=True)
     solver.set_defaults(run=run_solver)
 
-    quality = kinds.add_parser(
-        "quality", help="the two quality protocols on clips with true colour, beside baselines"
-    )
+    quality = kinds.add_parser("quality", help="the two quality protocols on clips with true colour, beside baselines")
     quality.add_argument(
-        "--protocol",
-        type=int,
-        choices=(1, 2),
-        action="append",
-        help="protocol to run (repeatable; default both)",
+        "--protocol", type=int, choices=(1, 2), action="append", help="protocol to run (repeatable; default both)"
     )
-    quality.add_argument(
-        "--data", type=Path, help="folder of clips (default: ../shared/testdata/davis480p/JPEGImages)"
-    )
+    quality.add_argument("--data", type=Path, help="folder of clips (default: ../shared/testdata/davis480p/JPEGImages)")
     quality.add_argument("--clips", nargs="+", metavar="NAME", help="clips inside --data (default: all)")
     quality.add_argument("--frames", type=int, metavar="N", help="only the first N frames of each clip")
     quality.add_argument("--solver", choices=("exact", "fast"), default="fast")
@@ -104,9 +91,7 @@ def register(sub) -> None:
         action="append",
         help="protocol to run (repeatable; default all four)",
     )
-    deep.add_argument(
-        "--data", type=Path, help="folder of clips (default: ../shared/testdata/davis480p/JPEGImages)"
-    )
+    deep.add_argument("--data", type=Path, help="folder of clips (default: ../shared/testdata/davis480p/JPEGImages)")
     deep.add_argument("--clips", nargs="+", metavar="NAME", help="clips inside --data (default: all)")
     deep.add_argument("--frames", type=int, metavar="N", help="only the first N frames of each clip")
     deep.add_argument(
@@ -125,9 +110,7 @@ def register(sub) -> None:
 def run_solver(args) -> int:
     from colorcore.bench.solver import run_solver_benchmark
 
-    run_solver_benchmark(
-        image=args.image, scribbled=args.scribbled, device=args.device, full_hd=not args.skip_1080p
-    )
+    run_solver_benchmark(image=args.image, scribbled=args.scribbled, device=args.device, full_hd=not args.skip_1080p)
     return 0
 
 

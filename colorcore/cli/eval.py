@@ -15,12 +15,8 @@ def register(sub) -> None:
         "eval",
         help="score a colourised clip against its true colour (PSNR, SSIM, CDC, warp error, colourfulness)",
     )
-    evaluate.add_argument(
-        "output", type=Path, help="the colourised clip: video file, folder of frames or one image"
-    )
-    evaluate.add_argument(
-        "ground_truth", type=Path, help="the true-colour clip, with the same frames and size"
-    )
+    evaluate.add_argument("output", type=Path, help="the colourised clip: video file, folder of frames or one image")
+    evaluate.add_argument("ground_truth", type=Path, help="the true-colour clip, with the same frames and size")
     evaluate.add_argument(
         "--json", action="store_true", help="print clip and per-frame values as JSON (null for nan/inf)"
     )
@@ -64,9 +60,7 @@ def run(args) -> int:
                 f"{truth.width}x{truth.height}"
             )
         if min(output.width, output.height) < SSIM_WINDOW:
-            raise InputError(
-                f"frames of {output.width}x{output.height} are too small to score (at least 11x11)"
-            )
+            raise InputError(f"frames of {output.width}x{output.height} are too small to score (at least 11x11)")
         start, stop = args.frames
         stop = output.frame_count if stop is None else stop
         if stop > output.frame_count or start >= stop:

@@ -12,9 +12,7 @@ def register(sub) -> None:
     image = sub.add_parser("image", help="colourise one grey image from a marked (scribbled) copy")
     image.add_argument("gray", type=Path, help="grey image (PNG, TIFF, BMP, JPEG; 8- or 16-bit)")
     image.add_argument("marked", type=Path, help="the same image with colour scribbles (Levin's convention)")
-    image.add_argument(
-        "-o", "--output", type=Path, required=True, help="output image; its extension picks the format"
-    )
+    image.add_argument("-o", "--output", type=Path, required=True, help="output image; its extension picks the format")
     image.add_argument("--solver", choices=("exact", "fast", "deep"), default="fast")
     image.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     image.add_argument(

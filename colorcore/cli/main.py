@@ -25,7 +25,7 @@ COMMANDS = ("image", "video", "render", "eval", "train", "bench")
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (plus the exit status 2)."""
 
-    def error(self, message):  # noqa: D401 - argparse's name
+    def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 

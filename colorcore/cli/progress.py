@@ -43,7 +43,7 @@ class ProgressBar:
             self._stream.flush()
             self._drawn = False
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self) -> ProgressBar:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -13,13 +13,9 @@ from colorcore.errors import InputError
 
 
 def register(sub) -> None:
-    render = sub.add_parser(
-        "render", help="render a Keyhue project (.keyhue) to a video file or frame folder"
-    )
+    render = sub.add_parser("render", help="render a Keyhue project (.keyhue) to a video file or frame folder")
     render.add_argument("project", type=Path, help="a .keyhue project file saved by the editor")
-    render.add_argument(
-        "-o", "--output", type=Path, required=True, help=".mp4, .mov, .mkv, or a folder for frames"
-    )
+    render.add_argument("-o", "--output", type=Path, required=True, help=".mp4, .mov, .mkv, or a folder for frames")
     render.add_argument("--frames", metavar="START:STOP", help="render frames START..STOP-1 only (0-based)")
     render.add_argument("--no-audio", action="store_true", help="do not copy the source's audio")
     render.add_argument("--image-format", choices=("png", "tiff"), help="image format for a frame folder")
@@ -69,12 +65,7 @@ def run(args) -> int:
     frames = parse_frames(args.frames)
     with ProgressBar(f"rendering {args.project.name}") as progress:
         out = render_project(
-            project,
-            args.output,
-            frames=frames,
-            audio=not args.no_audio,
-            overwrite=args.overwrite,
-            progress=progress,
+            project, args.output, frames=frames, audio=not args.no_audio, overwrite=args.overwrite, progress=progress
         )
     print(f"wrote {out}")
     return 0

@@ -18,9 +18,7 @@ from pathlib import Path
 def register(sub) -> None:
     train = sub.add_parser("train", help="train the deep scribble network on colour images or videos")
     train.add_argument("data", type=Path, nargs="*", help="colour images, videos, or folders of them")
-    train.add_argument(
-        "-o", "--output", type=Path, required=True, help="weights file to write (.safetensors)"
-    )
+    train.add_argument("-o", "--output", type=Path, required=True, help="weights file to write (.safetensors)")
     train.add_argument(
         "--builtin",
         action="store_true",
@@ -45,9 +43,7 @@ def register(sub) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS")
     train.add_argument("--validate-every", type=int, default=200, metavar="STEPS")
-    train.add_argument(
-        "--video-step", type=int, default=10, metavar="N", help="keep one frame in N of each video"
-    )
+    train.add_argument("--video-step", type=int, default=10, metavar="N", help="keep one frame in N of each video")
     train.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     train.add_argument("--resume", action="store_true", help="continue from OUTPUT.ckpt")
@@ -97,8 +93,7 @@ def run(args) -> int:
         "start_from": str(start) if start else None,
     }
     print(
-        f"training on {len(pictures)} pictures"
-        + (f" and {synthetic:.0%} synthetic ones" if synthetic else ""),
+        f"training on {len(pictures)} pictures" + (f" and {synthetic:.0%} synthetic ones" if synthetic else ""),
         flush=True,
     )
     with ProgressBar(f"training {args.steps} steps") as bar:
@@ -118,7 +113,5 @@ def run(args) -> int:
             progress=bar,
             info=info,
         )
-    print(
-        f"wrote {args.output} (validation {result['psnr']:.2f} dB; prior alone {result['prior_psnr']:.2f} dB)"
-    )
+    print(f"wrote {args.output} (validation {result['psnr']:.2f} dB; prior alone {result['prior_psnr']:.2f} dB)")
     return 0

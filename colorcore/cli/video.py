@@ -13,9 +13,7 @@ from colorcore.errors import InputError
 
 
 def register(sub) -> None:
-    video = sub.add_parser(
-        "video", help="colourise a clip (video file or frame folder) from keyframes and references"
-    )
+    video = sub.add_parser("video", help="colourise a clip (video file or frame folder) from keyframes and references")
     video.add_argument("source", type=Path, help="video file (.mp4 .mov .mkv .avi) or a folder of frames")
     video.add_argument(
         "-o",
@@ -87,11 +85,7 @@ def run(args) -> int:
 
     inputs = [args.source] + [_split(k, "--keyframe")[1] for k in args.keyframe]
     inputs += [_split(r, "--reference")[1] for r in args.reference] + list(args.exemplar)
-    if (
-        args.output.exists()
-        and not args.overwrite
-        and not (args.output.is_dir() and not any(args.output.iterdir()))
-    ):
+    if args.output.exists() and not args.overwrite and not (args.output.is_dir() and not any(args.output.iterdir())):
         raise InputError(f"'{args.output}' exists; pass --overwrite to replace it")
     check_output_path(args.output, inputs, overwrite=args.overwrite)
     with open_clip(args.source) as clip:

@@ -76,7 +76,7 @@ class Stroke:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Stroke":
+    def from_dict(cls, data: dict) -> Stroke:
         return cls(
             points=[tuple(p) for p in data["points"]],
             color=tuple(data.get("color", (0.5, 0.5, 0.5))),
@@ -111,9 +111,7 @@ class RasterHint:
 
     @property
     def mask(self) -> np.ndarray:
-        return (
-            np.unpackbits(self._bits, count=self._shape[0] * self._shape[1]).reshape(self._shape).astype(bool)
-        )
+        return np.unpackbits(self._bits, count=self._shape[0] * self._shape[1]).reshape(self._shape).astype(bool)
 
     @property
     def rgb(self) -> np.ndarray:
@@ -133,7 +131,7 @@ class RasterHint:
         return {"frame": self.frame, "png": png_text(rgba)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "RasterHint":
+    def from_dict(cls, data: dict) -> RasterHint:
         rgba = image_from_png_text(data["png"], 4, "a raster hint in the hints file")
         return cls(mask=rgba[..., 3] > 0, rgb=rgba[..., :3].copy(), frame=int(data.get("frame", 0)))
 
@@ -171,7 +169,7 @@ class Hints:
     rasters: list[RasterHint] = field(default_factory=list)
 
     @classmethod
-    def from_marked(cls, gray: np.ndarray, marked: np.ndarray, frame: int = 0) -> "Hints":
+    def from_marked(cls, gray: np.ndarray, marked: np.ndarray, frame: int = 0) -> Hints:
         """Hints from a grey image and the same image with colour scribbles (Levin's way).
 
         Args:
@@ -192,8 +190,7 @@ class Hints:
             )
         gray_rgb = gray if gray.ndim == 3 else np.repeat(gray[..., None], 3, axis=2)
         diff = np.abs(
-            gray_rgb.astype(np.float64) / max_level(gray.dtype)
-            - marked.astype(np.float64) / max_level(marked.dtype)
+            gray_rgb.astype(np.float64) / max_level(gray.dtype) - marked.astype(np.float64) / max_level(marked.dtype)
         )
         mask = diff.sum(axis=2) > MARKED_THRESHOLD
         height, width = gray.shape[:2]
@@ -204,7 +201,7 @@ class Hints:
         """Sorted frame indices that have hints."""
         return sorted({s.frame for s in self.strokes} | {r.frame for r in self.rasters})
 
-    def for_frame(self, frame: int) -> "Hints":
+    def for_frame(self, frame: int) -> Hints:
         """The hints of one frame only."""
         return Hints(
             canvas_size=self.canvas_size,
@@ -231,9 +228,7 @@ class Hints:
                 continue
             r_mask, r_rgb = raster.mask, raster.rgb  # each call rebuilds the array: read once
             if r_mask.shape != (height, width):
-                r_mask = (
-                    cv2.resize(r_mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
-                )
+                r_mask = cv2.resize(r_mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
                 r_rgb = cv2.resize(r_rgb, (width, height), interpolation=cv2.INTER_NEAREST)
             mask |= r_mask
             chroma[r_mask] = chroma_of(r_rgb)[r_mask]
@@ -262,12 +257,10 @@ class Hints:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Hints":
+    def from_dict(cls, data: dict) -> Hints:
         version = data.get("version", 1)
         if version > FORMAT_VERSION:
-            raise InputError(
-                f"hints format version {version} is newer than this Keyhue understands ({FORMAT_VERSION})"
-            )
+            raise InputError(f"hints format version {version} is newer than this Keyhue understands ({FORMAT_VERSION})")
         try:
             return cls(
                 canvas_size=tuple(int(v) for v in data["canvas_size"]),
@@ -282,7 +275,7 @@ class Hints:
         return json.dumps(self.to_dict(), indent=1)
 
     @classmethod
-    def from_json(cls, text: str) -> "Hints":
+    def from_json(cls, text: str) -> Hints:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -296,7 +289,7 @@ class Hints:
         write_bytes_atomic(Path(path), self.to_json().encode("utf-8"))
 
     @classmethod
-    def load(cls, path) -> "Hints":
+    def load(cls, path) -> Hints:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
@@ -323,13 +316,7 @@ def _stroke_coverage(stroke: Stroke, size: tuple[int, int], scale: tuple[float, 
     canvas = np.zeros((height, width), dtype=np.uint8)
     if len(pts) == 1:
         cv2.circle(
-            canvas,
-            tuple(int(v) for v in pts[0, 0]),
-            (diameter * one) // 2,
-            255,
-            -1,
-            cv2.LINE_AA,
-            _SUBPIXEL_BITS,
+            canvas, tuple(int(v) for v in pts[0, 0]), (diameter * one) // 2, 255, -1, cv2.LINE_AA, _SUBPIXEL_BITS
         )
     else:
         cv2.polylines(canvas, [pts], False, 255, diameter, cv2.LINE_AA, _SUBPIXEL_BITS)

@@ -133,7 +133,7 @@ class MediaInfo:
     bit_depth: int = 8
 
     @classmethod
-    def of_clip(cls, clip) -> "MediaInfo":
+    def of_clip(cls, clip) -> MediaInfo:
         """The description of an open :class:`colorcore.media.Clip`."""
         size, digest = media_fingerprint(clip.path)
         return cls(
@@ -169,7 +169,7 @@ class Project:
     path: Path | None = None
 
     @classmethod
-    def for_clip(cls, clip) -> "Project":
+    def for_clip(cls, clip) -> Project:
         """A new, empty project over an open clip."""
         return cls(media=MediaInfo.of_clip(clip), hints=Hints(canvas_size=(clip.width, clip.height)))
 
@@ -258,9 +258,7 @@ class Project:
                 "bit_depth": self.media.bit_depth,
             },
             "hints": self.hints.to_dict(),
-            "references": [
-                {"frame": r.frame, "png": png_text(r.rgb), "source": r.source} for r in self.references
-            ],
+            "references": [{"frame": r.frame, "png": png_text(r.rgb), "source": r.source} for r in self.references],
             "exemplars": [
                 {"frames": list(e.frames) if e.frames else None, "png": png_text(e.rgb), "source": e.source}
                 for e in self.exemplars
@@ -269,7 +267,7 @@ class Project:
         }
 
     @classmethod
-    def from_dict(cls, data: dict, base: Path) -> "Project":
+    def from_dict(cls, data: dict, base: Path) -> Project:
         """A project from :meth:`to_dict`'s data; relative source paths resolve against ``base``.
 
         Raises:
@@ -319,9 +317,7 @@ class Project:
             raise InputError(f"the project file is damaged: {type(exc).__name__} {exc}") from None
         for ref in references:
             if ref.rgb.shape[:2] != (media.height, media.width) or not 0 <= ref.frame < media.frames:
-                raise InputError(
-                    f"the project file is damaged: reference on frame {ref.frame} does not fit the clip"
-                )
+                raise InputError(f"the project file is damaged: reference on frame {ref.frame} does not fit the clip")
         return cls(media=media, hints=hints, references=references, exemplars=exemplars, settings=settings)
 
     def to_json(self, base: Path | None = None) -> str:
@@ -348,7 +344,7 @@ class Project:
         return target
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Project":
+    def load(cls, path: str | os.PathLike) -> Project:
         """Read a ``.keyhue`` file. The media is not opened (see :meth:`open_clip`).
 
         Raises:
@@ -364,9 +360,7 @@ class Project:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(
-                f"'{path}' is damaged: not valid JSON ({exc.msg} at line {exc.lineno})"
-            ) from None
+            raise InputError(f"'{path}' is damaged: not valid JSON ({exc.msg} at line {exc.lineno})") from None
         project = cls.from_dict(data, path.resolve().parent)
         project.path = path.resolve()
         return project

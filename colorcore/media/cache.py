@@ -16,7 +16,7 @@ class CachedFrame:
     read-only and of the clip's dtype. At least one of the three is set.
     """
 
-    __slots__ = ("decoded", "rgb", "luma")
+    __slots__ = ("decoded", "luma", "rgb")
 
     def __init__(self, decoded=None, rgb: np.ndarray | None = None, luma: np.ndarray | None = None):
         self.decoded = decoded
@@ -84,9 +84,7 @@ class FrameCache:
         size = entry.nbytes
         self._bytes += size - self._sizes.get(index, 0)
         self._sizes[index] = size
-        while len(self._entries) > 1 and (
-            len(self._entries) > self.max_frames or self._bytes > self.max_bytes
-        ):
+        while len(self._entries) > 1 and (len(self._entries) > self.max_frames or self._bytes > self.max_bytes):
             old, _ = self._entries.popitem(last=False)
             self._bytes -= self._sizes.pop(old)
 

@@ -72,13 +72,11 @@ class FolderClip(Clip):
             raise InputError(f"frame {i}: {exc}") from None
         if image.shape[:2] != (self.height, self.width):
             raise InputError(
-                f"frame {i} ('{file}') is {image.shape[1]}x{image.shape[0]} but the clip "
-                f"is {self.width}x{self.height}"
+                f"frame {i} ('{file}') is {image.shape[1]}x{image.shape[0]} but the clip is {self.width}x{self.height}"
             )
         if image.dtype != self.dtype:
             raise InputError(
-                f"frame {i} ('{file}') is {depth_of(image.dtype)}-bit but the first frame "
-                f"is {self.bit_depth}-bit"
+                f"frame {i} ('{file}') is {depth_of(image.dtype)}-bit but the first frame is {self.bit_depth}-bit"
             )
         return image
 

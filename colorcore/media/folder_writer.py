@@ -62,9 +62,7 @@ class FolderWriter(FrameWriter):
             if not self.path.is_dir():
                 raise InputError(f"output '{self.path}' exists and is not a folder")
             if not self._overwrite and any(self.path.iterdir()):
-                raise InputError(
-                    f"output folder '{self.path}' is not empty (allow overwriting to replace it)"
-                )
+                raise InputError(f"output folder '{self.path}' is not empty (allow overwriting to replace it)")
             # Move the old folder aside first, so the new one is complete before the old
             # one is deleted, and a failure leaves at least one of them whole.
             old = self.path.with_name(f".{self.path.name}.old-{secrets.token_hex(4)}")

@@ -136,9 +136,7 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
             raise InputError(f"cannot read '{path}': not a PNG, JPEG, TIFF or BMP image")
         raise InputError(f"cannot read '{path}': the {kind} data is truncated or corrupt")
     if image.dtype not in SUPPORTED_DTYPES:
-        raise InputError(
-            f"cannot read '{path}': it has {image.dtype} samples; only 8- and 16-bit images are supported"
-        )
+        raise InputError(f"cannot read '{path}': it has {image.dtype} samples; only 8- and 16-bit images are supported")
     if image.ndim == 3:
         channels = image.shape[2]
         if channels in (1, 2):  # grey, or grey + alpha

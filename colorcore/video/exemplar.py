@@ -99,9 +99,7 @@ class ExemplarMatcher:
         if rgb.dtype not in (np.uint8, np.uint16):
             raise InputError(f"the exemplar must be 8- or 16-bit, not {rgb.dtype}")
         if min(rgb.shape[:2]) < 8:
-            raise InputError(
-                f"the exemplar is too small ({rgb.shape[1]}x{rgb.shape[0]}); it needs at least 8x8 pixels"
-            )
+            raise InputError(f"the exemplar is too small ({rgb.shape[1]}x{rgb.shape[0]}); it needs at least 8x8 pixels")
         if work_size < 16:
             raise ValueError(f"work_size must be at least 16, not {work_size}")
         self.work_size = int(work_size)
@@ -125,9 +123,7 @@ class ExemplarMatcher:
             features.append(_features(luma)[::step, ::step].reshape(-1, _DIMENSIONS))
             chroma.append(_resize(chroma_full, size)[::step, ::step].reshape(-1, 2))
         self._chroma = np.concatenate(chroma).astype(np.float32)
-        self._tree = cKDTree(
-            np.concatenate(features) * _FEATURE_SCALE, balanced_tree=False, compact_nodes=False
-        )
+        self._tree = cKDTree(np.concatenate(features) * _FEATURE_SCALE, balanced_tree=False, compact_nodes=False)
 
     def _remapped(self, feats: np.ndarray, luma: np.ndarray) -> np.ndarray:
         """The frame's features (N x D) under the luma mapping that matches the exemplar best.
@@ -285,9 +281,7 @@ def _upsample(
     # Where the frame has detail the working raster cannot see (an edge, a thin line) and
     # the hint's colour changes nearby, the upsampled hint may belong to the other side.
     detail = np.abs(luma - up(small))
-    confidence = up(confidence) * np.clip(
-        1.0 - (detail / EDGE_DETAIL) * (up(chroma_range) / CHROMA_RANGE), 0.0, 1.0
-    )
+    confidence = up(confidence) * np.clip(1.0 - (detail / EDGE_DETAIL) * (up(chroma_range) / CHROMA_RANGE), 0.0, 1.0)
     confidence = np.clip(confidence, 0.0, 1.0)
     confidence[confidence < CONFIDENCE_FLOOR] = 0.0
     return up(chroma), confidence

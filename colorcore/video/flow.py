@@ -79,14 +79,10 @@ def warp(image: np.ndarray, flow: np.ndarray, border_value: float = 0.0) -> np.n
         Array of ``image``'s shape and dtype, bilinearly interpolated.
     """
     xs, ys = _sample_grid(flow)
-    return cv2.remap(
-        image, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border_value
-    )
+    return cv2.remap(image, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border_value)
 
 
-def consistency(
-    flow_ab: np.ndarray, flow_ba: np.ndarray, alpha: float = 0.01, beta: float = 0.5
-) -> np.ndarray:
+def consistency(flow_ab: np.ndarray, flow_ba: np.ndarray, alpha: float = 0.01, beta: float = 0.5) -> np.ndarray:
     """Confidence of ``flow_ab`` from forward-backward consistency and occlusion.
 
     A point that goes a -> b -> a should come back where it started. Following Sundaram,

@@ -45,7 +45,7 @@ class FrameStore:
         """Delete the folder and everything in it."""
         shutil.rmtree(self._folder, ignore_errors=True)
 
-    def __enter__(self) -> "FrameStore":
+    def __enter__(self) -> FrameStore:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -115,7 +115,6 @@ def colorize_clip(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     settings: PropagationSettings | None = None,
-    network=None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Colourise the frames of a clip from its keyframes, references and exemplars.
 
@@ -131,9 +130,6 @@ def colorize_clip(
         cancel: polled between frames; when it returns True, CancelledError is raised
             and the scratch files are removed.
         settings: tuning; :class:`PropagationSettings` defaults when None.
-        network: with ``solver="deep"``, the network (a weights path or a
-            :class:`colorcore.solvers.deep.infer.DeepSolver`, e.g. from
-            :func:`colorcore.solvers.deep.adapt.adapt_network`); the base weights when None.
 
     Yields:
         ``(index, rgb)`` in increasing index order over ``frames``; ``rgb`` is HxWx3 of
@@ -148,9 +144,7 @@ def colorize_clip(
     count = len(clip)
     wanted = _check_range(frames, count)
     _check_guidance(guidance, count, (clip.width, clip.height))
-    run = _Propagation(
-        clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel, network
-    )
+    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel)
     return run.frames(wanted)
 
 
@@ -158,9 +152,7 @@ def _check_range(frames: range | None, count: int) -> range:
     if frames is None:
         return range(count)
     if frames.step != 1 or len(frames) == 0 or frames.start < 0 or frames.stop > count:
-        raise InputError(
-            f"frames {frames.start}..{frames.stop - 1} are not a range inside the clip's 0..{count - 1}"
-        )
+        raise InputError(f"frames {frames.start}..{frames.stop - 1} are not a range inside the clip's 0..{count - 1}")
     return frames
 
 
@@ -172,9 +164,7 @@ def _check_guidance(guidance: Guidance, count: int, size: tuple[int, int]) -> No
         height, width = reference.rgb.shape[:2]
         if (width, height) != size:
             name = f"'{reference.source}'" if reference.source else f"of frame {reference.frame}"
-            raise InputError(
-                f"reference {name} is {width}x{height} but the clip's frames are {size[0]}x{size[1]}"
-            )
+            raise InputError(f"reference {name} is {width}x{height} but the clip's frames are {size[0]}x{size[1]}")
 
 
 @dataclass
@@ -192,13 +182,13 @@ class _Track:
     reliability: np.ndarray
 
     @classmethod
-    def identity(cls, shape: tuple[int, int]) -> "_Track":
+    def identity(cls, shape: tuple[int, int]) -> _Track:
         """The keyframe itself (HxW): every pixel where it is, fully reliable."""
         height, width = shape
         xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
         return cls(np.dstack([xs, ys]), np.ones(shape, np.float32))
 
-    def follow(self, flow_to_tracked: np.ndarray, round_trip_ok: np.ndarray) -> "_Track":
+    def follow(self, flow_to_tracked: np.ndarray, round_trip_ok: np.ndarray) -> _Track:
         """The track of a neighbouring frame.
 
         Args:
@@ -216,11 +206,7 @@ class _Track:
     def sample(self, key_image: np.ndarray) -> np.ndarray:
         """A keyframe's HxW[xC] float32 image (its chroma, its confidence) read at the tracked points (bilinear)."""
         return cv2.remap(
-            key_image,
-            self.points[..., 0],
-            self.points[..., 1],
-            cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_REPLICATE,
+            key_image, self.points[..., 0], self.points[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
 
 
@@ -228,18 +214,9 @@ class _Propagation:
     """One propagation run; see the module docstring for the method."""
 
     def __init__(
-        self,
-        clip,
-        guidance: Guidance,
-        solver: str,
-        device: str,
-        settings: PropagationSettings,
-        progress,
-        cancel,
-        network=None,
+        self, clip, guidance: Guidance, solver: str, device: str, settings: PropagationSettings, progress, cancel
     ):
         self.clip = clip
-        self.network = network
         self.guidance = guidance
         self.solver = solver
         self.device = device
@@ -279,9 +256,7 @@ class _Propagation:
             store.close()
         self._report(self._work_total)
 
-    def _run(
-        self, store: FrameStore, start: int, stop: int, wanted: range
-    ) -> Iterator[tuple[int, np.ndarray]]:
+    def _run(self, store: FrameStore, start: int, stop: int, wanted: range) -> Iterator[tuple[int, np.ndarray]]:
         forward: _Track | None = None  # where this frame's pixels were in keyframe a
         key_a = None  # keyframe a's chroma at the working size
         previous = None  # the previous frame's chroma at the working size
@@ -294,8 +269,7 @@ class _Propagation:
             last = end - 1 if b is not None else end
             if a is None and b is None and t not in self.keyframes and self.keyframes and not self._matchers:
                 warnings.warn(
-                    f"frames {t}..{last} are a shot with no keyframe or reference: they stay grey",
-                    stacklevel=3,
+                    f"frames {t}..{last} are a shot with no keyframe or reference: they stay grey", stacklevel=3
                 )
             for f in range(t, last + 1):
                 self._check_cancel()
@@ -446,9 +420,7 @@ class _Propagation:
             near_a = near_b = 0.0
         sources = []
         if forward is not None:
-            sources.append(
-                (forward.sample(key_a), forward.reliability * self._trust(forward, a, near_a) * share_a)
-            )
+            sources.append((forward.sample(key_a), forward.reliability * self._trust(forward, a, near_a) * share_a))
         if b is not None and store.has("back_points", f):
             back = _Track(store.get("back_points", f), store.get("back_reliability", f).astype(np.float32))
             sources.append((back.sample(key_b), back.reliability * self._trust(back, b, near_b) * share_b))
@@ -486,7 +458,6 @@ class _Propagation:
             prior=prior,
             initial=initial,
             tolerance=self.settings.tolerance,
-            network=self.network,
         )
         return chroma.astype(np.float32)
 

@@ -35,9 +35,7 @@ def luma_histogram(luma: np.ndarray) -> np.ndarray:
 
 def histogram_distance(hist_a: np.ndarray, hist_b: np.ndarray) -> float:
     """Bhattacharyya distance in [0, 1] between two :func:`luma_histogram` results."""
-    return float(
-        cv2.compareHist(hist_a.astype(np.float32), hist_b.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA)
-    )
+    return float(cv2.compareHist(hist_a.astype(np.float32), hist_b.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA))
 
 
 def is_cut(hist_distance: float, consistent_fraction: float) -> bool:

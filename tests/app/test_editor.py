@@ -62,9 +62,7 @@ def test_undo_and_redo_every_edit(qtbot, make_window, tmp_path):
     assert len(strokes) == 1 and len(window.canvas.strokes) == 1
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert strokes == [] and window.timeline.keyframes() == []
-    qtbot.keyClick(
-        window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-    )
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert len(strokes) == 1 and window.timeline.keyframes() == [0]
     window.clear_action.trigger()
     assert strokes == []
@@ -102,9 +100,7 @@ def test_zoom_pan_and_views(qtbot, make_window, tmp_path):
     anchor = widget_point(canvas, 32, 24)
     canvas.zoom_by(2.0, QPointF(anchor))
     assert canvas.zoom == 2.0
-    assert (
-        canvas.to_widget(QPointF(32, 24)) - QPointF(anchor)
-    ).manhattanLength() < 1.5  # zoomed about the pointer
+    assert (canvas.to_widget(QPointF(32, 24)) - QPointF(anchor)).manhattanLength() < 1.5  # zoomed about the pointer
     before = QPointF(canvas.offset)
     qtbot.mousePress(canvas, Qt.MouseButton.MiddleButton, pos=anchor)
     qtbot.mouseRelease(canvas, Qt.MouseButton.MiddleButton, pos=anchor + QPoint(30, 20))
@@ -143,11 +139,7 @@ def test_bad_media_shows_a_dialog_and_keeps_running(make_window, tmp_path, dialo
     window = make_window()
     (tmp_path / "junk.mp4").write_text("not a video")
     assert not window.open_path(tmp_path / "junk.mp4")
-    assert (
-        dialogs.warnings
-        and dialogs.warnings[0][0] == "Cannot open media"
-        and "junk.mp4" in dialogs.warnings[0][1]
-    )
+    assert dialogs.warnings and dialogs.warnings[0][0] == "Cannot open media" and "junk.mp4" in dialogs.warnings[0][1]
     assert window.clip is None and window.isVisible()
     assert window.open_path(make_grey_clip(tmp_path / "clip.mkv"))
 
@@ -188,10 +180,7 @@ def test_shot_cuts_are_found_in_the_background(qtbot, make_window, tmp_path):
     from colorcore.media import open_writer
     from tests.support.images import synthetic_photo
 
-    shots = [
-        synthetic_photo(48, 64, seed=0)[..., 1],
-        np.flipud(255 - synthetic_photo(48, 64, seed=1)[..., 0]),
-    ]
+    shots = [synthetic_photo(48, 64, seed=0)[..., 1], np.flipud(255 - synthetic_photo(48, 64, seed=1)[..., 0])]
     with open_writer(tmp_path / "two-shots.mkv", fps=24, width=64, height=48) as writer:
         for i in range(8):
             writer.write(np.roll(shots[i // 4], i, axis=1))
@@ -216,9 +205,7 @@ def test_ctrl_drag_pans_and_shortcuts_are_listed(qtbot, make_window, tmp_path):
     before = QPointF(canvas.offset)
     start = widget_point(canvas, 20, 20)
     qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, start)
-    qtbot.mouseRelease(
-        canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, start + QPoint(-15, 10)
-    )
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, start + QPoint(-15, 10))
     assert canvas.offset == before + QPointF(-15, 10) and not window.document.project.hints.strokes
     lines = window.shortcut_lines()
     assert any(line.startswith("B ") and "Brush" in line for line in lines)
@@ -237,9 +224,7 @@ def test_a_newer_preview_request_supersedes_older_ones(qtbot):
     seen = []
     solver.ready.connect(lambda generation, frame, rgb, final: seen.append((generation, final, rgb is None)))
     for n in range(3):
-        hints.strokes.append(
-            Stroke([(40 + 160 * n, 60), (120 + 160 * n, 300)], color=(0.9, 0.2, 0.1), width=9)
-        )
+        hints.strokes.append(Stroke([(40 + 160 * n, 60), (120 + 160 * n, 300)], color=(0.9, 0.2, 0.1), width=9))
         last = solver.request(grey, Guidance(hints=hints), 0)
     qtbot.waitUntil(lambda: (last, True, False) in seen, timeout=10000)
     assert solver.wait()

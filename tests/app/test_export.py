@@ -43,9 +43,7 @@ def make_source(path: Path, *, audio: bool) -> Path:
             tone = (0.04 * (1 + np.floor(t * FPS)) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
             for start in range(0, len(t), 1024):
                 chunk = np.stack([tone[start : start + 1024]] * 2)
-                frame = av.AudioFrame.from_ndarray(
-                    np.ascontiguousarray(chunk), format="fltp", layout="stereo"
-                )
+                frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout="stereo")
                 frame.sample_rate = 48000
                 frame.pts = start
                 container.mux(sound.encode(frame))
@@ -212,9 +210,7 @@ def test_cancel_midway_leaves_no_file_and_keeps_an_old_output(qtbot, tmp_path, s
         settings = ExportSettings(tmp_path / name, fmt, 0, N, audio=False, overwrite=True)
         with open_clip(source) as clip:
             job = ExportJob(settings, clip, tint_factory(clip, hold_at=3))
-            run_job(
-                qtbot, job, "cancelled", on_progress=lambda done, job=job: job.cancel() if done == 2 else None
-            )
+            run_job(qtbot, job, "cancelled", on_progress=lambda done, job=job: job.cancel() if done == 2 else None)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["old.mkv", "source.mp4"]
     assert (tmp_path / "old.mkv").read_bytes() == b"the previous export"
 
@@ -400,9 +396,7 @@ def test_dialog_says_when_the_folder_is_read_only(qtbot, read_only_folder, messa
     dialog = make_dialog(qtbot, read_only_folder / "out.mkv")
     dialog.accept()
     assert dialog.result() != QDialog.DialogCode.Accepted
-    assert messages["warnings"] == [
-        f"The folder '{read_only_folder}' is read-only. Choose a folder you can write to."
-    ]
+    assert messages["warnings"] == [f"The folder '{read_only_folder}' is read-only. Choose a folder you can write to."]
 
 
 def test_dialog_asks_before_replacing_an_existing_output(qtbot, tmp_path, messages):

@@ -8,11 +8,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from colorcore.guidance.project import Project
 from tests.support.qt import drag, make_grey_clip
 
-Yes, No, Cancel = (
-    QMessageBox.StandardButton.Yes,
-    QMessageBox.StandardButton.No,
-    QMessageBox.StandardButton.Cancel,
-)
+Yes, No, Cancel = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No, QMessageBox.StandardButton.Cancel
 Save, Discard = QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard
 
 

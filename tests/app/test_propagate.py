@@ -56,9 +56,7 @@ def test_cancel_stops_propagation_and_keeps_finished_frames(qtbot, make_window, 
     assert len(window.results) < 30
     assert "cancelled" in window.statusBar().currentMessage()
     assert window.propagate_action.isEnabled() and not window.progress.isVisible()
-    assert all(
-        window.timeline.frame_state(i) == FrameState.PENDING for i in range(30) if i not in window.results
-    )
+    assert all(window.timeline.frame_state(i) == FrameState.PENDING for i in range(30) if i not in window.results)
 
 
 def test_nothing_to_propagate_says_so(make_window, tmp_path, dialogs):
@@ -129,9 +127,7 @@ def test_quitting_during_an_export_asks_and_leaves_nothing(qtbot, make_window, t
 
     window = keyed(make_window, tmp_path, frames=30)
     window.document.mark_saved()
-    assert window.start_export(
-        ExportSettings(path=tmp_path / "long.mkv", format="mkv", start=0, stop=30, audio=False)
-    )
+    assert window.start_export(ExportSettings(path=tmp_path / "long.mkv", format="mkv", start=0, stop=30, audio=False))
     dialogs.answers = [QMessageBox.StandardButton.Cancel]
     assert not window.close() and window.export_job is not None
     dialogs.answers = [QMessageBox.StandardButton.Yes]

@@ -166,9 +166,7 @@ def test_ctrl_wheel_zooms_around_the_pointer_and_the_playhead_stays_in_view(qtbo
 
 def to_qimage(rgb: np.ndarray) -> QImage:
     height, width, _ = rgb.shape
-    return QImage(
-        np.ascontiguousarray(rgb).data, width, height, 3 * width, QImage.Format.Format_RGB888
-    ).copy()
+    return QImage(np.ascontiguousarray(rgb).data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
 def test_thumbnails_of_a_real_clip_come_from_a_worker_thread_for_visible_frames(qtbot, timeline, tmp_path):

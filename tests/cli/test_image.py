@@ -16,9 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def colorcore(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "colorcore", *map(str, args)], capture_output=True, text=True, cwd=cwd
-    )
+    return subprocess.run([sys.executable, "-m", "colorcore", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
 def write_rgb(path, rgb):
@@ -87,40 +85,30 @@ def test_marked_without_scribbles_gives_grey_with_a_warning(pair, tmp_path):
 
 def test_missing_file(pair, tmp_path):
     gray_path, marked_path, _ = pair
-    assert_one_line_error(
-        colorcore("image", tmp_path / "nope.png", marked_path, "-o", tmp_path / "o.png"), "nope.png"
-    )
+    assert_one_line_error(colorcore("image", tmp_path / "nope.png", marked_path, "-o", tmp_path / "o.png"), "nope.png")
 
 
 def test_not_an_image(pair, tmp_path):
     gray_path, marked_path, _ = pair
     (tmp_path / "text.png").write_text("this is not a picture")
-    assert_one_line_error(
-        colorcore("image", tmp_path / "text.png", marked_path, "-o", tmp_path / "o.png"), "text.png"
-    )
+    assert_one_line_error(colorcore("image", tmp_path / "text.png", marked_path, "-o", tmp_path / "o.png"), "text.png")
 
 
 def test_sizes_differ(pair, tmp_path):
     gray_path, _, gray = pair
     write_rgb(tmp_path / "small.png", np.repeat(gray[:40, :60, None], 3, 2))
-    assert_one_line_error(
-        colorcore("image", gray_path, tmp_path / "small.png", "-o", tmp_path / "o.png"), "same size"
-    )
+    assert_one_line_error(colorcore("image", gray_path, tmp_path / "small.png", "-o", tmp_path / "o.png"), "same size")
 
 
 def test_output_folder_missing(pair, tmp_path):
     gray_path, marked_path, _ = pair
-    assert_one_line_error(
-        colorcore("image", gray_path, marked_path, "-o", tmp_path / "no" / "o.png"), "does not exist"
-    )
+    assert_one_line_error(colorcore("image", gray_path, marked_path, "-o", tmp_path / "no" / "o.png"), "does not exist")
 
 
 def test_output_equals_input_leaves_it_untouched(pair):
     gray_path, marked_path, _ = pair
     before = gray_path.read_bytes()
-    assert_one_line_error(
-        colorcore("image", gray_path, marked_path, "-o", gray_path, "--overwrite"), "also an input"
-    )
+    assert_one_line_error(colorcore("image", gray_path, marked_path, "-o", gray_path, "--overwrite"), "also an input")
     assert gray_path.read_bytes() == before
 
 

@@ -91,10 +91,7 @@ def test_a_partial_render_keeps_its_audio_in_step(tmp_path):
         project = Project.for_clip(clip)
     project.hints.strokes.append(Stroke([(4, 4), (W - 4, H - 4)], color=(0.9, 0.5, 0.1), width=3, frame=12))
     project.save(tmp_path / "talk.keyhue")
-    assert (
-        main(["render", str(tmp_path / "talk.keyhue"), "-o", str(tmp_path / "half.mkv"), "--frames", "12:24"])
-        == 0
-    )
+    assert main(["render", str(tmp_path / "talk.keyhue"), "-o", str(tmp_path / "half.mkv"), "--frames", "12:24"]) == 0
     with open_clip(tmp_path / "half.mkv") as out:
         assert len(out) == 12 and out.has_audio
     assert abs(audio_seconds(tmp_path / "half.mkv") - 0.5) < 0.05
@@ -119,15 +116,10 @@ def test_readme_demo_command_renders_the_demo_clip(tmp_path):
     args = shlex.split(line.split("&&", 1)[1])
     assert args[:2] == ["colorcore", "render"]
     args[args.index("-o") + 1] = str(tmp_path / "demo.mp4")
-    result = subprocess.run(
-        [sys.executable, "-m", "colorcore", *args[1:]], cwd=repo, capture_output=True, text=True
-    )
+    result = subprocess.run([sys.executable, "-m", "colorcore", *args[1:]], cwd=repo, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert f"wrote {tmp_path / 'demo.mp4'}" in result.stdout
-    with (
-        open_clip(tmp_path / "demo.mp4") as out,
-        open_clip(repo / "resources" / "demo" / "coffee-pan.mp4") as src,
-    ):
+    with open_clip(tmp_path / "demo.mp4") as out, open_clip(repo / "resources" / "demo" / "coffee-pan.mp4") as src:
         assert len(out) == len(src) == 48
         for i in (0, 24, 47):
             colour = out.rgb(i).astype(int)

@@ -56,9 +56,7 @@ def test_reference_to_mp4_with_audio(tmp_path, capsys):
 
 def test_marked_keyframe_to_folder_keeps_luma(source, tmp_path, capsys):
     root, truth = source
-    code, _, err = run(
-        capsys, root / "grey", "-o", tmp_path / "out", "--keyframe", f"0:{root / 'marked0.png'}"
-    )
+    code, _, err = run(capsys, root / "grey", "-o", tmp_path / "out", "--keyframe", f"0:{root / 'marked0.png'}")
     assert code == 0, err
     files = sorted((tmp_path / "out").iterdir())
     assert len(files) == 12
@@ -112,18 +110,14 @@ def test_no_hints_warns_and_writes_grey(source, tmp_path, capsys):
 def test_single_frame_source_warns(tmp_path, capsys):
     write_clip(tmp_path / "one", moving_disc_clip(1, HEIGHT, WIDTH))
     write_image(tmp_path / "ref.png", moving_disc_clip(1, HEIGHT, WIDTH)[0])
-    code, _, err = run(
-        capsys, tmp_path / "one", "-o", tmp_path / "o.mkv", "--reference", f"0:{tmp_path / 'ref.png'}"
-    )
+    code, _, err = run(capsys, tmp_path / "one", "-o", tmp_path / "o.mkv", "--reference", f"0:{tmp_path / 'ref.png'}")
     assert code == 0 and "single frame" in err
 
 
 def test_existing_output_is_kept_without_overwrite(source, tmp_path, capsys):
     root, _ = source
     (tmp_path / "o.mkv").write_bytes(b"precious")
-    code, _, err = run(
-        capsys, root / "grey", "-o", tmp_path / "o.mkv", "--reference", f"0:{root / 'ref0.png'}"
-    )
+    code, _, err = run(capsys, root / "grey", "-o", tmp_path / "o.mkv", "--reference", f"0:{root / 'ref0.png'}")
     assert code == 2 and "--overwrite" in err
     assert (tmp_path / "o.mkv").read_bytes() == b"precious"
 
@@ -142,8 +136,6 @@ def test_ctrl_c_leaves_no_half_file(source, tmp_path, capsys, monkeypatch):
         real(self)
 
     monkeypatch.setattr(propagate._Propagation, "_advance", interrupted)
-    code, _, err = run(
-        capsys, root / "grey", "-o", tmp_path / "o.mp4", "--reference", f"0:{root / 'ref0.png'}"
-    )
+    code, _, err = run(capsys, root / "grey", "-o", tmp_path / "o.mp4", "--reference", f"0:{root / 'ref0.png'}")
     assert code == 130 and "interrupted" in err
     assert list(tmp_path.iterdir()) == []

@@ -107,13 +107,9 @@ def test_loss_falls_over_training_steps(pictures):
 
 def test_resumed_training_ends_where_an_uninterrupted_run_ends(tmp_path, pictures):
     straight = tmp_path / "straight.safetensors"
-    train.train(
-        pictures, straight, tiny_settings(steps=6, checkpoint_every=3, validate_every=3), log=lambda s: None
-    )
+    train.train(pictures, straight, tiny_settings(steps=6, checkpoint_every=3, validate_every=3), log=lambda s: None)
     split = tmp_path / "split.safetensors"
-    train.train(
-        pictures, split, tiny_settings(steps=3, checkpoint_every=3, validate_every=3), log=lambda s: None
-    )
+    train.train(pictures, split, tiny_settings(steps=3, checkpoint_every=3, validate_every=3), log=lambda s: None)
     # The same run asked for 6 steps resumes at step 3 (the schedule depends on the total).
     resumed = train.train(
         pictures,
@@ -143,9 +139,7 @@ def test_training_is_reproducible_from_its_seed(tmp_path, pictures):
     outs = []
     for name in ("a", "b"):
         path = tmp_path / f"{name}.safetensors"
-        train.train(
-            pictures, path, tiny_settings(steps=4, checkpoint_every=4, validate_every=4), log=lambda s: None
-        )
+        train.train(pictures, path, tiny_settings(steps=4, checkpoint_every=4, validate_every=4), log=lambda s: None)
         outs.append(weights.load_network(path).state_dict())
     for key in outs[0]:
         assert torch.equal(outs[0][key], outs[1][key])
@@ -193,9 +187,7 @@ def test_solve_chroma_dispatches_to_the_network(tiny_weights):
         canvas_size=(rgb.shape[1], rgb.shape[0]),
         strokes=[Stroke([(5, 20), (40, 20)], color=(0.8, 0.2, 0.2), width=3)],
     )
-    grey = np.repeat(luma_of(rgb)[..., None] * 0 + rgb.mean(axis=2, keepdims=True), 3, axis=2).astype(
-        np.uint8
-    )
+    grey = np.repeat(luma_of(rgb)[..., None] * 0 + rgb.mean(axis=2, keepdims=True), 3, axis=2).astype(np.uint8)
     out = colorize_frame(grey, hints, solver="deep", device="cpu", network=path)
     assert out.shape == grey.shape and out.dtype == np.uint8
 
@@ -260,9 +252,7 @@ def test_saved_weights_reload_to_identical_outputs(tmp_path, tiny_weights):
     copy = weights.save_network(model, tmp_path / "copy.safetensors", {"note": "copy"})
     again = weights.load_network(copy)
     rgb, mask = random_frame()
-    x = pack_inputs(
-        luma_of(rgb), chroma_of(rgb), mask, np.zeros(rgb.shape[:2] + (2,)), np.zeros(rgb.shape[:2])
-    )
+    x = pack_inputs(luma_of(rgb), chroma_of(rgb), mask, np.zeros(rgb.shape[:2] + (2,)), np.zeros(rgb.shape[:2]))
     x = torch.nn.functional.pad(x, (0, 8, 0, 8))
     with torch.no_grad():
         assert torch.equal(model(x), again(x))
@@ -371,9 +361,7 @@ def test_adaptation_improves_the_adapted_frames(tiny_weights):
         total = 0.0
         for k in (0, 9):
             # The keyframe as the network sees it between keyframes: luma alone, no hints or prior.
-            half = adapt.adaptation_pictures(
-                clip, Guidance(references=[Reference(k, frames[k])]), device="cpu"
-            )[0][0]
+            half = adapt.adaptation_pictures(clip, Guidance(references=[Reference(k, frames[k])]), device="cpu")[0][0]
             luma = luma_of(half)
             none = np.zeros(luma.shape, bool)
             total += np.abs(solver.solve(luma, np.zeros(luma.shape + (2,)), none) - chroma_of(half)).mean()
@@ -442,8 +430,7 @@ def test_video_command_with_the_deep_solver_and_adaptation(tmp_path, tiny_weight
     path, _, _ = tiny_weights
     frames = moving_disc_clip(6, 64, 80)
     grey = [
-        np.repeat(np.round(f @ np.array([0.299, 0.587, 0.114]))[..., None], 3, axis=2).astype(np.uint8)
-        for f in frames
+        np.repeat(np.round(f @ np.array([0.299, 0.587, 0.114]))[..., None], 3, axis=2).astype(np.uint8) for f in frames
     ]
     write_clip(tmp_path / "grey", grey)
     write_image(tmp_path / "ref0.png", frames[0])

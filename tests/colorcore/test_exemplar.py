@@ -116,9 +116,7 @@ def test_sizes_and_dtypes(exemplar_shape, frame_shape, dtype):
     exemplar = two_regions(*exemplar_shape, period=max(4, exemplar_shape[1] / 20))
     if dtype == np.uint16:
         exemplar = exemplar.astype(np.uint16) * 257
-    luma = luma_of(cv2.resize(frame_view(), frame_shape[::-1], interpolation=cv2.INTER_AREA)).astype(
-        np.float32
-    )
+    luma = luma_of(cv2.resize(frame_view(), frame_shape[::-1], interpolation=cv2.INTER_AREA)).astype(np.float32)
     chroma, confidence = ExemplarMatcher(exemplar).match(luma)
     assert chroma.shape == frame_shape + (2,) and chroma.dtype == np.float32
     assert confidence.shape == frame_shape and confidence.dtype == np.float32
@@ -131,9 +129,7 @@ def test_sizes_and_dtypes(exemplar_shape, frame_shape, dtype):
 def test_sixteen_bit_exemplar_matches_like_its_eight_bit_twin(matcher):
     frame = luma_of(frame_view()).astype(np.float32)
     chroma8, confidence8 = matcher.match(frame)
-    chroma16, confidence16 = ExemplarMatcher(two_regions(150, 200, period=10).astype(np.uint16) * 257).match(
-        frame
-    )
+    chroma16, confidence16 = ExemplarMatcher(two_regions(150, 200, period=10).astype(np.uint16) * 257).match(frame)
     assert np.abs(confidence16 - confidence8).max() < 0.02
     both = (confidence8 > 0.5) & (confidence16 > 0.5)
     assert np.abs(chroma16[both] - chroma8[both]).max() < 0.01

@@ -529,11 +529,10 @@ def test_non_empty_folder_needs_overwrite(tmp_path):
 
 @pytest.mark.parametrize("name", ["out.mkv", "out.mp4", "out.mov", "out_frames"])
 def test_abort_leaves_nothing(tmp_path, name):
-    with pytest.raises(RuntimeError):
-        with open_writer(tmp_path / name, fps=24, width=W, height=H) as w:
-            for i in range(3):
-                w.write(pattern(i))
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), open_writer(tmp_path / name, fps=24, width=W, height=H) as w:
+        for i in range(3):
+            w.write(pattern(i))
+        raise RuntimeError("interrupted")
     assert os.listdir(tmp_path) == []
     # An existing output survives an aborted replacement untouched.
     existing = write_clip(tmp_path / name, [pattern(9)])
@@ -554,9 +553,8 @@ def test_bad_audio_source_leaves_nothing(tmp_path):
 
 
 def test_writer_with_no_frames_leaves_nothing(tmp_path):
-    with pytest.raises(ValueError, match="no frames"):
-        with open_writer(tmp_path / "a.mkv", fps=24, width=W, height=H):
-            pass
+    with pytest.raises(ValueError, match="no frames"), open_writer(tmp_path / "a.mkv", fps=24, width=W, height=H):
+        pass
     assert os.listdir(tmp_path) == []
 
 

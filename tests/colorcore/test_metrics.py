@@ -205,8 +205,7 @@ def test_flicker_raises_cdc_and_warp_error():
     steady = with_chroma_gain(truth, [0.8] * 6)
     flicker = with_chroma_gain(truth, [0.2, 1.0, 0.2, 1.0, 0.2, 1.0])
     histograms = {
-        name: [channel_histograms(f) for f in clip]
-        for name, clip in (("steady", steady), ("flicker", flicker))
+        name: [channel_histograms(f) for f in clip] for name, clip in (("steady", steady), ("flicker", flicker))
     }
     assert cdc(histograms["flicker"]) > 5 * cdc(histograms["steady"])
     steady_warp = warp_error(steady, guide=truth)

@@ -37,9 +37,7 @@ def new_project(tmp_path):
     ref = np.zeros((32, 48, 3), np.uint8)
     ref[..., 0] = 200
     project.references.append(Reference(frame=5, rgb=ref, source="ref.png"))
-    project.exemplars.append(
-        Exemplar(rgb=np.full((10, 12, 3), 90, np.uint8), frames=(0, 3), source="photo.jpg")
-    )
+    project.exemplars.append(Exemplar(rgb=np.full((10, 12, 3), 90, np.uint8), frames=(0, 3), source="photo.jpg"))
     project.settings["solver"] = "exact"
     return project
 

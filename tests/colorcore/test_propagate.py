@@ -106,8 +106,7 @@ def test_colour_does_not_cross_a_cut(tmp_path):
 def test_part_of_a_clip_renders_as_in_the_whole(disc_clip):
     folder, truth = disc_clip
     guidance = Guidance(
-        hints=Hints(canvas_size=(WIDTH, HEIGHT)),
-        references=[Reference(0, truth[0]), Reference(23, truth[23])],
+        hints=Hints(canvas_size=(WIDTH, HEIGHT)), references=[Reference(0, truth[0]), Reference(23, truth[23])]
     )
     whole = _render(folder, guidance)
     part = _render(folder, guidance, frames=range(13, 17))
@@ -120,8 +119,7 @@ def test_progress_and_cancel_leave_no_scratch_files(disc_clip, tmp_path, monkeyp
     folder, truth = disc_clip
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     guidance = Guidance(
-        hints=Hints(canvas_size=(WIDTH, HEIGHT)),
-        references=[Reference(0, truth[0]), Reference(23, truth[23])],
+        hints=Hints(canvas_size=(WIDTH, HEIGHT)), references=[Reference(0, truth[0]), Reference(23, truth[23])]
     )
     seen = []
     with open_clip(folder) as clip:
@@ -192,9 +190,7 @@ def test_colours_arrive_at_a_keyframe_without_a_jump(disc_clip):
     # turn towards it gradually instead of jumping on frame 23 (a pop in playback).
     folder, truth = disc_clip
     stroke = Stroke(points=[(10, 10), (30, 10)], color=(0.35, 0.45, 0.8), width=4, frame=23)
-    guidance = Guidance(
-        hints=Hints(canvas_size=(WIDTH, HEIGHT), strokes=[stroke]), references=[Reference(0, truth[0])]
-    )
+    guidance = Guidance(hints=Hints(canvas_size=(WIDTH, HEIGHT), strokes=[stroke]), references=[Reference(0, truth[0])])
     out = _render(folder, guidance)
     chroma = [chroma_of(out[i]) for i in range(24)]
     steps = [float(np.abs(chroma[i + 1] - chroma[i]).mean()) for i in range(23)]

@@ -44,9 +44,7 @@ def moving_square(count, height=64, width=96, speed=2):
     """``count`` RGB frames: a textured red square moving right by ``speed`` px/frame over
     a still textured blue field, and the square's boxes (x0, y0, x1, y1) per frame."""
     rng = np.random.default_rng(1)
-    texture = cv2.resize(
-        rng.random((height // 6, width // 6)), (width, height), interpolation=cv2.INTER_CUBIC
-    )
+    texture = cv2.resize(rng.random((height // 6, width // 6)), (width, height), interpolation=cv2.INTER_CUBIC)
     field = np.clip((0.6 + 0.5 * texture)[..., None] * BACKGROUND_TINT, 0, 1)
     grain = cv2.resize(rng.random((6, 6)), (20, 20), interpolation=cv2.INTER_CUBIC)
     frames, boxes = [], []
@@ -156,9 +154,7 @@ def test_carried_strokes_colour_the_square_on_later_frames(tmp_path):
         outputs = dict(carried_stroke_frames(clip, range(8), {0: key}, device="cpu"))
         grey = dict(grey_frames(clip, range(8)))
     assert hue_ok(outputs[7], boxes[7])
-    assert np.array_equal(grey[7][..., 0], grey[7][..., 2]) and np.array_equal(
-        grey[7][..., 0], clip_luma(frames[7])
-    )
+    assert np.array_equal(grey[7][..., 0], grey[7][..., 2]) and np.array_equal(grey[7][..., 0], clip_luma(frames[7]))
 
 
 def clip_luma(rgb):
@@ -169,22 +165,11 @@ def clip_luma(rgb):
 
 
 def figures(psnr, cdc, warp):
-    return {
-        "psnr": psnr,
-        "ssim": 0.9,
-        "cdc": cdc,
-        "warp_error": warp,
-        "colourfulness": 20.0,
-        "s_per_frame": 0.5,
-    }
+    return {"psnr": psnr, "ssim": 0.9, "cdc": cdc, "warp_error": warp, "colourfulness": 20.0, "s_per_frame": 0.5}
 
 
 def test_targets_protocol_1():
-    mean = {
-        GREY: figures(20, 0.01, 0.002),
-        CHAINED: figures(25, 0.004, 0.001),
-        METHOD: figures(26.6, 0.003, 0.001),
-    }
+    mean = {GREY: figures(20, 0.01, 0.002), CHAINED: figures(25, 0.004, 0.001), METHOD: figures(26.6, 0.003, 0.001)}
     assert check_targets(1, mean)["met"]
     mean[METHOD] = figures(26.4, 0.003, 0.001)  # less than 1.5 dB better
     assert not check_targets(1, mean)["met"]
@@ -205,11 +190,7 @@ def test_targets_protocol_2():
 
 
 def test_table_lists_every_clip_method_and_the_verdict():
-    methods = {
-        GREY: figures(20, 0.01, 0.002),
-        CHAINED: figures(25, 0.004, 0.001),
-        METHOD: figures(27, 0.003, 0.0009),
-    }
+    methods = {GREY: figures(20, 0.01, 0.002), CHAINED: figures(25, 0.004, 0.001), METHOD: figures(27, 0.003, 0.0009)}
     methods[TRUTH] = figures(math.inf, 0.002, 0.0008)
     result = {
         "description": "test",
@@ -237,9 +218,7 @@ def test_bench_quality_command_on_a_tiny_clip(tmp_path, capsys):
     frames, _ = moving_square(6, height=96, width=128)
     write_clip(tmp_path / "data" / "square", frames)
     report = tmp_path / "quality.json"
-    status = main(
-        ["bench", "quality", "--data", str(tmp_path / "data"), "--frames", "4", "--json", str(report)]
-    )
+    status = main(["bench", "quality", "--data", str(tmp_path / "data"), "--frames", "4", "--json", str(report)])
     assert status == 0
     printed = capsys.readouterr().out
     assert "Protocol 1" in printed and "Protocol 2" in printed and PER_FRAME in printed
@@ -252,17 +231,8 @@ def test_bench_quality_command_on_a_tiny_clip(tmp_path, capsys):
     assert methods[GREY]["colourfulness"] == 0.0
     assert methods[CHAINED]["psnr"] > methods[GREY]["psnr"] + 3
     assert methods[METHOD]["psnr"] > methods[GREY]["psnr"] + 3
-    assert (
-        len(methods[METHOD]["per_frame"]["psnr"]) == 4
-        and methods[METHOD]["per_frame"]["warp_error"][0] is None
-    )
-    assert set(data["protocols"]["2"]["clips"]["square"]["methods"]) == {
-        GREY,
-        CHAINED,
-        PER_FRAME,
-        METHOD,
-        TRUTH,
-    }
+    assert len(methods[METHOD]["per_frame"]["psnr"]) == 4 and methods[METHOD]["per_frame"]["warp_error"][0] is None
+    assert set(data["protocols"]["2"]["clips"]["square"]["methods"]) == {GREY, CHAINED, PER_FRAME, METHOD, TRUTH}
     assert isinstance(first["targets"]["met"], bool)
 
 

@@ -21,9 +21,7 @@ def textured_background(height: int, width: int, seed: int, tint=(0.55, 0.7, 0.4
     return np.clip(texture[..., None] * np.array(tint, np.float32)[None, None] * 1.4, 0, 1)
 
 
-def moving_disc_frame(
-    i: int, height: int, width: int, background: np.ndarray, speed: float = 2.0
-) -> np.ndarray:
+def moving_disc_frame(i: int, height: int, width: int, background: np.ndarray, speed: float = 2.0) -> np.ndarray:
     """Frame i (HxWx3 uint8 RGB): the background panning left by 1 px/frame, a red disc
     moving right by ``speed`` px/frame along the middle row."""
     shift = i % (background.shape[1] - width + 1)

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-TESTDATA = Path(
-    os.environ.get("KEYHUE_TESTDATA") or Path(__file__).resolve().parents[3] / "shared" / "testdata"
-)
+TESTDATA = Path(os.environ.get("KEYHUE_TESTDATA") or Path(__file__).resolve().parents[3] / "shared" / "testdata")
 
 
 def require_testdata(*parts: str) -> Path:

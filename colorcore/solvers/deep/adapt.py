@@ -67,9 +67,7 @@ def adaptation_pictures(
     for n, frame in enumerate(keyframes):
         if cancel is not None and cancel():
             raise CancelledError("adaptation cancelled")
-        luma = cv2.resize(
-            luma_of(np.asarray(clip.luma(frame))).astype(np.float32), size, interpolation=cv2.INTER_AREA
-        )
+        luma = cv2.resize(luma_of(np.asarray(clip.luma(frame))).astype(np.float32), size, interpolation=cv2.INTER_AREA)
         raster = keyframe_hints(guidance, frame, size)
         if raster.count == 0:
             continue
@@ -135,9 +133,7 @@ def adapt_network(
     report = progress or (lambda fraction: None)
     pictures = adaptation_pictures(clip, guidance, device, lambda f: report(0.1 * f), cancel)
     if not pictures:
-        raise InputError(
-            "nothing to learn this film from: give keyframes with strokes, references or exemplars"
-        )
+        raise InputError("nothing to learn this film from: give keyframes with strokes, references or exemplars")
     target = choose_device(device)
     model = load_network(base).to(target).train()
     optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
@@ -220,9 +216,7 @@ def project_network(project, clip, steps: int, *, device: str = "auto", progress
                 return load_network(path)
         except (InputError, ValueError):
             pass  # damaged or foreign: learn again and replace it
-    model = adapt_network(
-        clip, guidance, steps, base=base, device=device, progress=progress, cancel=cancel, log=log
-    )
+    model = adapt_network(clip, guidance, steps, base=base, device=device, progress=progress, cancel=cancel, log=log)
     if path is not None:
         save_network(model, path, {**model.info, "fingerprint": fingerprint})
     _RECENT.clear()  # one adapted network in memory at a time
@@ -247,9 +241,7 @@ def network_for_project(project, clip, *, progress=None, cancel=None, log=None):
     device = project.settings.get("device", "auto")
     steps = int(project.settings.get("adapt") or 0)
     if steps > 0:
-        model = project_network(
-            project, clip, steps, device=device, progress=progress, cancel=cancel, log=log
-        )
+        model = project_network(project, clip, steps, device=device, progress=progress, cancel=cancel, log=log)
     else:
         weights = project.settings.get("weights")
         model = load_network(Path(weights) if weights else None)

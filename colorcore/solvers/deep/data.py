@@ -77,9 +77,7 @@ def _fit(rgb: np.ndarray) -> np.ndarray:
     longer = max(rgb.shape[:2])
     if longer > _MAX_SIDE:
         scale = _MAX_SIDE / longer
-        rgb = cv2.resize(
-            rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA
-        )
+        rgb = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(rgb)
 
 
@@ -128,9 +126,7 @@ def tinted(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(low + (stops[2] - stops[1]) * np.clip(t * 2 - 1, 0, 1), 0, 255).astype(np.uint8)
 
 
-def synthetic_image(
-    rng: np.random.Generator, size: int = 192, textures: list[np.ndarray] | None = None
-) -> np.ndarray:
+def synthetic_image(rng: np.random.Generator, size: int = 192, textures: list[np.ndarray] | None = None) -> np.ndarray:
     """A synthetic colour picture, size x size x 3 uint8 RGB.
 
     A gradient background and 3 to 12 shapes (ellipses, rectangles, polygons), each of a
@@ -195,17 +191,13 @@ def _texture(rng: np.random.Generator, size: int, textures) -> np.ndarray | None
     if choice < 0.25:
         return None
     if choice < 0.55:
-        noise = cv2.GaussianBlur(
-            rng.normal(0, 1, (size, size)).astype(np.float32), (0, 0), float(rng.uniform(0.7, 6))
-        )
+        noise = cv2.GaussianBlur(rng.normal(0, 1, (size, size)).astype(np.float32), (0, 0), float(rng.uniform(0.7, 6)))
         return 1.0 + rng.uniform(0.05, 0.4) * noise / (noise.std() + 1e-6)
     if choice < 0.75 or not textures:
         yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
         angle = rng.uniform(0, np.pi)
         period = rng.uniform(4, 30)
-        return 1.0 + rng.uniform(0.05, 0.3) * np.sin(
-            2 * np.pi * (np.cos(angle) * xx + np.sin(angle) * yy) / period
-        )
+        return 1.0 + rng.uniform(0.05, 0.3) * np.sin(2 * np.pi * (np.cos(angle) * xx + np.sin(angle) * yy) / period)
     grey = textures[int(rng.integers(len(textures)))]
     y0, x0 = rng.integers(0, max(1, grey.shape[0] - size)), rng.integers(0, max(1, grey.shape[1] - size))
     patch = cv2.resize(grey[y0 : y0 + size, x0 : x0 + size], (size, size)).astype(np.float32) / 255.0
@@ -276,9 +268,7 @@ class PictureSet:
         if (not len(self)) or rng.random() < self.synthetic:
             return synthetic_image(rng, max(int(size * 1.5), 128), self.greys)
         k = int(rng.integers(len(self)))
-        picture = (
-            self.pictures[k] if k < len(self.pictures) else tinted(self.greys[k - len(self.pictures)], rng)
-        )
+        picture = self.pictures[k] if k < len(self.pictures) else tinted(self.greys[k - len(self.pictures)], rng)
         short = min(picture.shape[:2])
         if short < size:
             scale = size / short
@@ -310,9 +300,7 @@ def random_crop(picture: np.ndarray, size: int, rng: np.random.Generator, augmen
     return np.ascontiguousarray(crop)
 
 
-def jitter_colour(
-    luma: np.ndarray, chroma: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+def jitter_colour(luma: np.ndarray, chroma: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Augmented (luma, chroma): a small hue rotation and saturation change, a luma gamma."""
     angle = rng.normal(0, 0.15)
     c, s = np.cos(angle), np.sin(angle)

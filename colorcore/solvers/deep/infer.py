@@ -77,9 +77,7 @@ class DeepSolver:
             self.model = self.model.half()
         self.batch = max(1, int(batch))
         self.refine = float(refine)
-        self._lock = (
-            threading.Lock()
-        )  # one forward at a time per solver (the editor's preview thread and a render)
+        self._lock = threading.Lock()  # one forward at a time per solver (the editor's preview thread and a render)
         self._torch = torch
 
     def solve(self, luma, hints_chroma, hints_mask, prior_chroma=None, prior_confidence=None) -> np.ndarray:
@@ -134,9 +132,7 @@ class DeepSolver:
             return self._forward(inputs, self.device, self.half)
         except torch.cuda.OutOfMemoryError:
             torch.cuda.empty_cache()
-        warnings.warn(
-            "the frame does not fit in GPU memory; the deep solver colours it in tiles", stacklevel=4
-        )
+        warnings.warn("the frame does not fit in GPU memory; the deep solver colours it in tiles", stacklevel=4)
         try:
             return np.stack([self._tiled(x[None], self.device, self.half)[0] for x in inputs])
         except torch.cuda.OutOfMemoryError:

@@ -49,9 +49,7 @@ class ScribbleNet(nn.Module):
         self.enc1 = nn.Sequential(_conv(w0, w1, 2), _conv(w1, w1))
         self.enc2 = nn.Sequential(_conv(w1, w2, 2), _conv(w2, w2))
         self.enc3 = nn.Sequential(_conv(w2, w3, 2), _conv(w3, w3))
-        self.mid = nn.Sequential(
-            _conv(w3, w4, 2), _conv(w4, w4, dilation=2), _conv(w4, w4, dilation=4), _conv(w4, w4)
-        )
+        self.mid = nn.Sequential(_conv(w3, w4, 2), _conv(w4, w4, dilation=2), _conv(w4, w4, dilation=4), _conv(w4, w4))
         self.dec3 = nn.Sequential(_conv(w4 + w3, w3), _conv(w3, w3))
         self.dec2 = nn.Sequential(_conv(w3 + w2, w2), _conv(w2, w2))
         self.dec1 = nn.Sequential(_conv(w2 + w1, w1), _conv(w1, w1))

@@ -61,9 +61,7 @@ def checkpoint_path(weights: Path) -> Path:
 def validation_set(pictures: PictureSet, settings: TrainSettings):
     """The fixed validation crops: (inputs Nx7xSxS, targets Nx2xSxS) float32, from seed ``seed + 1_000_003``."""
     rng = np.random.default_rng([settings.seed, 1_000_003])
-    return make_batch(
-        pictures, rng, settings.validation_crops, settings.crop, settings.simulation, augment=False
-    )
+    return make_batch(pictures, rng, settings.validation_crops, settings.crop, settings.simulation, augment=False)
 
 
 def score(model, inputs: np.ndarray, targets: np.ndarray, device="cpu") -> dict:
@@ -154,9 +152,7 @@ def train(
             optimiser.load_state_dict(state["optimizer"])
             step = int(state["step"])
         except Exception:
-            raise InputError(
-                f"'{ckpt}' is not a checkpoint of this network (corrupt, or other settings)"
-            ) from None
+            raise InputError(f"'{ckpt}' is not a checkpoint of this network (corrupt, or other settings)") from None
         log(f"resuming at step {step}")
     val_inputs, val_targets = validation_set(pictures, settings)
     scores = {}
@@ -167,9 +163,7 @@ def train(
     def checkpoint():
         save_network(model, out, {**metadata, "step": step, "validation": scores})
         temporary = Path(str(ckpt) + ".part")
-        torch.save(
-            {"model": model.state_dict(), "optimizer": optimiser.state_dict(), "step": step}, temporary
-        )
+        torch.save({"model": model.state_dict(), "optimizer": optimiser.state_dict(), "step": step}, temporary)
         temporary.replace(ckpt)
 
     while step < settings.steps:
