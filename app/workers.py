@@ -63,23 +63,24 @@ class Task:
 
 
 class _WarningRouter:
-    """Sends warnings raised on a worker thread to that thread's task; others go on as before.
+    """Sends warnings raised on a worker thread to that thread's worker; others go on as before.
 
-    ``warnings.catch_warnings`` is process-wide and not thread-safe, so the router replaces
-    ``warnings.showwarning`` once and looks up the current thread's worker.
+    ``warnings.catch_warnings`` is process-wide and not thread-safe, so the router wraps
+    ``warnings._showwarnmsg`` (what ``warnings.warn`` calls to show a warning that passed
+    the filters) once, and looks up the current thread's worker.
     """
 
     def __init__(self) -> None:
         self.local = threading.local()
-        self.original = warnings.showwarning
-        warnings.showwarning = self._show
+        self.original = warnings._showwarnmsg
+        warnings._showwarnmsg = self._show
 
-    def _show(self, message, category, filename, lineno, file=None, line=None):
+    def _show(self, message) -> None:
         worker = getattr(self.local, "worker", None)
         if worker is None:
-            self.original(message, category, filename, lineno, file, line)
+            self.original(message)
             return
-        text = str(message)
+        text = str(message.message)
         errorlog.log_warning(f"{worker.name}: {text}")
         worker._signal("warning", text)
 
