@@ -6,6 +6,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor
 
@@ -178,3 +179,17 @@ def test_export_dialog_remembers_format_and_folder(qtbot, make_window, tmp_path)
     second = ExportDialog(None, 6, 24.0, False, str(Path("/elsewhere/b.mkv")), settings=window.settings)
     qtbot.addWidget(second)
     assert second.format_key() == "png" and Path(second.path_edit.text()).parent == tmp_path
+
+
+def test_quality_plot_has_a_legend_in_plain_words_and_the_timelines_frame_axis(qtbot, make_window, tmp_path):
+    window = opened(make_window, tmp_path, frames=20)
+    qtbot.wait(50)
+    labels = [label.text for _, label in window.quality.legend.items]
+    assert labels == ["colourfulness", "colour change from the previous frame"]
+    view = window.quality.plot_widget.getPlotItem().vb
+    canvas = window.timeline.canvas
+    for frame in (0, 10, 19):
+        timeline_x = canvas.mapToGlobal(canvas.rect().topLeft()).x() + window.timeline.frame_x(frame)
+        plot_point = window.quality.plot_widget.mapFromScene(view.mapViewToScene(pg.Point(frame, 0)))
+        plot_x = window.quality.plot_widget.mapToGlobal(plot_point).x()
+        assert abs(plot_x - timeline_x) <= 2, (frame, plot_x, timeline_x)
