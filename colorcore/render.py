@@ -131,6 +131,7 @@ def open_output(
         overwrite=overwrite,
         image_format=image_format,
         frame_count=len(span),
+        first_number=span.start,
         inputs=[clip],
     )
 
