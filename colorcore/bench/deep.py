@@ -31,11 +31,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from colorcore.bench.quality import DAVIS_FOLDER, MethodScores, _score_frame, _timed, protocol_guidance
 from colorcore.colorspace import chroma_of, compose, luma_of
 from colorcore.errors import InputError
 from colorcore.guidance.references import Exemplar, Guidance, Reference
 from colorcore.metrics import json_safe, nan_mean
-from colorcore.bench.quality import DAVIS_FOLDER, MethodScores, _score_frame, _timed, protocol_guidance
 
 PROTOCOLS = {
     1: "true first and last frames as references",
@@ -112,11 +112,11 @@ def bench_clip(
     protocol: int, clip, frames: range, *, adapt_steps: int, device: str = "cpu", weights=None, seed: int = 0
 ) -> dict:
     """All methods on one clip under one protocol; per-method summaries and the adaptation time."""
-    from colorcore.video.flow import FlowEstimator
     from colorcore.metrics import reliable_flow
     from colorcore.solvers.deep.adapt import adapt_network
     from colorcore.solvers.deep.infer import DeepSolver
     from colorcore.solvers.deep.weights import load_network
+    from colorcore.video.flow import FlowEstimator
 
     guidance = bench_guidance(protocol, clip, frames, seed)
     network = DeepSolver(load_network(weights), device=device)

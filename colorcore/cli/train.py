@@ -51,12 +51,12 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from colorcore.cli.progress import ProgressBar
     from colorcore.errors import InputError
     from colorcore.solvers.deep import require_torch
     from colorcore.solvers.deep.data import PictureSet
     from colorcore.solvers.deep.train import TrainSettings, train
     from colorcore.solvers.deep.weights import BASE_WEIGHTS
-    from colorcore.cli.progress import ProgressBar
 
     torch = require_torch()
     if args.threads > 0:

@@ -152,10 +152,10 @@ def _network(args, clip, guidance):
         if args.adapt is not None or args.weights is not None:
             raise InputError("--adapt and --weights go with --solver deep")
         return None
+    from colorcore.cli.progress import ProgressBar
     from colorcore.solvers.deep.adapt import DEFAULT_STEPS, adapt_network
     from colorcore.solvers.deep.infer import DeepSolver
     from colorcore.solvers.deep.weights import load_network
-    from colorcore.cli.progress import ProgressBar
 
     if args.adapt is None:
         return DeepSolver(load_network(args.weights), device=args.device)

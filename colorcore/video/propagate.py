@@ -115,6 +115,7 @@ def colorize_clip(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     settings: PropagationSettings | None = None,
+    network=None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Colourise the frames of a clip from its keyframes, references and exemplars.
 
@@ -130,6 +131,9 @@ def colorize_clip(
         cancel: polled between frames; when it returns True, CancelledError is raised
             and the scratch files are removed.
         settings: tuning; :class:`PropagationSettings` defaults when None.
+        network: with ``solver="deep"``, the network (a weights path or a
+            :class:`colorcore.solvers.deep.infer.DeepSolver`, e.g. from
+            :func:`colorcore.solvers.deep.adapt.adapt_network`); the base weights when None.
 
     Yields:
         ``(index, rgb)`` in increasing index order over ``frames``; ``rgb`` is HxWx3 of
@@ -144,7 +148,7 @@ def colorize_clip(
     count = len(clip)
     wanted = _check_range(frames, count)
     _check_guidance(guidance, count, (clip.width, clip.height))
-    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel)
+    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel, network)
     return run.frames(wanted)
 
 
@@ -214,9 +218,18 @@ class _Propagation:
     """One propagation run; see the module docstring for the method."""
 
     def __init__(
-        self, clip, guidance: Guidance, solver: str, device: str, settings: PropagationSettings, progress, cancel
+        self,
+        clip,
+        guidance: Guidance,
+        solver: str,
+        device: str,
+        settings: PropagationSettings,
+        progress,
+        cancel,
+        network=None,
     ):
         self.clip = clip
+        self.network = network
         self.guidance = guidance
         self.solver = solver
         self.device = device
@@ -434,7 +447,15 @@ class _Propagation:
         if store.has("exemplar_chroma", f):
             exemplar = (store.get("exemplar_chroma", f), store.get("exemplar_weight", f))
         return _solve_frame(
-            luma, self._hard_hints(f, luma.shape), sources, exemplar, self.settings, self.solver, self.device, initial
+            luma,
+            self._hard_hints(f, luma.shape),
+            sources,
+            exemplar,
+            self.settings,
+            self.solver,
+            self.device,
+            initial,
+            self.network,
         )
 
     def _hard_hints(self, f: int, shape: tuple[int, int]) -> HintRaster:
@@ -509,7 +530,7 @@ def exemplar_hints(matchers, frame: int, small_luma: np.ndarray) -> tuple[np.nda
 
 
 def _solve_frame(
-    luma, hard: HintRaster, sources, exemplar, settings: PropagationSettings, solver, device, initial=None
+    luma, hard: HintRaster, sources, exemplar, settings: PropagationSettings, solver, device, initial=None, network=None
 ):
     """One Levin solve of a frame: HxW float ``luma``, hard hints at its size, soft
     ``sources`` [(HxWx2 chroma, HxW weight)] and ``exemplar`` hints (of any size: they are
@@ -527,7 +548,14 @@ def _solve_frame(
     if hard.count == 0 and prior is None:
         return np.zeros(luma.shape + (2,), np.float32)
     chroma = solve_chroma(
-        luma, hard, solver=solver, device=device, prior=prior, initial=initial, tolerance=settings.tolerance
+        luma,
+        hard,
+        solver=solver,
+        device=device,
+        prior=prior,
+        initial=initial,
+        tolerance=settings.tolerance,
+        network=network,
     )
     return chroma.astype(np.float32)
 

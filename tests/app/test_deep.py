@@ -1,14 +1,12 @@
 """The editor's "Learn This Film" and the deep solver in the Colour menu, on a real clip."""
 
-import numpy as np
 import pytest
 
 pytest.importorskip("torch")
 
-from colorcore.guidance.hints import Stroke  # noqa: E402
-from colorcore.solvers.deep import adapt, data, train  # noqa: E402
-
-from tests.support.qt import make_grey_clip  # noqa: E402
+from colorcore.guidance.hints import Stroke
+from colorcore.solvers.deep import adapt, data, train
+from tests.support.qt import make_grey_clip
 
 
 @pytest.fixture(scope="module")
@@ -28,21 +26,24 @@ def tiny_weights(tmp_path_factory):
 
 
 def test_learn_this_film_shows_progress_keeps_the_network_and_switches_to_deep(
-    qtbot, make_window, tmp_path, tiny_weights
+    qtbot, make_window, tmp_path, tiny_weights, monkeypatch
 ):
+    from colorcore.solvers.deep import weights
+
+    monkeypatch.setattr(weights, "BASE_WEIGHTS", tiny_weights)  # the keyframe preview's network
     window = make_window()
     assert window.open_path(make_grey_clip(tmp_path / "clip.mkv", 6))
     window.document.add_stroke(Stroke([(5, 40), (60, 40)], color=(0.2, 0.3, 0.9), width=4, frame=0))
     window.document.project.settings.update(weights=str(tiny_weights), adapt=4, device="cpu")
     assert window._save_to(tmp_path / "film.keyhue")
     seen = []
-    window.progress.valueChanged.connect(seen.append)
-    assert window.learn_action.isEnabled()
-    window.learn_action.trigger()
+    window.progress.valueChanged.connect(lambda v: seen.append(v / max(window.progress.maximum(), 1)))
+    assert window.learn_film_action.isEnabled()
+    window.learn_film_action.trigger()
     assert window.progress.isVisible() and not window.propagate_action.isEnabled()
     qtbot.waitUntil(lambda: window.worker is None, timeout=60000)
     assert "Learned this film" in window.statusBar().currentMessage()
-    assert seen and max(seen) == 1000 and not window.progress.isVisible()
+    assert seen and max(seen) == 1.0 and not window.progress.isVisible()
     assert window.document.project.settings["solver"] == "deep"
     assert adapt.adapted_path(tmp_path / "film.keyhue").is_file()
     assert window.setting_actions["solver", "deep"].isChecked()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -23,7 +22,6 @@ from colorcore.guidance.references import Guidance, Reference  # noqa: E402
 from colorcore.media import write_image  # noqa: E402
 from colorcore.solvers.deep import adapt, data, infer, train, weights  # noqa: E402
 from colorcore.solvers.deep.model import ScribbleNet, pack_inputs  # noqa: E402
-
 from tests.support.clips import moving_disc_clip  # noqa: E402
 from tests.support.images import synthetic_photo  # noqa: E402
 from tests.support.media import write_clip  # noqa: E402
@@ -40,17 +38,17 @@ def _few_threads():
 
 
 def tiny_settings(**kw) -> train.TrainSettings:
-    base = dict(
-        steps=100,
-        batch=4,
-        crop=48,
-        lr=3e-3,
-        seed=1,
-        checkpoint_every=10,
-        validate_every=10,
-        validation_crops=6,
-        widths=TINY,
-    )
+    base = {
+        "steps": 100,
+        "batch": 4,
+        "crop": 48,
+        "lr": 3e-3,
+        "seed": 1,
+        "checkpoint_every": 10,
+        "validate_every": 10,
+        "validation_crops": 6,
+        "widths": TINY,
+    }
     base.update(kw)
     return train.TrainSettings(**base)
 
@@ -399,8 +397,8 @@ def test_adaptation_without_coloured_frames_is_refused(tiny_weights):
 
 
 def test_project_keeps_its_adapted_network_and_reuses_it(tmp_path, tiny_weights):
-    from colorcore.media import open_clip
     from colorcore.guidance.project import Project
+    from colorcore.media import open_clip
 
     path, _, _ = tiny_weights
     frames = moving_disc_clip(6, 64, 80)

@@ -52,10 +52,10 @@ def adaptation_pictures(
         stroke keyframe (each at the size the network works at for this clip) and one
         per exemplar (shrunk to the same scale at most).
     """
-    from colorcore.solvers.colorize import solve_chroma
     from colorcore.colorspace import compose, luma_of
-    from colorcore.video.propagate import keyframe_hints
+    from colorcore.solvers.colorize import solve_chroma
     from colorcore.solvers.deep.infer import work_factor
+    from colorcore.video.propagate import keyframe_hints
 
     # The network sees this clip's frames at half size (propagation's working size), then
     # shrunk again only if that is still larger than its working size.

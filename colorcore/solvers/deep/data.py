@@ -86,7 +86,7 @@ def skimage_data_folder() -> Path | None:
     spec = importlib.util.find_spec("skimage")
     if spec is None or not spec.submodule_search_locations:
         return None
-    folder = Path(list(spec.submodule_search_locations)[0]) / "data"
+    folder = Path(next(iter(spec.submodule_search_locations))) / "data"
     return folder if folder.is_dir() else None
 
 

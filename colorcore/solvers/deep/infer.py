@@ -101,15 +101,15 @@ class DeepSolver:
             small = np.stack([p[0] for p in prepared])
             with self._lock:
                 chroma = self._run(small)
-            for (inputs, full), c, frame in zip(prepared, chroma, group):
+            for (_, full), c, frame in zip(prepared, chroma, group):
                 c = _finish(c, full)
                 out.append(self._refined(frame[0], full, c) if self.refine > 0 else c)
         return out
 
     def _refined(self, luma, full, chroma: np.ndarray) -> np.ndarray:
         """Levin's equation with the hints fixed and the network's chroma as a soft prior."""
-        from colorcore.solvers.colorize import solve_chroma
         from colorcore.guidance.hints import HintRaster
+        from colorcore.solvers.colorize import solve_chroma
 
         mask, hint_chroma, _ = full
         weight = np.full(mask.shape, self.refine, np.float32)
@@ -149,7 +149,7 @@ class DeepSolver:
         from colorcore.solvers.deep.model import MULTIPLE
 
         model = model or self.model
-        n, _, h, w = inputs.shape
+        _, _, h, w = inputs.shape
         ph, pw = -h % MULTIPLE, -w % MULTIPLE
         x = torch.from_numpy(np.pad(inputs, ((0, 0), (0, 0), (0, ph), (0, pw)), mode="edge")).to(device)
         with torch.inference_mode():
