@@ -31,8 +31,8 @@ from colorcore.solvers.deep import require_torch
 from colorcore.solvers.deep.data import Simulation, random_crop, training_sample
 
 #: Default adaptation steps: well under a minute on a 2-core CPU.
-DEFAULT_STEPS = 120
-BATCH, CROP = 6, 112
+DEFAULT_STEPS = 80
+BATCH, CROP = 4, 112
 LEARNING_RATE = 4e-4
 ADAPTED_SUFFIX = ".adapted.safetensors"
 

@@ -322,6 +322,7 @@ class Simulation:
         no_prior: share of crops with no prior.
         dropped: range of the share of the crop where the prior is missing.
         wrong: chance that a blob of the prior holds another place's colour.
+        exact: share of crops whose prior is sure (confidence 1) wherever it is not missing.
     """
 
     no_hints: float = 0.35
@@ -330,6 +331,7 @@ class Simulation:
     no_prior: float = 0.25
     dropped: tuple[float, float] = (0.0, 0.7)
     wrong: float = 0.3
+    exact: float = 0.3
 
 
 def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
@@ -384,11 +386,12 @@ def simulate_prior(
     """What propagation might carry to one crop, from its true chroma.
 
     Returns:
-        (prior chroma HxWx2 float32, confidence HxW float32 0..1). The chroma is the truth
-        blurred, moved by a smooth random motion of up to a few pixels and slightly
-        desaturated and hue-shifted; over random blobs it is missing (confidence 0,
-        chroma 0, as propagation leaves it) or another place's colour with a middling
-        confidence. Confidence elsewhere varies smoothly between about 0.3 and 1.
+        (prior chroma HxWx2 float32, confidence HxW float32 0..1). Confidence varies
+        smoothly between about 0.3 and 1 (or is 1 everywhere); the chroma is the truth
+        where it is 1 and, the lower it is, the nearer a degraded truth (blurred, moved by
+        a smooth random motion of up to a few pixels, slightly desaturated and
+        hue-shifted). Over random blobs the prior is missing (confidence 0, chroma 0, as
+        propagation leaves it) or another place's colour with a middling confidence.
     """
     height, width = chroma.shape[:2]
     if rng.random() < sim.no_prior:
@@ -404,7 +407,15 @@ def simulate_prior(
     angle = rng.normal(0, 0.08)
     c, s = np.cos(angle), np.sin(angle)
     prior = prior @ (np.array([[c, -s], [s, c]], np.float32) * rng.uniform(0.8, 1.05)).T
-    confidence = np.clip(0.65 + 0.35 * _smooth_field(rng, (height, width), 3) + rng.normal(0, 0.05), 0.3, 1.0)
+    if rng.random() < sim.exact:  # reliable tracks everywhere they reach
+        confidence = np.ones((height, width), np.float32)
+    else:
+        confidence = np.clip(0.65 + 0.35 * _smooth_field(rng, (height, width), 3) + rng.normal(0, 0.05), 0.3, 1.0)
+    # Confidence means something: the surer the prior, the nearer the truth (as a track's
+    # round-trip check says), so the network learns to keep a sure prior and to
+    # correct a doubtful one.
+    doubt = np.clip((1.0 - confidence) / 0.7, 0.0, 1.0)[..., None]
+    prior = chroma + (prior - chroma) * doubt
     confidence *= rng.uniform(0.5, 1.0) if rng.random() < 0.3 else 1.0
     dropped = rng.uniform(*sim.dropped)
     if dropped > 0:
