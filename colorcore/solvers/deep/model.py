@@ -4,10 +4,10 @@ Inputs, stacked as 7 channels of an Nx7xHxW float tensor (see :func:`pack_inputs
 luma (0..1), hint chroma I, Q and hint mask (0/1), prior chroma I, Q and prior confidence
 (0..1). Output: Nx2xHxW chroma (I, Q).
 
-The network predicts a correction to the prior weighted by its confidence, and its last
-layer starts at zero, so an untrained network returns the prior where the prior is sure
-and grey where there is none: it can only learn to do better than copying what
-propagation carried. Hinted pixels are then set to their hint (:func:`honour_hints`), so
+The network predicts a correction to the prior, and its last layer starts at zero, so an
+untrained network returns the prior wherever there is one and grey where there is none:
+it learns to do better than copying what propagation carried (training makes the
+prior's confidence mean how near the truth it is, :func:`.data.simulate_prior`). Hinted pixels are then set to their hint (:func:`honour_hints`), so
 hints are kept exactly whatever the weights.
 
 Four scales (1, 1/2, 1/4, 1/8) and dilated convolutions at 1/16 give each output pixel a
@@ -28,6 +28,8 @@ WIDTHS = (16, 24, 48, 64, 96)
 MULTIPLE = 16
 # Chroma spans about -0.6..0.6; the network sees it scaled to about -1..1.
 CHROMA_SCALE = 2.0
+# A prior of confidence 1/PRIOR_RAMP or more counts in full in the network's starting point.
+PRIOR_RAMP = 10.0
 
 
 def _conv(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
@@ -79,7 +81,9 @@ class ScribbleNet(nn.Module):
         d2 = self.dec2(torch.cat([_up(d3, e2), e2], 1))
         d1 = self.dec1(torch.cat([_up(d2, e1), e1], 1))
         d0 = self.dec0(torch.cat([_up(d1, e0), e0, feats], 1))
-        base = x[:, 4:6] * x[:, 6:7]  # the prior, as far as it is trusted
+        # The prior wherever there is one (a weak prior is still the best guess of its
+        # colour; scaling it by its confidence would only grey it); the network corrects it.
+        base = x[:, 4:6] * (x[:, 6:7] * PRIOR_RAMP).clamp(max=1.0)
         return base + self.head(d0) / CHROMA_SCALE
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from colorcore.errors import CancelledError, InputError
 from colorcore.solvers.deep import require_torch
 from colorcore.solvers.deep.data import PictureSet, Simulation, make_batch, rgb_of
-from colorcore.solvers.deep.model import WIDTHS
+from colorcore.solvers.deep.model import PRIOR_RAMP, WIDTHS
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def score(model, inputs: np.ndarray, targets: np.ndarray, device="cpu") -> dict:
     with torch.no_grad():
         x = torch.from_numpy(inputs).to(device)
         predicted = honour_hints(model(x), x).float().cpu().numpy()
-    prior = inputs[:, 4:6] * inputs[:, 6:7]
+    prior = inputs[:, 4:6] * np.minimum(inputs[:, 6:7] * PRIOR_RAMP, 1.0)  # the network's starting point
     prior = np.where(inputs[:, 3:4] > 0.5, inputs[:, 1:3], prior)
     out = {"psnr": 0.0, "prior_psnr": 0.0}
     hint_error = 0.0
