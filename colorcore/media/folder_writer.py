@@ -15,6 +15,13 @@ from colorcore.media.images import encode_image
 from colorcore.media.writer import FrameWriter
 
 
+def frame_file_name(i: int, frame_count: int | None, extension: str = ".png") -> str:
+    """File name of frame ``i`` (0-based in the output) in a folder of ``frame_count``
+    frames: frame_000000.png, ... zero-padded to at least 6 digits."""
+    digits = max(6, len(str(max(0, (frame_count or 0) - 1))))
+    return f"frame_{i:0{digits}d}{extension}"
+
+
 class FolderWriter(FrameWriter):
     """Writes frame_000000.png, frame_000001.png, ... (or .tif) into a folder.
 
@@ -38,7 +45,7 @@ class FolderWriter(FrameWriter):
     ):
         super().__init__(path, frame_rate, width, height, bit_depth)
         self._ext = extension
-        self._digits = max(6, len(str(max(0, (frame_count or 0) - 1))))
+        self._frame_count = frame_count
         self._overwrite = overwrite
         self._tmp = path.with_name(f".{path.name}.partial-{secrets.token_hex(4)}")
         try:
@@ -50,7 +57,7 @@ class FolderWriter(FrameWriter):
 
     def frame_name(self, i: int) -> str:
         """File name of frame ``i`` inside the output folder."""
-        return f"frame_{i:0{self._digits}d}{self._ext}"
+        return frame_file_name(i, self._frame_count, self._ext)
 
     def _write(self, rgb: np.ndarray) -> None:
         data = encode_image(rgb, self._ext)
