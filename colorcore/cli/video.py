@@ -97,6 +97,7 @@ def run(args) -> int:
     from colorcore.render import write_frames
     from colorcore.video.propagate import PropagationSettings, colorize_clip
 
+    farm = farm_wanted(args)  # before any work: without Ray, say so at once
     inputs = [args.source] + [_split(k, "--keyframe")[1] for k in args.keyframe]
     inputs += [_split(r, "--reference")[1] for r in args.reference] + list(args.exemplar)
     if args.output.exists() and not args.overwrite and not (args.output.is_dir() and not any(args.output.iterdir())):
@@ -136,7 +137,7 @@ def run(args) -> int:
         guidance = Guidance(hints=hints, references=references, exemplars=exemplars)
         wanted = parse_frames(args.frames) or range(len(clip))
         settings = PropagationSettings(on_damaged=args.on_damaged)
-        if farm_wanted(args):
+        if farm:
             from colorcore.farm import colorize_distributed
 
             with ProgressBar(f"colouring {len(wanted)} frames") as bar:
