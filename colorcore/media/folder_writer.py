@@ -15,6 +15,15 @@ from colorcore.media.images import encode_image
 from colorcore.media.writer import FrameWriter
 
 
+def frame_file_name(i: int, frame_count: int | None, extension: str = ".png", first_number: int = 0) -> str:
+    """File name of the ``i``-th frame written (0-based) to a folder of ``frame_count``
+    frames numbered from ``first_number`` (the source frame of the first one written):
+    frame_000000.png, ..., zero-padded to at least 6 digits."""
+    first = max(0, int(first_number))
+    digits = max(6, len(str(max(0, first + (frame_count or 0) - 1))))
+    return f"frame_{first + i:0{digits}d}{extension}"
+
+
 class FolderWriter(FrameWriter):
     """Writes frame_000000.png, frame_000001.png, ... (or .tif) into a folder; numbering
     starts at ``first_number`` (the source frame of the first frame written, so a partial
@@ -41,8 +50,8 @@ class FolderWriter(FrameWriter):
     ):
         super().__init__(path, frame_rate, width, height, bit_depth)
         self._ext = extension
-        self._first = max(0, int(first_number))
-        self._digits = max(6, len(str(max(0, self._first + (frame_count or 0) - 1))))
+        self._frame_count = frame_count
+        self._first = first_number
         self._overwrite = overwrite
         self._tmp = path.with_name(f".{path.name}.partial-{secrets.token_hex(4)}")
         try:
@@ -54,7 +63,7 @@ class FolderWriter(FrameWriter):
 
     def frame_name(self, i: int) -> str:
         """File name of the ``i``-th frame written (0-based) inside the output folder."""
-        return f"frame_{self._first + i:0{self._digits}d}{self._ext}"
+        return frame_file_name(i, self._frame_count, self._ext, self._first)
 
     def _write(self, rgb: np.ndarray) -> None:
         data = encode_image(rgb, self._ext)
