@@ -12,7 +12,6 @@ import base64
 import contextlib
 import os
 import re
-import secrets
 import struct
 from pathlib import Path
 
@@ -317,13 +316,24 @@ def write_image(path: str | os.PathLike, array: np.ndarray) -> None:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary sibling of ``path``, then rename it onto ``path``."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    """Write ``data`` to a temporary sibling of ``path``, then rename it onto ``path``.
+
+    The sibling is named by :func:`colorcore.media.leftovers.partial_file` (with this
+    process's id), so a save killed halfway is swept at the next start.
+
+    Raises:
+        OSError: the file cannot be written; the temporary sibling is removed.
+    """
+    from colorcore.media.leftovers import partial_file
+
+    tmp = partial_file(path)
     try:
         # 'xb' rather than mkstemp: the file gets the usual permissions (umask), not 0600.
         with open(tmp, "xb") as f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        # The first error is the one to report; the start-up sweep removes what is left.
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise
