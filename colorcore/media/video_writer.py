@@ -180,8 +180,7 @@ class VideoFileWriter(FrameWriter):
             self._audio.close()
         if self._container is not None:
             container, self._container = self._container, None
-            try:
+            # A half-written file: its trailer does not matter.
+            with contextlib.suppress(Exception):
                 container.close()
-            except Exception:  # a half-written file: its trailer does not matter
-                pass
         self._tmp.unlink(missing_ok=True)
