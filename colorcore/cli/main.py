@@ -73,9 +73,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     warnings.showwarning = _one_line_warnings
-    _sweep(args)
     try:
         with terminate_like_interrupt():
+            _sweep(args)
             return args.run(args)
     except InputError as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import re
 import subprocess
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def assert_one_line(stderr: str) -> str:
     """The error line of a refused command: exactly one line, no traceback."""
     lines = [line for line in stderr.splitlines() if line.strip() and "warning:" not in line]
     assert len(lines) == 1, stderr
-    assert "Traceback" not in stderr and lines[0].startswith("colorcore: error: "), stderr
+    assert "Traceback" not in stderr and re.match(r"colorcore( [a-z]+)*: error: ", lines[0]), stderr
     return lines[0]
 
 
