@@ -17,7 +17,9 @@ from colorcore.media.writer import FrameWriter
 
 
 class FolderWriter(FrameWriter):
-    """Writes frame_000000.png, frame_000001.png, ... (or .tif) into a folder.
+    """Writes frame_000000.png, frame_000001.png, ... (or .tif) into a folder; numbering
+    starts at ``first_number`` (the source frame of the first frame written, so a partial
+    render's files carry the source's frame numbers).
 
     Frames go into a hidden sibling folder '.<name>.partial-<pid>-<random>' that close()
     renames to the output, with a manifest ('.keyhue-frames.json') listing the frames.
@@ -38,10 +40,12 @@ class FolderWriter(FrameWriter):
         extension: str = ".png",
         frame_count: int | None = None,
         overwrite: bool = False,
+        first_number: int = 0,
     ):
         super().__init__(path, frame_rate, width, height, bit_depth)
         self._ext = extension
-        self._digits = max(6, len(str(max(0, (frame_count or 0) - 1))))
+        self._first = max(0, int(first_number))
+        self._digits = max(6, len(str(max(0, self._first + (frame_count or 0) - 1))))
         self._overwrite = overwrite
         self._names: list[str] = []
         self._tmp = partial_folder(path)
@@ -53,8 +57,8 @@ class FolderWriter(FrameWriter):
             raise InputError(f"cannot create a folder beside '{path}': {reason}") from None
 
     def frame_name(self, i: int) -> str:
-        """File name of frame ``i`` inside the output folder."""
-        return f"frame_{i:0{self._digits}d}{self._ext}"
+        """File name of the ``i``-th frame written (0-based) inside the output folder."""
+        return f"frame_{self._first + i:0{self._digits}d}{self._ext}"
 
     def _write(self, rgb: np.ndarray) -> None:
         data = encode_image(rgb, self._ext)

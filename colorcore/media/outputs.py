@@ -162,6 +162,7 @@ def open_writer(
     overwrite: bool = False,
     image_format: str = "png",
     frame_count: int | None = None,
+    first_number: int = 0,
     inputs: Iterable[str | os.PathLike | Clip] = (),
 ) -> FrameWriter:
     """Open a writer for a video file or a frame folder, chosen by ``path``'s extension.
@@ -181,6 +182,8 @@ def open_writer(
         image_format: 'png' or 'tiff' for frame folders.
         frame_count: expected number of frames, used to size the zero-padding of frame
             names (at least 6 digits).
+        first_number: for a folder, the number of the first frame's file (the source
+            frame it is), so that frame files keep the source's numbering.
         inputs: paths or Clips being read, which the output must not overwrite
             (``audio_from`` is always included).
 
@@ -218,6 +221,7 @@ def open_writer(
             bit_depth,
             extension=ext,
             frame_count=frame_count,
+            first_number=first_number,
             overwrite=overwrite,
         )
     return VideoFileWriter(
