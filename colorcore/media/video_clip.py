@@ -204,8 +204,9 @@ class _Decoder:
         self._path = path
         self._stream_index = stream_index
         self._index = index
-        self._container = None
-        self._frames = None
+        self._container: av.container.InputContainer | None = None
+        self._stream: av.VideoStream | None = None
+        self._frames: Iterator[tuple[int, av.VideoFrame]] | None = None
         self.next_index: int | None = None
         # Counters, for tests and profiling: how the frames asked for were reached.
         self.seeks = 0
@@ -228,17 +229,21 @@ class _Decoder:
         # Reopening is the one reliable way back to the very first packet.
         self.close()
         self.restarts += 1
-        self._container = _open_container(self._path)
-        self._stream = self._container.streams[self._stream_index]
+        self._container = container = _open_container(self._path)
+        stream = container.streams[self._stream_index]
+        assert isinstance(stream, av.VideoStream)  # the index was made from this file's video stream
+        self._stream = stream
         # Frame threads are fastest, but report a damaged packet a few packets late.
-        self._stream.thread_type = "AUTO" if self._threaded else "SLICE"
-        self._frames = self._decode_all()
+        stream.thread_type = "AUTO" if self._threaded else "SLICE"
+        self._frames = self._decode_all(container, stream)
         self.next_index = 0
 
-    def _decode_all(self) -> Iterator[tuple[int, av.VideoFrame]]:
+    def _decode_all(
+        self, container: av.container.InputContainer, stream: av.VideoStream
+    ) -> Iterator[tuple[int, av.VideoFrame]]:
         counted = 0
         by_pts = self._index.pts_to_index
-        for packet in self._container.demux(self._stream):
+        for packet in container.demux(stream):
             try:
                 frames = packet.decode()
             except av.FFmpegError as exc:
@@ -250,7 +255,7 @@ class _Decoder:
                     counted += 1
                     yield counted - 1, frame
                 else:
-                    i = by_pts.get(frame.pts)
+                    i = by_pts.get(frame.pts) if frame.pts is not None else None
                     if i is not None:  # else: a frame the index does not know; skip it
                         yield i, frame
 
@@ -265,6 +270,7 @@ class _Decoder:
             if self._container is None:
                 self._restart()
             if self._can_walk_to(i):
+                assert self.next_index is not None  # _can_walk_to checked it
                 frame, _ = self._walk(i, keep, floor=self.next_index, after_seek=False)
             if frame is None:
                 frame = self._seek_read(i, keep)
@@ -297,17 +303,18 @@ class _Decoder:
 
     def _seek_read(self, i: int, keep) -> av.VideoFrame:
         starts: list[int | None] = []
-        if self._index.pts is not None:
+        pts = self._index.pts
+        if pts is not None:
             k = bisect.bisect_right(self._index.keyframes, i) - 1
             starts = [self._index.keyframes[j] for j in range(k, max(k - _SEEK_TRIES, -1), -1)]
         starts.append(None)  # finally: from the very start
         for start in starts:
-            if start is None:
+            if start is None or pts is None or self._container is None or self._stream is None:
                 self._restart()
             else:
                 self.seeks += 1
-                self._container.seek(self._index.pts[start], stream=self._stream, backward=True)
-                self._frames = self._decode_all()
+                self._container.seek(pts[start], stream=self._stream, backward=True)
+                self._frames = self._decode_all(self._container, self._stream)
                 self.next_index = None
             frame, outcome = self._walk(i, keep, floor=start or 0, after_seek=start is not None)
             if frame is not None:
@@ -319,6 +326,7 @@ class _Decoder:
 
     def _walk(self, i: int, keep, floor: int, after_seek: bool):
         """Decode forward to frame i: (frame, None) or (None, an _Outcome)."""
+        assert self._frames is not None  # callers restart or seek first
         first = True
         for j, frame in self._frames:
             if first and after_seek and j > i:
@@ -421,11 +429,9 @@ class VideoClip(Clip):
         reformatter = reformatter or self._reformatter
         if self.bit_depth == 16:
             return frame_to_rgb16(frame, reformatter)
-        options = {"format": "rgb24", "interpolation": DECODE_FLAGS}
-        matrix = source_matrix(frame)
-        if matrix is not None:
-            options["src_colorspace"] = matrix
-        converted = reformatter.reformat(frame, **options)
+        converted = reformatter.reformat(
+            frame, format="rgb24", interpolation=DECODE_FLAGS, src_colorspace=source_matrix(frame)
+        )
         # Copy out of the frame's buffer (padded rows; owned by FFmpeg).
         return np.array(converted.to_ndarray())
 
