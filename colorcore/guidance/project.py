@@ -12,7 +12,8 @@ A project is stored as a ``.keyhue`` file, a versioned JSON document::
       "hints": {...},                           # colorcore.hints.Hints.to_dict(): strokes as vectors
       "references": [{"frame": 12, "png": "<base64>", "source": "ref.png"}],
       "exemplars": [{"frames": [0, 100] | null, "png": "<base64>", "source": "photo.jpg"}],
-      "settings": {"solver": "fast", "device": "auto", ...}
+      "settings": {"solver": "fast", "device": "auto", ...},
+      "grades": [{"frames": [0, 48], "saturation": 1.1, "hue": -4.0}]   # optional
     }
 
 Reference and exemplar images are embedded as lossless PNG (base64), so a project file is
@@ -36,6 +37,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from colorcore.errors import InputError
+from colorcore.grade import ShotGrade
 from colorcore.guidance.hints import Hints
 from colorcore.guidance.references import Exemplar, Guidance, Reference
 from colorcore.media.images import image_from_png_text, png_text
@@ -158,6 +160,7 @@ class Project:
         references: aligned colour frames (HxWx3 uint8/uint16 RGB, the clip's size).
         exemplars: colour photographs matched to frames (any size).
         settings: solver, device and other render options (JSON values).
+        grades: per-shot grades applied after propagation (:class:`colorcore.grade.ShotGrade`).
         path: where the project was last saved or loaded from; None if never saved.
     """
 
@@ -166,6 +169,7 @@ class Project:
     references: list[Reference] = field(default_factory=list)
     exemplars: list[Exemplar] = field(default_factory=list)
     settings: dict = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+    grades: list[ShotGrade] = field(default_factory=list)
     path: Path | None = None
 
     @classmethod
@@ -264,6 +268,7 @@ class Project:
                 for e in self.exemplars
             ],
             "settings": dict(self.settings),
+            **({"grades": [g.to_dict() for g in self.grades]} if self.grades else {}),
         }
 
     @classmethod
@@ -313,12 +318,20 @@ class Project:
                 for i, e in enumerate(data.get("exemplars", []))
             ]
             settings = {**DEFAULT_SETTINGS, **dict(data.get("settings", {}))}
+            grades = [ShotGrade.from_dict(g) for g in data.get("grades", [])]
         except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
             raise InputError(f"the project file is damaged: {type(exc).__name__} {exc}") from None
         for ref in references:
             if ref.rgb.shape[:2] != (media.height, media.width) or not 0 <= ref.frame < media.frames:
                 raise InputError(f"the project file is damaged: reference on frame {ref.frame} does not fit the clip")
-        return cls(media=media, hints=hints, references=references, exemplars=exemplars, settings=settings)
+        for grade in grades:
+            if grade.stop > media.frames:
+                raise InputError(
+                    f"the project file is damaged: grades: frames {grade.start}..{grade.stop - 1} are outside the clip"
+                )
+        return cls(
+            media=media, hints=hints, references=references, exemplars=exemplars, settings=settings, grades=grades
+        )
 
     def to_json(self, base: Path | None = None) -> str:
         """:meth:`to_dict` as a JSON document."""
