@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from colorcore.errors import InputError
+from colorcore.grade import apply_grade, grade_for
 from colorcore.guidance.hints import Stroke
 from colorcore.guidance.project import PROJECT_SUFFIX, MediaChangedError, MediaMissingError, Project
 from colorcore.media import open_clip
@@ -50,6 +51,7 @@ from keyhue.dialogs import Button, ask, show_problem
 from keyhue.document import Document
 from keyhue.export_dialog import ExportDialog
 from keyhue.export_job import ExportJob, ExportProgressDialog
+from keyhue.grade_panel import GradePanel
 from keyhue.imaging import to_qimage
 from keyhue.preview import PreviewSolver
 from keyhue.project_io import load_project
@@ -202,6 +204,8 @@ class MainWindow(QMainWindow):
         self.references.removeRequested.connect(self._remove_guidance)
         self.references.colourPicked.connect(self._colour_picked)
         self.scopes = Scopes()
+        self.grade_panel = GradePanel()
+        self.grade_panel.gradeEdited.connect(self._grade_edited)
         self.shot_list = ShotList()
         self.shot_list.shotActivated.connect(lambda start: self.go_to(start))
         self.shot_list.propagateRequested.connect(self.propagate_shot)
@@ -212,6 +216,9 @@ class MainWindow(QMainWindow):
         self.brush_dock = self._dock("Brush", self.brush, "brush")
         self.reference_dock = self._dock("References", self.references, "references")
         self.scopes_dock = self._dock("Scopes", self.scopes, "scopes")
+        self.grade_dock = self._dock("Shot Grade", self.grade_panel, "grade")
+        self.tabifyDockWidget(self.brush_dock, self.grade_dock)
+        self.brush_dock.raise_()
         self.messages_dock = self._dock("Messages", self.messages, "messages", Qt.DockWidgetArea.LeftDockWidgetArea)
         self.splitDockWidget(self.shots_dock, self.messages_dock, Qt.Orientation.Vertical)
 
@@ -292,6 +299,7 @@ class MainWindow(QMainWindow):
                         self.brush_dock,
                         self.reference_dock,
                         self.scopes_dock,
+                        self.grade_dock,
                         self.shots_dock,
                         self.messages_dock,
                     ):
@@ -478,6 +486,7 @@ class MainWindow(QMainWindow):
             self.document.deleteLater()
         document = Document(project, self)
         document.changed.connect(self._guidance_changed)
+        document.gradeChanged.connect(self._grade_changed)
         document.undo.cleanChanged.connect(self._update_title)
         document.undo.canUndoChanged.connect(self.undo_action.setEnabled)
         document.undo.canRedoChanged.connect(self.redo_action.setEnabled)
@@ -548,20 +557,29 @@ class MainWindow(QMainWindow):
         self._update_notice()
         self._update_scopes()
         self.shot_list.set_current(frame)
+        self._show_grade()
         if frame in self._keyframes() and frame not in self.previews and not self.timeline.is_playing():
             self._request_preview()
 
-    def _colour_image(self, frame: int) -> QImage | None:
+    def colour(self, frame: int) -> np.ndarray | None:
+        """``frame``'s colour as the export writes it: its preview or propagated result
+        with its shot's grade (:func:`colorcore.grade.apply_grade`), HxWx3, or None."""
         rgb = self.session.colour(frame)
+        if rgb is None or self.document is None:
+            return rgb
+        return apply_grade(rgb, grade_for(list(self.document.project.grades), frame))
+
+    def _colour_image(self, frame: int) -> QImage | None:
+        rgb = self.colour(frame)
         return None if rgb is None else to_qimage(rgb)
 
     def current_colour(self) -> np.ndarray | None:
-        """The current frame's colour result (preview or propagated), HxWx3, or None."""
-        return self.session.colour(self.frame)
+        """The current frame's colour as exported (preview or propagated, graded), or None."""
+        return self.colour(self.frame)
 
     def _thumbnail(self, frame: int) -> QImage | None:
         # Runs on the thumbnail worker's thread: the cache and clip.rgb are thread-safe.
-        rgb = self.session.colour(frame)
+        rgb = self.colour(frame)
         if rgb is None:
             rgb = self.clip.rgb(frame) if self.clip is not None else None
         if rgb is None:
@@ -582,6 +600,30 @@ class MainWindow(QMainWindow):
         if frames is None or self.frame in frames:
             self._update_notice()
         self._refresh_shots()
+
+    def _show_grade(self) -> None:
+        if self.document is None:
+            return
+        start, stop = self.session.shot_range(self.frame)
+        grade = self.document.grade_of(start, stop)
+        self.grade_panel.show_grade(
+            f"Shot frames {start}–{stop - 1}",
+            grade.saturation if grade else 1.0,
+            grade.hue if grade else 0.0,
+        )
+
+    def _grade_edited(self, saturation: float, hue: float) -> None:
+        if self.document is not None:
+            start, stop = self.session.shot_range(self.frame)
+            self.document.set_grade(start, stop, saturation, hue)
+
+    def _grade_changed(self, start: int, stop: int) -> None:
+        """A shot's grade changed: redraw what shows its frames (nothing is propagated again)."""
+        if start <= self.frame < stop:
+            self.canvas.set_colour(self._colour_image(self.frame))
+            self._update_scopes()
+            self._show_grade()
+        self.timeline.invalidate_thumbnails(list(range(start, stop)))
 
     def _update_notice(self) -> None:
         """What the canvas says about the colour it shows (a pending solve, a stale frame)."""
@@ -1320,8 +1362,9 @@ class MainWindow(QMainWindow):
 
 
 def _frames_reusing_cache(project, clip, span, progress, cancel, ready: set[int], results: ResultCache):
-    """``project_frames`` over ``span``, except that frames in ``ready`` (propagated for
-    the current guidance) come from ``results``: the same pixels, without solving again.
+    """``project_frames`` over ``span`` (graded), except that frames in ``ready``
+    (propagated for the current guidance) come from ``results`` and are graded here by
+    the same function: the same pixels, without solving again.
     Runs of frames not ready are rendered by the engine (one code path with the CLI)."""
     from colorcore.errors import CancelledError
 
@@ -1334,7 +1377,8 @@ def _frames_reusing_cache(project, clip, span, progress, cancel, ready: set[int]
             if rgb is not None:
                 if cancel():
                     raise CancelledError("export cancelled")
-                yield index, rgb
+                # The cache holds ungraded frames; the grade is the engine's function.
+                yield index, apply_grade(rgb, grade_for(project.grades, index))
                 done += 1
                 progress(done / total)
                 index += 1

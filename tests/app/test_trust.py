@@ -193,3 +193,33 @@ def test_quality_plot_has_a_legend_in_plain_words_and_the_timelines_frame_axis(q
         plot_point = window.quality.plot_widget.mapFromScene(view.mapViewToScene(pg.Point(frame, 0)))
         plot_x = window.quality.plot_widget.mapToGlobal(plot_point).x()
         assert abs(plot_x - timeline_x) <= 2, (frame, plot_x, timeline_x)
+
+
+def test_a_shot_grade_recolours_without_propagating_and_export_equals_render(qtbot, make_window, tmp_path):
+    from keyhue.export_dialog import ExportSettings
+
+    window = opened(make_window, tmp_path)
+    window.document.add_stroke(red_stroke(0))
+    propagated(qtbot, window)
+    window.go_to(3)
+    before = window.current_colour().copy()
+    for value in (120, 140, 160):  # a slider drag: one undo step
+        window.grade_panel.saturation.setValue(value)
+    window.grade_panel.hue.setValue(25)
+    assert window.worker is None and window.timeline.frame_state(3) == FrameState.PROPAGATED
+    after = window.current_colour()
+    assert not np.array_equal(before, after)
+    assert np.array_equal(np.round(luma_of(before) * 255), np.round(luma_of(after) * 255))
+    assert window.document.project.grades[0].saturation == 1.6
+    window.undo()
+    assert window.document.project.grades == []  # the whole drag was one step
+    window.redo()
+    assert window._save_to(tmp_path / "graded.keyhue")
+    settings = ExportSettings(tmp_path / "exported", "png", 0, 6, audio=False)
+    assert window.start_export(settings)
+    qtbot.waitUntil(lambda: window.export_job is None, timeout=60000)
+    assert colorcore_main(["render", str(tmp_path / "graded.keyhue"), "-o", str(tmp_path / "rendered")]) == 0
+    for name in ("frame_000000.png", "frame_000003.png"):
+        exported = cv2.imread(str(tmp_path / "exported" / name), cv2.IMREAD_UNCHANGED)
+        rendered = cv2.imread(str(tmp_path / "rendered" / name), cv2.IMREAD_UNCHANGED)
+        assert np.array_equal(exported, rendered), name
