@@ -53,6 +53,7 @@ from keyhue.export_dialog import ExportDialog
 from keyhue.export_job import ExportJob, ExportProgressDialog
 from keyhue.grade_panel import GradePanel
 from keyhue.imaging import to_qimage
+from keyhue.picker import LumaPicker
 from keyhue.preview import PreviewSolver
 from keyhue.project_io import load_project
 from keyhue.propagation import FrameDone, propagate_runs, shot_cuts
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self.guidance_version = 0  # counts edits, so frames from an older propagation show as stale
         self.messages_seen: list[str] = []
         self.compare: str | None = None
+        self._last_pixel = (0, 0)  # the frame pixel last under the pointer, for the picker
         self._preview_final: dict[int, bool] = {}  # keyframe -> its shown preview is full size
         self.preview = PreviewSolver(self)
         self.preview.ready.connect(self._preview_ready)
@@ -197,6 +199,7 @@ class MainWindow(QMainWindow):
         self.brush.colourChanged.connect(self._brush_colour_changed)
         self.brush.sizeChanged.connect(self._brush_size_changed)
         self.brush.hardnessChanged.connect(self._brush_hardness_changed)
+        self.brush.chooser = self.choose_colour
         self.references = ReferencePanel()
         self.references.referenceRequested.connect(self.assign_reference)
         self.references.exemplarRequested.connect(self.add_exemplar)
@@ -750,8 +753,57 @@ class MainWindow(QMainWindow):
             self.document.remove_stroke(stroke)
 
     def choose_colour(self) -> None:
-        """The colour dialog; with a stroke selected, its colour changes too (undoable)."""
-        self.brush.choose()
+        """The luminance-aware picker at the pixel last under the pointer (the frame's
+        centre before any); with a stroke selected, its colour changes too (undoable)."""
+        dialog = self.open_picker(*self._last_pixel) if self.grey is not None else None
+        if dialog is None:
+            self.brush.choose_rgb()
+            return
+        if dialog.exec() == LumaPicker.DialogCode.Accepted and dialog.chosen is not None:
+            self.brush.set_colour(QColor.fromRgbF(*dialog.chosen))
+
+    def open_picker(self, x: int, y: int) -> LumaPicker | None:
+        """A luminance-aware picker (not yet shown) for frame pixel (x, y), with suggestions
+        from the current result, the frame's reference, the exemplars matched there and the
+        recent colours."""
+        if self.grey is None:
+            return None
+        height, width = self.grey.shape
+        x, y = min(max(int(x), 0), width - 1), min(max(int(y), 0), height - 1)
+        top = np.iinfo(self.grey.dtype).max
+        luma = float(self.grey[y, x]) / top
+        suggestions = []
+        rgb = self.current_colour()
+        if rgb is not None:
+            suggestions.append(("Current result", tuple(float(v) / top for v in rgb[y, x])))
+        project = self.document.project
+        reference = project.guidance().reference_at(self.frame)
+        if reference is not None:
+            ref_top = np.iinfo(reference.rgb.dtype).max
+            suggestions.append(("Reference", tuple(float(v) / ref_top for v in reference.rgb[y, x])))
+        suggestions += self._exemplar_suggestions(x, y)
+        for n, colour in enumerate(self.brush.recent[:6]):
+            suggestions.append((f"Recent {n + 1}", (colour.redF(), colour.greenF(), colour.blueF())))
+        colour = self.brush.colour
+        return LumaPicker(luma, suggestions, (colour.redF(), colour.greenF(), colour.blueF()), self)
+
+    def _exemplar_suggestions(self, x: int, y: int) -> list:
+        """The colour each exemplar's match gives pixel (x, y) of the current frame."""
+        from colorcore.colorspace import YIQ_TO_RGB
+
+        exemplars = [e for e in self.document.project.exemplars if e.applies_to(self.frame)]
+        if not exemplars:
+            return []
+        out = []
+        top = np.iinfo(self.grey.dtype).max
+        luma = self.grey.astype(np.float32) / top
+        for n, (_, matcher) in enumerate(self.preview._matchers_for(exemplars)):
+            chroma, confidence = matcher.match(luma)
+            if confidence[y, x] > 0.05:
+                yiq = np.array([luma[y, x], *chroma[y, x]])
+                rgb = np.clip(YIQ_TO_RGB @ yiq, 0, 1)
+                out.append((f"Exemplar {n + 1}", tuple(float(v) for v in rgb)))
+        return out
 
     def brush_smaller(self) -> None:
         self.brush.set_size(self.brush.size / 1.25)
@@ -780,6 +832,7 @@ class MainWindow(QMainWindow):
         if self.grey is None or x < 0:
             self.pixel_label.setText("")
             return
+        self._last_pixel = (x, y)
         top = np.iinfo(self.grey.dtype).max
         text = f"x {x}  y {y}   Y {self.grey[y, x] / top:.3f}"
         rgb = self.current_colour()

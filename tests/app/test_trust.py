@@ -223,3 +223,25 @@ def test_a_shot_grade_recolours_without_propagating_and_export_equals_render(qtb
         exported = cv2.imread(str(tmp_path / "exported" / name), cv2.IMREAD_UNCHANGED)
         rendered = cv2.imread(str(tmp_path / "rendered" / name), cv2.IMREAD_UNCHANGED)
         assert np.array_equal(exported, rendered), name
+
+
+def test_the_picker_offers_only_colours_with_the_pixels_luma(qtbot, make_window, tmp_path):
+    window = opened(make_window, tmp_path)
+    window.document.add_exemplar(synthetic_photo(60, 80, seed=3), "photo.png")
+    window.document.add_stroke(red_stroke(0))
+    qtbot.waitUntil(lambda: window._preview_final.get(0) is True, timeout=20000)
+    x, y = 30, 25
+    dialog = window.open_picker(x, y)
+    qtbot.addWidget(dialog)
+    level = int(window.grey[y, x])
+    offered = dialog.rgb[dialog.possible]
+    assert len(offered) > 100 and not dialog.possible.all()  # some chroma does not fit this luma
+    assert np.array_equal(np.round(luma_of(offered[None]) * 255)[0], np.full(len(offered), level))
+    impossible = np.argwhere(~dialog.possible)[0]
+    assert not dialog.pick_cell(int(impossible[1]), int(impossible[0]))
+    possible = np.argwhere(dialog.possible)[len(offered) // 3]
+    assert dialog.pick_cell(int(possible[1]), int(possible[0]))
+    chosen = np.round(np.array(dialog.chosen) * 255).astype(np.uint8)
+    assert round(float(luma_of(chosen[None, None])[0, 0]) * 255) == level
+    labels = [b.text() for b in dialog.suggestion_buttons]
+    assert labels[0] == "Current result" and any(label.startswith("Exemplar") for label in labels)
