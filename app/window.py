@@ -220,7 +220,10 @@ class MainWindow(QMainWindow):
         self.reference_dock = self._dock("References", self.references, "references")
         self.scopes_dock = self._dock("Scopes", self.scopes, "scopes")
         self.grade_dock = self._dock("Shot Grade", self.grade_panel, "grade")
+        # Brush, grade and references share one tabbed area; the scopes get the rest of
+        # the column, as they are read all the time.
         self.tabifyDockWidget(self.brush_dock, self.grade_dock)
+        self.tabifyDockWidget(self.grade_dock, self.reference_dock)
         self.brush_dock.raise_()
         self.messages_dock = self._dock("Messages", self.messages, "messages", Qt.DockWidgetArea.LeftDockWidgetArea)
         self.splitDockWidget(self.shots_dock, self.messages_dock, Qt.Orientation.Vertical)
@@ -1348,8 +1351,9 @@ class MainWindow(QMainWindow):
         state = self.settings.value("state")
         if not (isinstance(state, QByteArray) and self.restoreState(state)):
             # Brush settings are short; the reference images get the rest of the column.
-            self.resizeDocks([self.brush_dock, self.reference_dock], [200, 10_000], Qt.Orientation.Vertical)
-            self.resizeDocks([self.brush_dock], [300], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.brush_dock, self.scopes_dock], [330, 10_000], Qt.Orientation.Vertical)
+            self.resizeDocks([self.brush_dock, self.shots_dock], [380, 250], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.shots_dock, self.messages_dock], [10_000, 150], Qt.Orientation.Vertical)
         splitter = self.settings.value("splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)

@@ -115,7 +115,7 @@ def test_scopes_follow_the_frame_and_the_shot_list_lists_shots(qtbot, make_windo
     qtbot.waitUntil(lambda: window.cut_finder.outcome is not None)
     qtbot.wait(20)
     window.session.set_cuts([3])
-    assert window.shot_list.list.count() == 2 and "frames 3–5" in window.shot_list.list.item(1).text()
+    assert window.shot_list.list.count() == 2 and "3–5" in window.shot_list.list.item(1).text()
     window.go_to(0)
     grey = window.scopes.data
     assert grey is not None and grey.vectorscope[64, 64] > 0.9  # a grey frame sits at the centre
