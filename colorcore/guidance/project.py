@@ -13,7 +13,8 @@ A project is stored as a ``.keyhue`` file, a versioned JSON document::
       "references": [{"frame": 12, "png": "<base64>", "source": "ref.png"}],
       "exemplars": [{"frames": [0, 100] | null, "png": "<base64>", "source": "photo.jpg"}],
       "settings": {"solver": "fast", "device": "auto", ...},
-      "grades": [{"frames": [0, 48], "saturation": 1.1, "hue": -4.0}]   # optional
+      "grades": [{"frames": [0, 48], "saturation": 1.1, "hue": -4.0}],  # optional
+      "palette": {"sky": [0.45, 0.62, 0.85]}    # optional: named colours strokes use
     }
 
 Reference and exemplar images are embedded as lossless PNG (base64), so a project file is
@@ -161,6 +162,7 @@ class Project:
         exemplars: colour photographs matched to frames (any size).
         settings: solver, device and other render options (JSON values).
         grades: per-shot grades applied after propagation (:class:`colorcore.grade.ShotGrade`).
+        palette: named colours, name -> (r, g, b) 0..1, that strokes refer to (``Stroke.swatch``).
         path: where the project was last saved or loaded from; None if never saved.
     """
 
@@ -170,6 +172,7 @@ class Project:
     exemplars: list[Exemplar] = field(default_factory=list)
     settings: dict = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
     grades: list[ShotGrade] = field(default_factory=list)
+    palette: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     path: Path | None = None
 
     @classmethod
@@ -269,6 +272,7 @@ class Project:
             ],
             "settings": dict(self.settings),
             **({"grades": [g.to_dict() for g in self.grades]} if self.grades else {}),
+            **({"palette": {k: list(v) for k, v in self.palette.items()}} if self.palette else {}),
         }
 
     @classmethod
@@ -319,6 +323,7 @@ class Project:
             ]
             settings = {**DEFAULT_SETTINGS, **dict(data.get("settings", {}))}
             grades = [ShotGrade.from_dict(g) for g in data.get("grades", [])]
+            palette = _palette(data.get("palette", {}))
         except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
             raise InputError(f"the project file is damaged: {type(exc).__name__} {exc}") from None
         for ref in references:
@@ -330,7 +335,13 @@ class Project:
                     f"the project file is damaged: grades: frames {grade.start}..{grade.stop - 1} are outside the clip"
                 )
         return cls(
-            media=media, hints=hints, references=references, exemplars=exemplars, settings=settings, grades=grades
+            media=media,
+            hints=hints,
+            references=references,
+            exemplars=exemplars,
+            settings=settings,
+            grades=grades,
+            palette=palette,
         )
 
     def to_json(self, base: Path | None = None) -> str:
@@ -377,3 +388,20 @@ class Project:
         project = cls.from_dict(data, path.resolve().parent)
         project.path = path.resolve()
         return project
+
+
+def _palette(data) -> dict[str, tuple[float, float, float]]:
+    """The palette of a project file: names to (r, g, b) in 0..1.
+
+    Raises:
+        InputError: not a mapping of names to three numbers in 0..1.
+    """
+    if not isinstance(data, dict):
+        raise InputError("the project file is damaged: palette is not a mapping of names to colours")
+    palette = {}
+    for name, colour in data.items():
+        values = tuple(float(v) for v in colour) if isinstance(colour, list) else ()
+        if len(values) != 3 or not all(0.0 <= v <= 1.0 for v in values):
+            raise InputError(f"the project file is damaged: palette colour '{name}' is not three numbers in 0..1")
+        palette[str(name)] = values
+    return palette
