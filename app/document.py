@@ -117,6 +117,18 @@ class Document(QObject):
         found = [g for g in self.project.grades if (g.start, g.stop) == (start, stop)]
         return found[-1] if found else None
 
+    def set_swatch(self, name: str, rgb: tuple[float, float, float]) -> list[int]:
+        """Add palette colour ``name`` or change it to ``rgb`` (0..1); every stroke using it
+        is recoloured, across the film, in one undoable edit. Returns the frames changed."""
+        import dataclasses
+
+        rgb = tuple(float(v) for v in rgb)
+        strokes = self.project.hints.strokes
+        replace = {id(s): dataclasses.replace(s, color=rgb) for s in strokes if s.swatch == name}
+        frames = sorted({s.frame for s in strokes if s.swatch == name})
+        self.undo.push(_SwatchEdit(self, name, rgb, replace, frames))
+        return frames
+
     def remove_exemplar(self, exemplar: Exemplar) -> None:
         """Remove an exemplar (undoable)."""
         self.undo.push(_ListEdit(self, "Remove exemplar", self.project.exemplars, remove=[exemplar], frames=[]))
@@ -188,3 +200,24 @@ class _GradeEdit(QUndoCommand):
     def undo(self):
         self.document.project.grades[:] = self.before
         self.document.gradeChanged.emit(*self.span)
+
+
+class _SwatchEdit(QUndoCommand):
+    """Sets one palette colour and recolours the strokes that use it; undo restores both."""
+
+    def __init__(self, document: Document, name: str, rgb, replace: dict, frames: list[int]):
+        super().__init__(f"Swatch {name}")
+        self.document, self.name, self.rgb, self.frames = document, name, rgb, frames
+        self.old = document.project.palette.get(name)
+        self.strokes = _ListEdit(document, "", document.project.hints.strokes, replace=replace, frames=frames)
+
+    def redo(self):
+        self.document.project.palette[self.name] = self.rgb
+        self.strokes.redo()  # emits changed(frames): those frames go stale
+
+    def undo(self):
+        if self.old is None:
+            self.document.project.palette.pop(self.name, None)
+        else:
+            self.document.project.palette[self.name] = self.old
+        self.strokes.undo()

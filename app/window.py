@@ -53,6 +53,7 @@ from keyhue.export_dialog import ExportDialog
 from keyhue.export_job import ExportJob, ExportProgressDialog
 from keyhue.grade_panel import GradePanel
 from keyhue.imaging import to_qimage
+from keyhue.palette_panel import PalettePanel
 from keyhue.picker import LumaPicker
 from keyhue.preview import PreviewSolver
 from keyhue.project_io import load_project
@@ -207,6 +208,11 @@ class MainWindow(QMainWindow):
         self.references.removeRequested.connect(self._remove_guidance)
         self.references.colourPicked.connect(self._colour_picked)
         self.scopes = Scopes()
+        self.palette = PalettePanel()
+        self.palette.swatchChosen.connect(self._swatch_chosen)
+        self.palette.addRequested.connect(self.add_swatch)
+        self.palette.recolourRequested.connect(self.recolour_swatch)
+        self.active_swatch: str | None = None  # strokes painted now use this swatch
         self.grade_panel = GradePanel()
         self.grade_panel.gradeEdited.connect(self._grade_edited)
         self.shot_list = ShotList()
@@ -220,9 +226,11 @@ class MainWindow(QMainWindow):
         self.reference_dock = self._dock("References", self.references, "references")
         self.scopes_dock = self._dock("Scopes", self.scopes, "scopes")
         self.grade_dock = self._dock("Shot Grade", self.grade_panel, "grade")
+        self.palette_dock = self._dock("Palette", self.palette, "palette")
         # Brush, grade and references share one tabbed area; the scopes get the rest of
         # the column, as they are read all the time.
-        self.tabifyDockWidget(self.brush_dock, self.grade_dock)
+        self.tabifyDockWidget(self.brush_dock, self.palette_dock)
+        self.tabifyDockWidget(self.palette_dock, self.grade_dock)
         self.tabifyDockWidget(self.grade_dock, self.reference_dock)
         self.brush_dock.raise_()
         self.messages_dock = self._dock("Messages", self.messages, "messages", Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -306,6 +314,7 @@ class MainWindow(QMainWindow):
                         self.reference_dock,
                         self.scopes_dock,
                         self.grade_dock,
+                        self.palette_dock,
                         self.shots_dock,
                         self.messages_dock,
                     ):
@@ -511,6 +520,8 @@ class MainWindow(QMainWindow):
         self._refresh_markers()
         self._refresh_shots()
         self.references.set_project_items(project.references, project.exemplars)
+        self.active_swatch = None
+        self._refresh_palette()
         self._update_title()
         self._update_enabled()
         self._show_settings()
@@ -727,6 +738,7 @@ class MainWindow(QMainWindow):
             frame=self.frame,
             kind=_TOOL_KIND[tool],
             hardness=self.brush.hardness,
+            swatch=self.active_swatch if tool == "brush" else None,
         )
         self.document.add_stroke(stroke)
         if tool == "brush":
@@ -814,6 +826,41 @@ class MainWindow(QMainWindow):
     def brush_larger(self) -> None:
         self.brush.set_size(self.brush.size * 1.25 + 0.5)
 
+    def add_swatch(self, name: str) -> None:
+        """A new palette colour ``name``, the brush's colour (undoable); painting uses it."""
+        if self.document is None:
+            return
+        colour = self.brush.colour
+        self.document.set_swatch(name, (colour.redF(), colour.greenF(), colour.blueF()))
+        self.palette.choose(name)
+
+    def recolour_swatch(self, name: str) -> list[int]:
+        """Give swatch ``name`` the brush's colour: every stroke using it, in every frame,
+        changes in one undoable edit. Returns the frames changed."""
+        if self.document is None:
+            return []
+        colour = self.brush.colour
+        return self.document.set_swatch(name, (colour.redF(), colour.greenF(), colour.blueF()))
+
+    def _swatch_chosen(self, name: str) -> None:
+        self.active_swatch = name or None
+        if self.active_swatch and self.document is not None:
+            rgb = self.document.project.palette.get(self.active_swatch)
+            if rgb is not None:
+                self._setting_swatch_colour = True
+                self.brush.set_colour(QColor.fromRgbF(*rgb))
+                self._setting_swatch_colour = False
+
+    def _refresh_palette(self) -> None:
+        if self.document is None:
+            self.palette.set_palette({}, {})
+            return
+        uses: dict[str, int] = {}
+        for stroke in self.document.project.hints.strokes:
+            if stroke.swatch is not None:
+                uses[stroke.swatch] = uses.get(stroke.swatch, 0) + 1
+        self.palette.set_palette(self.document.project.palette, uses)
+
     def _colour_picked(self, rgb: tuple) -> None:
         self.brush.set_colour(QColor.fromRgbF(*rgb))
         if self.canvas.tool == "eyedropper":
@@ -822,9 +869,17 @@ class MainWindow(QMainWindow):
     def _brush_colour_changed(self, colour: QColor) -> None:
         self.canvas.brush_colour = colour
         self.canvas.update()
+        if not getattr(self, "_setting_swatch_colour", False) and self.active_swatch is not None:
+            # A colour chosen by hand is not the swatch's: new strokes no longer use it.
+            self.palette.choose(None)
         stroke = self.selected_stroke()
         if stroke is not None and stroke.kind == "colour":
-            self.document.edit_stroke(stroke, color=(colour.redF(), colour.greenF(), colour.blueF()))
+            from_swatch = getattr(self, "_setting_swatch_colour", False)
+            self.document.edit_stroke(
+                stroke,
+                color=(colour.redF(), colour.greenF(), colour.blueF()),
+                swatch=self.active_swatch if from_swatch else None,
+            )
 
     def _brush_size_changed(self, size: float) -> None:
         self.canvas.brush_size = size
@@ -872,6 +927,7 @@ class MainWindow(QMainWindow):
         self._refresh_markers()
         project = self.document.project
         self.references.set_project_items(project.references, project.exemplars)
+        self._refresh_palette()
         self._show_settings()
         if not frames or self.frame in frames:
             self._request_preview()

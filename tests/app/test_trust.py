@@ -245,3 +245,28 @@ def test_the_picker_offers_only_colours_with_the_pixels_luma(qtbot, make_window,
     assert round(float(luma_of(chosen[None, None])[0, 0]) * 255) == level
     labels = [b.text() for b in dialog.suggestion_buttons]
     assert labels[0] == "Current result" and any(label.startswith("Exemplar") for label in labels)
+
+
+def test_recolouring_a_swatch_changes_its_strokes_on_three_keyframes_in_one_undo_step(qtbot, make_window, tmp_path):
+    window = opened(make_window, tmp_path, frames=8)
+    window.brush.set_colour(QColor(200, 60, 40))
+    window.add_swatch("coat")
+    assert window.active_swatch == "coat" and "coat" in window.document.project.palette
+    for frame in (0, 3, 6):
+        window.go_to(frame)
+        window._stroke_finished([(8.0, 20.0), (40.0, 20.0)], "brush")
+    window.palette.choose(None)
+    window._stroke_finished([(8.0, 30.0), (40.0, 30.0)], "brush")  # not tied to the swatch
+    strokes = window.document.project.hints.strokes
+    assert [s.swatch for s in strokes] == ["coat", "coat", "coat", None]
+    propagated(qtbot, window)
+    window.brush.set_colour(QColor(40, 90, 210))
+    depth = window.document.undo.count()
+    assert window.recolour_swatch("coat") == [0, 3, 6]
+    assert window.document.undo.count() == depth + 1
+    strokes = window.document.project.hints.strokes
+    assert all(s.color[2] > 0.8 for s in strokes[:3]) and strokes[3].color[0] > 0.7
+    assert window.session.frames_in(FrameState.PROPAGATED) == []  # every affected run is stale
+    window.undo()
+    assert all(s.color[0] > 0.7 for s in window.document.project.hints.strokes)
+    assert window.document.project.palette["coat"][0] > 0.7
