@@ -11,6 +11,7 @@ no half-written output. :func:`render_project` is the two together.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -48,10 +49,12 @@ def project_frames(
     from colorcore.grade import apply_grade, grade_for
     from colorcore.video.propagate import colorize_clip
 
+    solver = project.settings.get("solver", "fast")
+    check_solver_available(solver)
     produced = colorize_clip(
         clip,
         project.guidance(),
-        solver=project.settings.get("solver", "fast"),
+        solver=solver,
         device=project.settings.get("device", "auto"),
         frames=frames,
         progress=progress,
@@ -61,6 +64,17 @@ def project_frames(
     if not grades:
         return produced
     return ((i, apply_grade(rgb, grade_for(grades, i))) for i, rgb in produced)
+
+
+def check_solver_available(solver: str) -> None:
+    """Refuse, in one line, a solver a project may name but this installation lacks
+    ("deep" needs the colorcore.solvers.deep package)."""
+    from colorcore.errors import InputError
+
+    if solver == "deep" and importlib.util.find_spec("colorcore.solvers.deep") is None:
+        raise InputError(
+            "the project asks for the 'deep' solver, which this Keyhue does not include; use --solver fast"
+        )
 
 
 def write_frames(
@@ -161,8 +175,10 @@ def render_project(
     starts at the first frame's time, in sync with the picture).
 
     Raises:
-        InputError: media missing or changed (see :meth:`Project.open_clip`), an output
-            that cannot be written, a frame range outside the clip.
+        InputError: media missing or changed (see :meth:`Project.open_clip`: its size and
+            hash are checked), an output that cannot be written (one line: read-only
+            folder, full disk, path too long, device gone), a frame range outside the
+            clip, a solver this installation lacks, a frame too large for the exact solver.
         CancelledError: ``cancel`` returned True; nothing is left at ``output``.
     """
     from colorcore.errors import InputError

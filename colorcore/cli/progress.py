@@ -46,6 +46,24 @@ class ProgressBar:
         self._stream.flush()
         self._drawn = True
 
+    def frames(self, status) -> None:
+        """Show a farm job's progress (a :class:`colorcore.farm.FarmProgress`):
+        ``label [#####     ]  120/300 frames  6.5 frames/s  ETA 0:27``."""
+        now = time.monotonic()
+        if not self._enabled or (now - self._last_draw < 0.1 and status.done < status.total):
+            return
+        self._last_draw = now
+        left = status.seconds_left
+        eta_text = f"ETA {int(left) // 60}:{int(left) % 60:02d}" if left is not None else "ETA --:--"
+        filled = int(round(status.fraction * 30))
+        line = (
+            f"\r{self._label} [{'#' * filled}{' ' * (30 - filled)}] {status.done}/{status.total} frames"
+            f"  {status.frames_per_second:.1f} frames/s  {eta_text}"
+        )
+        self._stream.write(line)
+        self._stream.flush()
+        self._drawn = True
+
     def finish(self) -> None:
         """End the line (if anything was drawn)."""
         if self._drawn:

@@ -21,6 +21,7 @@ from colorcore.media.audio import has_audio
 from colorcore.media.clip import Clip, as_frame_rate
 from colorcore.media.folder_writer import FolderWriter
 from colorcore.media.images import IMAGE_EXTENSIONS
+from colorcore.media.manifest import check_replaceable
 from colorcore.media.pixels import dtype_for_depth
 from colorcore.media.video_clip import VideoClip
 from colorcore.media.video_writer import VideoFileWriter
@@ -105,15 +106,24 @@ def check_output_path(
         output: a .mp4/.mov/.mkv file or a folder for frames (see ``output_kind``).
         inputs: the paths (or Clips) being read; none may be the output, and none may lie
             inside an output folder (replacing the folder would delete it).
-        overwrite: allow replacing an existing file or a non-empty folder.
+        overwrite: allow replacing an existing file, or a non-empty folder that holds
+            only a previous Keyhue frame sequence (see colorcore.media.manifest: any
+            other non-empty folder is refused even with overwrite).
 
     Raises:
         InputError: unsupported extension; parent folder missing; output equal to an
             input or an output folder containing one; the output exists (a file, or a
-            non-empty folder) and overwrite is False; a file where a folder is wanted or
-            the reverse.
+            non-empty folder) and overwrite is False; a non-empty folder that is not a
+            Keyhue frame sequence; a file where a folder is wanted or the reverse.
     """
     out = Path(output)
+    try:
+        return _check_output_path(out, inputs, overwrite)
+    except OSError as exc:  # a path too long, a folder that cannot be read, a device gone
+        raise InputError(f"cannot write '{out}': {exc.strerror or exc}") from None
+
+
+def _check_output_path(out: Path, inputs, overwrite: bool) -> Path:
     kind = output_kind(out)
     parent = out.parent
     if not parent.is_dir():
@@ -131,6 +141,8 @@ def check_output_path(
             raise InputError(f"output '{out}' exists and is not a folder")
         if out.is_dir() and not overwrite and any(out.iterdir()):
             raise InputError(f"output folder '{out}' is not empty (allow overwriting to replace it)")
+        if overwrite:
+            check_replaceable(out)
     else:
         if out.is_dir():
             raise InputError(f"output '{out}' is a folder, not a {kind} file")

@@ -19,6 +19,7 @@ to go backwards.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from av.video.reformatter import VideoReformatter
 from colorcore.errors import InputError
 from colorcore.media.cache import CachedFrame
 from colorcore.media.clip import DEFAULT_FOLDER_FPS, AudioInfo, Clip
+from colorcore.media.limits import check_frame_size
 from colorcore.media.pixels import rgb_to_luma
 from colorcore.media.yuv import DECODE_FLAGS, frame_to_rgb16, source_matrix
 
@@ -220,10 +222,8 @@ class _Decoder:
         self.next_index = None
         if self._container is not None:
             container, self._container = self._container, None
-            try:
+            with contextlib.suppress(av.FFmpegError):
                 container.close()
-            except av.FFmpegError:
-                pass
 
     def _restart(self) -> None:
         # Reopening is the one reliable way back to the very first packet.
@@ -383,6 +383,9 @@ class VideoClip(Clip):
             self.frame_rate = _frame_rate(stream, self._index)
             self.audio = _audio_info(container)
             declared = stream.codec_context.format
+            declared_size = (stream.codec_context.width, stream.codec_context.height)
+            if min(declared_size) > 0:  # refused before any frame is decoded
+                check_frame_size(*declared_size, f"the video '{self.path}'")
         finally:
             container.close()
         self.frame_count = self._index.frame_count
@@ -392,6 +395,7 @@ class VideoClip(Clip):
             first = self._decoder.read(0)
         except InputError as exc:
             raise InputError(f"cannot decode any frame of '{self.path}': {exc}") from None
+        check_frame_size(first.width, first.height, f"the video '{self.path}'")
         self.width, self.height = first.width, first.height
         fmt = first.format or declared  # what the decoder gives is what counts
         self.bit_depth = 16 if max(c.bits for c in fmt.components) > 8 else 8

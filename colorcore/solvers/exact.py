@@ -19,8 +19,48 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from colorcore.errors import InputError
 from colorcore.solvers.backend import NumpyBackend
 from colorcore.solvers.levin import levin_rhs, levin_stencil
+
+#: Largest frame the exact solver takes (1 megapixel: 1280x720 fits). Sparse LU of Levin's
+#: system needs about 3.4 KB a pixel at 854x480 (1.35 GB, measured), growing slowly with
+#: size; larger frames go to the fast solver.
+EXACT_MAX_PIXELS = 1_000_000
+# Bytes a pixel budgeted when comparing with the memory available (measured 2.8 KB at
+# 427x240, 3.4 KB at 854x480; the LU's fill grows with size).
+_BYTES_PER_PIXEL = 4500
+
+
+def check_exact_size(height: int, width: int) -> None:
+    """Refuse a frame the exact solver cannot hold, before allocating anything.
+
+    Raises:
+        InputError: more than EXACT_MAX_PIXELS pixels, or an estimated need
+            (4.5 KB a pixel) beyond the memory available now; the message says to use
+            the fast solver.
+    """
+    pixels = height * width
+    need = pixels * _BYTES_PER_PIXEL
+    available = _available_memory()
+    if pixels > EXACT_MAX_PIXELS or (available is not None and need > available):
+        limit = f"at most {EXACT_MAX_PIXELS / 1e6:g} megapixels"
+        if available is not None and need > available:
+            limit = f"about {need / 2**30:.1f} GiB needed, {available / 2**30:.1f} GiB available"
+        raise InputError(
+            f"a {width}x{height} frame is too large for the exact solver ({limit}); use the fast solver (--solver fast)"
+        )
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def stencil_to_csr(stencil: np.ndarray) -> sp.csr_matrix:
@@ -65,8 +105,12 @@ def solve_exact(
 
     Returns:
         HxWx2 float64 chroma (I, Q); equal to ``chroma`` on fixed pixels.
+
+    Raises:
+        InputError: the frame is too large to solve exactly (see :func:`check_exact_size`).
     """
     height, width = luma.shape
+    check_exact_size(height, width)
     weight = None if prior is None else prior[1]
     stencil = levin_stencil(luma, fixed, NumpyBackend(np.float64), prior_weight=weight)
     matrix = stencil_to_csr(stencil).tocsc()

@@ -52,7 +52,7 @@ so memory holds a handful of frames whatever the clip length or keyframe distanc
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import cv2
@@ -115,6 +115,7 @@ def colorize_clip(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     settings: PropagationSettings | None = None,
+    keyframe_chroma: Mapping[int, np.ndarray] | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Colourise the frames of a clip from its keyframes, references and exemplars.
 
@@ -130,6 +131,9 @@ def colorize_clip(
         cancel: polled between frames; when it returns True, CancelledError is raised
             and the scratch files are removed.
         settings: tuning; :class:`PropagationSettings` defaults when None.
+        keyframe_chroma: keyframes already solved by :func:`solve_keyframe` (frame ->
+            HxWx2 float32 full-size YIQ chroma), used instead of solving them again: the
+            farm solves each keyframe once for the two runs that share it.
 
     Yields:
         ``(index, rgb)`` in increasing index order over ``frames``; ``rgb`` is HxWx3 of
@@ -145,7 +149,37 @@ def colorize_clip(
     wanted = _check_range(frames, count)
     _check_guidance(guidance, count, (clip.width, clip.height))
     run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel)
+    run.solved_keyframes = dict(keyframe_chroma or {})
     return run.frames(wanted)
+
+
+def solve_keyframe(
+    clip,
+    guidance: Guidance,
+    frame: int,
+    *,
+    solver: str = "fast",
+    device: str = "auto",
+    settings: PropagationSettings | None = None,
+) -> np.ndarray:
+    """Keyframe ``frame`` solved alone, exactly as :func:`colorize_clip` solves it.
+
+    A keyframe depends on its own hints, references and exemplars only, so the runs on
+    either side of it can share one solve (``colorize_clip(keyframe_chroma=...)``).
+
+    Returns:
+        HxWx2 float32 YIQ chroma at the clip's full size.
+
+    Raises:
+        InputError: as :func:`colorize_clip`, or ``frame`` is not a keyframe.
+    """
+    _check_guidance(guidance, len(clip), (clip.width, clip.height))
+    if frame not in guidance.keyframes():
+        raise InputError(f"frame {frame} is not a keyframe")
+    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), None, None)
+    with FrameStore() as store:
+        run._scan(store, frame, frame + 1)
+        return run._key_chroma(store, frame)
 
 
 def _check_range(frames: range | None, count: int) -> range:
@@ -234,6 +268,7 @@ class _Propagation:
         self._last_good: np.ndarray | None = None
         self._damaged: set[int] = set()
         self._confidences: dict[int, np.ndarray] = {}
+        self.solved_keyframes: dict[int, np.ndarray] = {}
 
     # -- the run -----------------------------------------------------------------
 
@@ -350,6 +385,8 @@ class _Propagation:
 
     def _key_chroma(self, store: FrameStore, f: int) -> np.ndarray:
         """A keyframe's full-size chroma: its own strokes or reference (hard), plus exemplars (soft)."""
+        if f in self.solved_keyframes:
+            return self.solved_keyframes[f]
         if not store.has("key_chroma", f):
             store.put("key_chroma", f, self._solve(store, f, [], full_size=True))
         return store.get("key_chroma", f)

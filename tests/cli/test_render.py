@@ -131,7 +131,7 @@ def test_readme_demo_command_renders_the_demo_clip(tmp_path):
 def test_a_partial_render_to_frames_keeps_the_source_numbering(tmp_path):
     project = make_project(tmp_path, frames=4)
     assert main(["render", str(project.path), "-o", str(tmp_path / "frames"), "--frames", "2:4"]) == 0
-    assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == ["frame_000002.png", "frame_000003.png"]
+    assert sorted(p.name for p in (tmp_path / "frames").glob("frame_*")) == ["frame_000002.png", "frame_000003.png"]
 
 
 def test_a_shot_grade_in_the_project_is_applied_by_render_on_chroma_only(tmp_path):
