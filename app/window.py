@@ -41,6 +41,7 @@ from colorcore.grade import apply_grade, grade_for
 from colorcore.guidance.hints import Stroke
 from colorcore.guidance.project import PROJECT_SUFFIX, MediaChangedError, MediaMissingError, Project
 from colorcore.media import open_clip
+from colorcore.media.leftovers import sweep_leftovers
 from colorcore.render import project_frames
 from keyhue import errorlog
 from keyhue.actions import ACTIONS, MENUS, SETTINGS, TOOLBAR
@@ -110,6 +111,8 @@ class MainWindow(QMainWindow):
         self.autosave_dir = self.autosaves.folder
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.log_path = errorlog.install(Path(log_dir) if log_dir is not None else _data_dir())
+        # Partial autosaves of a Keyhue that was killed while writing one.
+        sweep_leftovers([self.autosave_dir], temp=False)
         self.session = Session()
         self.worker: Worker | None = None  # propagation
         self.cut_finder: Worker | None = None
@@ -369,6 +372,10 @@ class MainWindow(QMainWindow):
         self.messages.addItem(f"{time.strftime('%H:%M:%S')}  {title}: {message}")
         show_problem(self, title, message, todo)
 
+    def report_unexpected(self, message: str) -> None:
+        """An error that escaped a slot (already logged with its traceback)."""
+        self.report_failure("Something went wrong", message, "logged", "Your work is still open; save it.")
+
     def show_log(self) -> None:
         """Tell where the error log is."""
         QMessageBox.information(self, "Error log", f"Unexpected errors are written to:\n{self.log_path}")
@@ -414,6 +421,7 @@ class MainWindow(QMainWindow):
                 "Check that this is a Keyhue project file; your other work is unchanged.",
             )
             return False
+        sweep_leftovers([Path(path).parent], temp=False)  # a save killed half-way left a partial file
         recovered = self._recover(project)
         if recovered is not None:
             project = recovered
@@ -1168,6 +1176,7 @@ class MainWindow(QMainWindow):
 
         Frames already propagated for the current guidance are written from the cache (they
         are what the render would give); the others are rendered on the way."""
+        sweep_leftovers([settings.path.parent], temp=False)  # partial exports of a killed Keyhue
         snapshot = copy.deepcopy(self.document.project)
         clip = self.clip
         session = self.session

@@ -165,7 +165,7 @@ def test_a_damaged_project_gives_a_dialog_and_the_editor_keeps_running(make_wind
         bad = tmp_path / "bad.keyhue"
         bad.write_text(text)
         assert not window.open_path(bad)
-    assert [title for title, _ in dialogs.warnings] == ["Cannot open project"] * 3
+    assert [title for title, _ in dialogs.warnings] == ["Cannot open project"] * 3, dialogs.warnings
     assert window.clip is not None and window.frame == 0
 
 
@@ -270,3 +270,34 @@ def test_recolouring_a_swatch_changes_its_strokes_on_three_keyframes_in_one_undo
     window.undo()
     assert all(s.color[0] > 0.7 for s in window.document.project.hints.strokes)
     assert window.document.project.palette["coat"][0] > 0.7
+
+
+def test_export_replaces_only_a_folder_keyhue_wrote(qtbot, make_window, tmp_path, dialogs):
+    from PySide6.QtWidgets import QMessageBox
+
+    from keyhue.export_dialog import ExportSettings
+
+    window = opened(make_window, tmp_path)
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    (documents / "thesis.odt").write_text("years of work")
+    dialog = ExportDialog(None, 6, 24.0, False, str(documents), settings=window.settings)
+    qtbot.addWidget(dialog)
+    dialog.set_format("png")
+    dialog.path_edit.setText(str(documents))
+    dialog.accept()
+    assert dialog.result() != ExportDialog.DialogCode.Accepted
+    title, text = dialogs.warnings[-1]
+    assert title == "Cannot export" and "Keyhue" in text and "\n" not in text.split("\n\n")[0]
+    assert (documents / "thesis.odt").read_text() == "years of work"
+    # A folder holding a previous Keyhue export may be replaced, after asking.
+    window.document.add_stroke(red_stroke(0))
+    assert window.start_export(ExportSettings(tmp_path / "frames", "png", 0, 3, audio=False))
+    qtbot.waitUntil(lambda: window.export_job is None, timeout=60000)
+    again = ExportDialog(None, 6, 24.0, False, str(tmp_path / "frames"), settings=window.settings)
+    qtbot.addWidget(again)
+    again.set_format("png")
+    again.path_edit.setText(str(tmp_path / "frames"))
+    dialogs.answers.append(QMessageBox.StandardButton.Yes)
+    again.accept()
+    assert again.result() == ExportDialog.DialogCode.Accepted and again.settings().overwrite
