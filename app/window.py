@@ -61,6 +61,7 @@ from keyhue.project_io import load_project
 from keyhue.propagation import FrameDone, propagate_runs, shot_cuts
 from keyhue.quality_plot import QualityPlot
 from keyhue.reference_panel import ReferencePanel
+from keyhue.reference_placer import ReferencePlacer
 from keyhue.result_cache import ResultCache, cache_folder, prune
 from keyhue.scopes import Scopes
 from keyhue.session import Session
@@ -971,7 +972,9 @@ class MainWindow(QMainWindow):
     # -- references -------------------------------------------------------------------
 
     def assign_reference(self, rgb: np.ndarray, source: str) -> bool:
-        """Make ``rgb`` the current frame's aligned reference; a dialog if it does not fit."""
+        """Make ``rgb`` the current frame's aligned reference (undoable). A reference of
+        another size is placed first (scale, crop, offset over an onion skin, from an
+        automatic alignment: :class:`keyhue.reference_placer.ReferencePlacer`)."""
         if self.document is None:
             show_problem(
                 self, "No clip open", "A reference belongs to a frame of a clip.", "Open a video or a project first."
@@ -979,15 +982,17 @@ class MainWindow(QMainWindow):
             return False
         height, width = rgb.shape[:2]
         if (width, height) != (self.clip.width, self.clip.height):
-            show_problem(
-                self,
-                "Reference does not fit",
-                f"'{Path(source).name}' is {width}x{height} but the clip's frames are {self.clip.width}x{self.clip.height}.",
-                "An aligned reference must have the frame's size and framing. Use it as an exemplar instead, or resize it.",
-            )
-            return False
+            placer = self.open_placer(rgb, source)
+            if placer.exec() != ReferencePlacer.DialogCode.Accepted:
+                return False
+            rgb = placer.placed()
         self.document.set_reference(self.frame, _to_dtype(rgb, self.clip.dtype), source)
         return True
+
+    def open_placer(self, rgb: np.ndarray, source: str) -> ReferencePlacer:
+        """A dialog (not yet shown) placing ``rgb`` (any size) on the current frame, started
+        from the automatic alignment."""
+        return ReferencePlacer(self.grey, _to_dtype(rgb, self.clip.dtype), Path(source).name or "reference", self)
 
     def add_exemplar(self, rgb: np.ndarray, source: str, shot_only: bool = False) -> bool:
         """Add ``rgb`` as an exemplar for the whole clip, or for the current shot only."""

@@ -301,3 +301,28 @@ def test_export_replaces_only_a_folder_keyhue_wrote(qtbot, make_window, tmp_path
     dialogs.answers.append(QMessageBox.StandardButton.Yes)
     again.accept()
     assert again.result() == ExportDialog.DialogCode.Accepted and again.settings().overwrite
+
+
+def test_compare_wipes_against_the_previous_propagation_and_a_reference_still(qtbot, make_window, tmp_path):
+    window = opened(make_window, tmp_path)
+    window.document.add_stroke(red_stroke(0))
+    propagated(qtbot, window)
+    window.go_to(3)
+    first = window.current_colour().copy()
+    window.go_to(0)
+    window.document.add_stroke(Stroke([(8, 40), (40, 40)], color=(0.1, 0.3, 0.9), width=4, frame=0))
+    propagated(qtbot, window)
+    window.go_to(3)
+    window.compare_previous_action.trigger()
+    assert window.canvas.view == "split" and window.canvas.compare is not None
+    assert window.canvas.compare_label == "previous propagation"
+    shown = window.canvas.compare.convertToFormat(window.canvas.compare.Format.Format_RGB888)
+    left = np.frombuffer(shown.constBits(), np.uint8).reshape(shown.height(), shown.bytesPerLine())[
+        :, : 3 * shown.width()
+    ]
+    assert np.array_equal(left.reshape(shown.height(), shown.width(), 3), first)
+    assert not np.array_equal(first, window.current_colour())
+    window.compare_reference_action.trigger()
+    assert window.canvas.compare is None and "select a reference" in window.canvas.compare_label
+    window.view_colour_action.trigger()
+    assert window.canvas.compare is None and window.canvas.view == "colour"
