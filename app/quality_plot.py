@@ -165,9 +165,14 @@ class QualityPlot(QWidget):
             self.legend.getLabel(curve).setText(f"{name} (top {top * 1.1:.{digits}f})" if top > 0 else name)
 
     def _align_views(self) -> None:
-        view = self.plot_widget.getPlotItem().vb
-        self._change_view.setGeometry(view.sceneBoundingRect())
-        self._change_view.linkedViewChanged(view, self._change_view.XAxis)
+        # The change view belongs to the scene, which deletes it before the plot item when
+        # the widget goes away; a resize signal may still arrive then.
+        try:
+            view = self.plot_widget.getPlotItem().vb
+            self._change_view.setGeometry(view.sceneBoundingRect())
+            self._change_view.linkedViewChanged(view, self._change_view.XAxis)
+        except RuntimeError:
+            pass
 
     def _clicked(self, event) -> None:
         if self._count == 0 or event.button() != Qt.MouseButton.LeftButton:
