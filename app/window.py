@@ -1,5 +1,9 @@
 """Keyhue's main window: thin widgets around the :class:`keyhue.session.Session` model.
 
+This module builds the window and keeps the views in step; its commands are grouped by
+role in :mod:`keyhue.window_files` (open, save, recover), :mod:`keyhue.window_paint`
+(strokes, colours, references) and :mod:`keyhue.window_colour` (propagate, export, grade).
+
 The session holds what is open and the state of every frame; the
 :class:`keyhue.document.Document` holds the project and its undo stack. The window builds
 its commands from the table in :mod:`keyhue.actions`, turns canvas strokes into undoable
@@ -15,7 +19,6 @@ running and no edit is lost.
 
 from __future__ import annotations
 
-import copy
 import time
 from pathlib import Path
 
@@ -24,7 +27,6 @@ from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QLabel,
     QListWidget,
     QMainWindow,
@@ -38,11 +40,8 @@ from PySide6.QtWidgets import (
 
 from colorcore.errors import InputError
 from colorcore.grade import apply_grade, grade_for
-from colorcore.guidance.hints import Stroke
-from colorcore.guidance.project import PROJECT_SUFFIX, MediaChangedError, MediaMissingError, Project
-from colorcore.media import open_clip
+from colorcore.guidance.project import Project
 from colorcore.media.leftovers import sweep_leftovers
-from colorcore.render import project_frames
 from keyhue import errorlog
 from keyhue.actions import ACTIONS, MENUS, SETTINGS, TOOLBAR
 from keyhue.autosave import Autosave, project_key
@@ -50,29 +49,26 @@ from keyhue.brush_panel import BrushPanel
 from keyhue.canvas import Canvas
 from keyhue.dialogs import Button, ask, show_problem
 from keyhue.document import Document
-from keyhue.export_dialog import ExportDialog
-from keyhue.export_job import ExportJob, ExportProgressDialog
+from keyhue.export_job import ExportJob
 from keyhue.grade_panel import GradePanel
 from keyhue.imaging import to_qimage
 from keyhue.palette_panel import PalettePanel
-from keyhue.picker import LumaPicker
 from keyhue.preview import PreviewSolver
-from keyhue.project_io import load_project
-from keyhue.propagation import FrameDone, propagate_runs, shot_cuts
+from keyhue.propagation import shot_cuts
 from keyhue.quality_plot import QualityPlot
 from keyhue.reference_panel import ReferencePanel
-from keyhue.reference_placer import ReferencePlacer
 from keyhue.result_cache import ResultCache, cache_folder, prune
 from keyhue.scopes import Scopes
 from keyhue.session import Session
 from keyhue.shot_list import ShotList
 from keyhue.theme import icon
 from keyhue.timeline import FrameState, Timeline
+from keyhue.window_colour import ColourCommands
+from keyhue.window_files import FileCommands
+from keyhue.window_paint import PaintCommands
 from keyhue.workers import Worker
 
-RECENT_MAX = 10
 AUTOSAVE_MS = 60_000
-_TOOL_KIND = {"brush": "colour", "eraser": "erase", "neutral": "neutral"}
 
 
 def _data_dir() -> Path:
@@ -89,7 +85,7 @@ def default_cache_dir() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)) / "results"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileCommands, PaintCommands, ColourCommands, QMainWindow):
     """The editor. ``open_path`` opens media or a project; see the module docstring.
 
     Args:
@@ -383,101 +379,6 @@ class MainWindow(QMainWindow):
 
     # -- opening ----------------------------------------------------------------------
 
-    def open_path(self, path: str | Path) -> bool:
-        """Open a ``.keyhue`` project, a video file or a frame folder. True if opened."""
-        path = Path(path)
-        if path.suffix.lower() == PROJECT_SUFFIX:
-            return self.open_project(path)
-        return self.open_media(path)
-
-    def open_media(self, path: str | Path) -> bool:
-        """Start a new project on a video file or frame folder; a dialog explains bad media."""
-        if not self._confirm_discard():
-            return False
-        try:
-            clip = open_clip(path)
-            project = Project.for_clip(clip)
-        except InputError as exc:
-            show_problem(
-                self, "Cannot open media", str(exc), "Choose a video file or a folder of frames (PNG, TIFF, JPEG)."
-            )
-            return False
-        recovered = self._recover(project)
-        self._install(recovered or project, clip, dirty=recovered is not None)
-        self._remember_recent(Path(path))
-        return True
-
-    def open_project(self, path: str | Path) -> bool:
-        """Open a ``.keyhue`` project: recovers autosaved work, offers to locate moved media.
-        A damaged project is refused with a dialog; the editor keeps running."""
-        if not self._confirm_discard():
-            return False
-        try:
-            project = load_project(path)
-        except InputError as exc:
-            show_problem(
-                self,
-                "Cannot open project",
-                str(exc),
-                "Check that this is a Keyhue project file; your other work is unchanged.",
-            )
-            return False
-        sweep_leftovers([Path(path).parent], temp=False)  # a save killed half-way left a partial file
-        recovered = self._recover(project)
-        if recovered is not None:
-            project = recovered
-        recorded_media = project.media.path
-        clip = self._open_project_clip(project)
-        if clip is None:
-            return False
-        self._install(project, clip, dirty=recovered is not None or project.media.path != recorded_media)
-        self._remember_recent(Path(path))
-        return True
-
-    def _open_project_clip(self, project: Project):
-        """The project's clip; when the media moved, ask the user to locate it."""
-        while True:
-            try:
-                return project.open_clip()
-            except (MediaMissingError, MediaChangedError) as exc:
-                answer = ask(
-                    self,
-                    "Source media not found",
-                    f"{exc}\n\nLocate the source media now?",
-                    Button.Yes | Button.Cancel,
-                    Button.Yes,
-                )
-                if answer != Button.Yes:
-                    return None
-                located = self._ask_media_location(project.media.path)
-                if not located:
-                    return None
-                try:
-                    project.relocate(located)
-                except InputError as relocate_error:
-                    show_problem(
-                        self,
-                        "Not the project's media",
-                        str(relocate_error),
-                        "Choose the file or folder the project was made on.",
-                    )
-            except InputError as exc:
-                show_problem(
-                    self,
-                    "Cannot open the project's media",
-                    str(exc),
-                    "The media may be damaged; the project file is unchanged.",
-                )
-                return None
-
-    def _ask_media_location(self, expected: Path) -> str:
-        if expected.suffix:
-            path, _ = QFileDialog.getOpenFileName(
-                self, f"Locate {expected.name}", str(expected.parent), f"{expected.name};;All files (*)"
-            )
-            return path
-        return QFileDialog.getExistingDirectory(self, f"Locate folder {expected.name}", str(expected.parent))
-
     def _stop_background_work(self) -> None:
         """Stop propagation, export and cut detection of the current clip and wait for them."""
         if self.worker is not None:
@@ -627,30 +528,6 @@ class MainWindow(QMainWindow):
             self._update_notice()
         self._refresh_shots()
 
-    def _show_grade(self) -> None:
-        if self.document is None:
-            return
-        start, stop = self.session.shot_range(self.frame)
-        grade = self.document.grade_of(start, stop)
-        self.grade_panel.show_grade(
-            f"Shot frames {start}–{stop - 1}",
-            grade.saturation if grade else 1.0,
-            grade.hue if grade else 0.0,
-        )
-
-    def _grade_edited(self, saturation: float, hue: float) -> None:
-        if self.document is not None:
-            start, stop = self.session.shot_range(self.frame)
-            self.document.set_grade(start, stop, saturation, hue)
-
-    def _grade_changed(self, start: int, stop: int) -> None:
-        """A shot's grade changed: redraw what shows its frames (nothing is propagated again)."""
-        if start <= self.frame < stop:
-            self.canvas.set_colour(self._colour_image(self.frame))
-            self._update_scopes()
-            self._show_grade()
-        self.timeline.invalidate_thumbnails(list(range(start, stop)))
-
     def _update_notice(self) -> None:
         """What the canvas says about the colour it shows (a pending solve, a stale frame)."""
         if self.document is None or self.frame < 0:
@@ -700,11 +577,6 @@ class MainWindow(QMainWindow):
 
     # -- painting ---------------------------------------------------------------------
 
-    def set_tool(self, tool: str) -> None:
-        """Choose the canvas tool: 'brush', 'eraser', 'neutral', 'eyedropper' or 'select'."""
-        self.canvas.set_tool(tool)
-        self.tool_actions[tool].setChecked(True)
-
     def set_view(self, view: str) -> None:
         """Show the 'grey' source, the 'colour' result or a 'split' wipe."""
         self.compare = None
@@ -735,165 +607,6 @@ class MainWindow(QMainWindow):
             label = "reference still" if image is not None else "select a reference still to compare"
         self.canvas.set_compare(image, label)
 
-    def _stroke_finished(self, points: list, tool: str) -> None:
-        if self.document is None:
-            return
-        self._pen_up = time.perf_counter()
-        colour = self.brush.colour
-        stroke = Stroke(
-            points=points,
-            color=(colour.redF(), colour.greenF(), colour.blueF()),
-            width=self.brush.size,
-            frame=self.frame,
-            kind=_TOOL_KIND[tool],
-            hardness=self.brush.hardness,
-            swatch=self.active_swatch if tool == "brush" else None,
-        )
-        self.document.add_stroke(stroke)
-        if tool == "brush":
-            self.brush.remember(colour)
-
-    def _stroke_clicked(self, index: int) -> None:
-        self.canvas.select_stroke(index if index >= 0 else None)
-        if index >= 0:
-            stroke = self.document.strokes_on(self.frame)[index]
-            self.statusBar().showMessage(
-                f"Stroke {index + 1} of frame {self.frame}: {stroke.kind}, width {stroke.width:.0f}; "
-                "Delete removes it, choosing a colour recolours it",
-                8000,
-            )
-
-    def selected_stroke(self) -> Stroke | None:
-        """The stroke selected on the canvas, or None."""
-        index = self.canvas.selected
-        strokes = self.document.strokes_on(self.frame) if self.document is not None else []
-        return strokes[index] if index is not None and index < len(strokes) else None
-
-    def delete_selected_stroke(self) -> None:
-        """Delete the selected stroke (undoable)."""
-        stroke = self.selected_stroke()
-        if stroke is not None:
-            self.canvas.select_stroke(None)
-            self.document.remove_stroke(stroke)
-
-    def choose_colour(self) -> None:
-        """The luminance-aware picker at the pixel last under the pointer (the frame's
-        centre before any); with a stroke selected, its colour changes too (undoable)."""
-        dialog = self.open_picker(*self._last_pixel) if self.grey is not None else None
-        if dialog is None:
-            self.brush.choose_rgb()
-            return
-        if dialog.exec() == LumaPicker.DialogCode.Accepted and dialog.chosen is not None:
-            self.brush.set_colour(QColor.fromRgbF(*dialog.chosen))
-
-    def open_picker(self, x: int, y: int) -> LumaPicker | None:
-        """A luminance-aware picker (not yet shown) for frame pixel (x, y), with suggestions
-        from the current result, the frame's reference, the exemplars matched there and the
-        recent colours."""
-        if self.grey is None:
-            return None
-        height, width = self.grey.shape
-        x, y = min(max(int(x), 0), width - 1), min(max(int(y), 0), height - 1)
-        top = np.iinfo(self.grey.dtype).max
-        luma = float(self.grey[y, x]) / top
-        suggestions = []
-        rgb = self.current_colour()
-        if rgb is not None:
-            suggestions.append(("Current result", tuple(float(v) / top for v in rgb[y, x])))
-        project = self.document.project
-        reference = project.guidance().reference_at(self.frame)
-        if reference is not None:
-            ref_top = np.iinfo(reference.rgb.dtype).max
-            suggestions.append(("Reference", tuple(float(v) / ref_top for v in reference.rgb[y, x])))
-        suggestions += self._exemplar_suggestions(x, y)
-        for n, colour in enumerate(self.brush.recent[:6]):
-            suggestions.append((f"Recent {n + 1}", (colour.redF(), colour.greenF(), colour.blueF())))
-        colour = self.brush.colour
-        return LumaPicker(luma, suggestions, (colour.redF(), colour.greenF(), colour.blueF()), self)
-
-    def _exemplar_suggestions(self, x: int, y: int) -> list:
-        """The colour each exemplar's match gives pixel (x, y) of the current frame."""
-        from colorcore.colorspace import YIQ_TO_RGB
-
-        exemplars = [e for e in self.document.project.exemplars if e.applies_to(self.frame)]
-        if not exemplars:
-            return []
-        out = []
-        top = np.iinfo(self.grey.dtype).max
-        luma = self.grey.astype(np.float32) / top
-        for n, (_, matcher) in enumerate(self.preview._matchers_for(exemplars)):
-            chroma, confidence = matcher.match(luma)
-            if confidence[y, x] > 0.05:
-                yiq = np.array([luma[y, x], *chroma[y, x]])
-                rgb = np.clip(YIQ_TO_RGB @ yiq, 0, 1)
-                out.append((f"Exemplar {n + 1}", tuple(float(v) for v in rgb)))
-        return out
-
-    def brush_smaller(self) -> None:
-        self.brush.set_size(self.brush.size / 1.25)
-
-    def brush_larger(self) -> None:
-        self.brush.set_size(self.brush.size * 1.25 + 0.5)
-
-    def add_swatch(self, name: str) -> None:
-        """A new palette colour ``name``, the brush's colour (undoable); painting uses it."""
-        if self.document is None:
-            return
-        colour = self.brush.colour
-        self.document.set_swatch(name, (colour.redF(), colour.greenF(), colour.blueF()))
-        self.palette.choose(name)
-
-    def recolour_swatch(self, name: str) -> list[int]:
-        """Give swatch ``name`` the brush's colour: every stroke using it, in every frame,
-        changes in one undoable edit. Returns the frames changed."""
-        if self.document is None:
-            return []
-        colour = self.brush.colour
-        return self.document.set_swatch(name, (colour.redF(), colour.greenF(), colour.blueF()))
-
-    def _swatch_chosen(self, name: str) -> None:
-        self.active_swatch = name or None
-        if self.active_swatch and self.document is not None:
-            rgb = self.document.project.palette.get(self.active_swatch)
-            if rgb is not None:
-                self._setting_swatch_colour = True
-                self.brush.set_colour(QColor.fromRgbF(*rgb))
-                self._setting_swatch_colour = False
-
-    def _refresh_palette(self) -> None:
-        if self.document is None:
-            self.palette.set_palette({}, {})
-            return
-        uses: dict[str, int] = {}
-        for stroke in self.document.project.hints.strokes:
-            if stroke.swatch is not None:
-                uses[stroke.swatch] = uses.get(stroke.swatch, 0) + 1
-        self.palette.set_palette(self.document.project.palette, uses)
-
-    def _colour_picked(self, rgb: tuple) -> None:
-        self.brush.set_colour(QColor.fromRgbF(*rgb))
-        if self.canvas.tool == "eyedropper":
-            self.set_tool("brush")
-
-    def _brush_colour_changed(self, colour: QColor) -> None:
-        self.canvas.brush_colour = colour
-        self.canvas.update()
-        if not getattr(self, "_setting_swatch_colour", False) and self.active_swatch is not None:
-            # A colour chosen by hand is not the swatch's: new strokes no longer use it.
-            self.palette.choose(None)
-        stroke = self.selected_stroke()
-        if stroke is not None and stroke.kind == "colour":
-            from_swatch = getattr(self, "_setting_swatch_colour", False)
-            self.document.edit_stroke(
-                stroke,
-                color=(colour.redF(), colour.greenF(), colour.blueF()),
-                swatch=self.active_swatch if from_swatch else None,
-            )
-
-    def _brush_size_changed(self, size: float) -> None:
-        self.canvas.brush_size = size
-        self.canvas.update()
-
     def _show_pixel(self, x: int, y: int) -> None:
         """Readout of the pixel under the pointer: position, source luma, colour result."""
         if self.grey is None or x < 0:
@@ -907,26 +620,6 @@ class MainWindow(QMainWindow):
             r, g, b = (int(v) * 255 // top for v in rgb[y, x])
             text += f"   RGB {r} {g} {b}"
         self.pixel_label.setText(text)
-
-    def _brush_hardness_changed(self, hardness: float) -> None:
-        self.canvas.brush_hardness = hardness
-
-    def undo(self) -> None:
-        """Undo the last edit."""
-        if self.document is not None:
-            self._pen_up = time.perf_counter()
-            self.document.undo.undo()
-
-    def redo(self) -> None:
-        """Redo the last undone edit."""
-        if self.document is not None:
-            self._pen_up = time.perf_counter()
-            self.document.undo.redo()
-
-    def clear_frame(self) -> None:
-        """Remove every stroke of the current frame (undoable)."""
-        if self.document is not None:
-            self.document.clear_strokes(self.frame)
 
     def _guidance_changed(self, frames: list) -> None:
         """After any edit: redraw strokes, mark the frames it can change stale, re-preview."""
@@ -971,66 +664,6 @@ class MainWindow(QMainWindow):
 
     # -- references -------------------------------------------------------------------
 
-    def assign_reference(self, rgb: np.ndarray, source: str) -> bool:
-        """Make ``rgb`` the current frame's aligned reference (undoable). A reference of
-        another size is placed first (scale, crop, offset over an onion skin, from an
-        automatic alignment: :class:`keyhue.reference_placer.ReferencePlacer`)."""
-        if self.document is None:
-            show_problem(
-                self, "No clip open", "A reference belongs to a frame of a clip.", "Open a video or a project first."
-            )
-            return False
-        height, width = rgb.shape[:2]
-        if (width, height) != (self.clip.width, self.clip.height):
-            placer = self.open_placer(rgb, source)
-            if placer.exec() != ReferencePlacer.DialogCode.Accepted:
-                return False
-            rgb = placer.placed()
-        self.document.set_reference(self.frame, _to_dtype(rgb, self.clip.dtype), source)
-        return True
-
-    def open_placer(self, rgb: np.ndarray, source: str) -> ReferencePlacer:
-        """A dialog (not yet shown) placing ``rgb`` (any size) on the current frame, started
-        from the automatic alignment."""
-        return ReferencePlacer(self.grey, _to_dtype(rgb, self.clip.dtype), Path(source).name or "reference", self)
-
-    def add_exemplar(self, rgb: np.ndarray, source: str, shot_only: bool = False) -> bool:
-        """Add ``rgb`` as an exemplar for the whole clip, or for the current shot only."""
-        if self.document is None:
-            show_problem(
-                self, "No clip open", "An exemplar guides the frames of a clip.", "Open a video or a project first."
-            )
-            return False
-        frames = self.shot_range() if shot_only else None
-        self.document.add_exemplar(_to_dtype(rgb, self.clip.dtype), source, frames)
-        return True
-
-    def shot_range(self) -> tuple[int, int]:
-        """(start, stop) of the shot holding the current frame, from the cuts found so far."""
-        return self.session.shot_range(self.frame)
-
-    def promote_frame(self) -> bool:
-        """Make the current frame's colour result its aligned reference."""
-        rgb = self.current_colour() if self.document is not None else None
-        if rgb is None:
-            show_problem(
-                self,
-                "Nothing to promote",
-                "This frame has no colour result yet.",
-                "Paint it or propagate the clip, then promote it.",
-            )
-            return False
-        self.document.set_reference(self.frame, rgb.copy(), f"frame {self.frame} (promoted)")
-        return True
-
-    def _remove_guidance(self, item) -> None:
-        from colorcore.guidance.references import Reference
-
-        if isinstance(item, Reference):
-            self.document.remove_reference(item)
-        else:
-            self.document.remove_exemplar(item)
-
     def _refresh_markers(self) -> None:
         if self.document is None:
             return
@@ -1040,281 +673,9 @@ class MainWindow(QMainWindow):
 
     # -- propagation ------------------------------------------------------------------
 
-    def propagate(self, frames: range | None = None) -> bool:
-        """Colour the frames that are not propagated (pending or stale; within ``frames``
-        when given) in the background; frames appear as they finish."""
-        if self.document is None or self.worker is not None:
-            return False
-        project = self.document.project
-        if not project.keyframes() and not project.exemplars:
-            show_problem(
-                self,
-                "Nothing to propagate",
-                "No frame has strokes or a reference yet.",
-                "Paint a keyframe or give a reference first.",
-            )
-            return False
-        runs = self.session.runs_to_propagate()
-        if frames is not None:
-            runs = [range(max(r.start, frames.start), min(r.stop, frames.stop)) for r in runs]
-            runs = [r for r in runs if len(r)]
-        if not runs:
-            self.statusBar().showMessage("Every frame is propagated and up to date", 5000)
-            return False
-        for frame in self.results.frames():
-            if any(frame in r for r in runs):
-                rgb = self.results.get(frame)
-                if rgb is not None and len(self.previous_results) < 64:  # bounded: for compare only
-                    self.previous_results[frame] = rgb
-        worker = Worker(
-            propagate_runs,
-            project,
-            self.clip,
-            runs,
-            self.results,
-            self.guidance_version,
-            name="propagation",
-            parent=self,
-        )
-        worker.result.connect(self._frame_propagated)
-        worker.progressed.connect(self._propagation_progress)
-        worker.warning.connect(self.report_warning)
-        worker.ended.connect(self._propagation_done)
-        self.worker = worker
-        total = sum(len(r) for r in runs)
-        self.progress.setRange(0, total)
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.show()
-        self.statusBar().showMessage(f"Propagating {total} frames…")
-        self._update_enabled()
-        worker.start()
-        return True
-
-    def propagate_shot(self, start: int | None = None) -> bool:
-        """Propagate only the shot starting at ``start`` (the current shot when None)."""
-        if self.document is None:
-            return False
-        shot = self.session.shot_range(self.frame if start is None else start)
-        return self.propagate(range(*shot))
-
-    def export_shot(self, start: int) -> bool:
-        """The export dialog for the shot starting at ``start``."""
-        if self.document is None:
-            return False
-        return self.export(range(*self.session.shot_range(start)))
-
-    def cancel_propagation(self) -> None:
-        """Stop a running propagation (frames already done are kept)."""
-        if self.worker is not None:
-            self.worker.cancel()
-
-    def _propagation_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-
-    def _frame_propagated(self, item: FrameDone) -> None:
-        current = item.version == self.guidance_version
-        self.session.frame_propagated(item.frame, current)
-        self.timeline.invalidate_thumbnails([item.frame])
-        self.quality.set_values(item.frame, item.colourfulness, item.change)
-        if item.frame == self.frame and item.frame not in self.previews:
-            self.canvas.set_colour(self._colour_image(item.frame))
-            self._update_scopes()
-            self._update_compare()
-
-    def _propagation_done(self) -> None:
-        worker, self.worker = self.worker, None
-        if worker is None:
-            return
-        worker.wait()
-        outcome = worker.outcome
-        worker.deleteLater()
-        self.progress.hide()
-        self.cancel_button.hide()
-        self._update_enabled()
-        self.session.save_index()
-        if outcome == "failed":
-            message, details = worker.failure
-            self.report_failure(
-                "Propagation failed",
-                message,
-                details,
-                "Your strokes and references are unchanged; fix the problem and propagate again.",
-            )
-        texts = {
-            "finished": "Propagation finished",
-            "cancelled": "Propagation cancelled; finished frames are kept",
-            "failed": "Propagation failed",
-        }
-        self.statusBar().showMessage(texts.get(outcome, ""), 8000)
-
     # -- export -----------------------------------------------------------------------
 
-    def export(self, frames: range | None = None) -> bool:
-        """Ask for export settings (the dialog remembers the last ones) and export in the
-        background with a progress dialog."""
-        if self.document is None or self.export_job is not None:
-            return False
-        project = self.document.project
-        base = (
-            project.path.with_suffix("") if project.path else self.clip.path.with_name(self.clip.path.stem + "-colour")
-        )
-        dialog = ExportDialog(
-            self,
-            len(self.clip),
-            self.clip.fps,
-            self.clip.has_audio,
-            str(base) + ".mkv",
-            source_path=self.clip.path,
-            frame_size=(self.clip.width, self.clip.height),
-            settings=self.settings,
-        )
-        if frames is not None:
-            dialog.set_range(frames.start, frames.stop)
-        if dialog.exec() != ExportDialog.DialogCode.Accepted:
-            return False
-        return self.start_export(dialog.settings())
-
-    def start_export(self, settings) -> bool:
-        """Export with ``settings`` (an ExportSettings) in the background.
-
-        Frames already propagated for the current guidance are written from the cache (they
-        are what the render would give); the others are rendered on the way."""
-        sweep_leftovers([settings.path.parent], temp=False)  # partial exports of a killed Keyhue
-        snapshot = copy.deepcopy(self.document.project)
-        clip = self.clip
-        session = self.session
-        ready = {f for f in session.frames_in(FrameState.PROPAGATED) if f in settings.frames}
-        results = self.results
-
-        def frames(span, progress, cancel):
-            return _frames_reusing_cache(snapshot, clip, span, progress, cancel, ready, results)
-
-        self.export_job = ExportJob(settings, clip, frames)
-        self.export_dialog = ExportProgressDialog(self.export_job, self)
-        for signal in (self.export_job.finished, self.export_job.failed, self.export_job.cancelled):
-            signal.connect(self._export_done)
-        self.export_job.warning.connect(self.report_warning)
-        self.export_job.finished.connect(lambda path: self.statusBar().showMessage(f"Exported {path}", 10000))
-        self.export_job.start()
-        self.export_dialog.show()
-        return True
-
-    def _export_done(self, *_args) -> None:
-        job, self.export_job = self.export_job, None
-        if job is not None:
-            job.wait()
-
     # -- saving -----------------------------------------------------------------------
-
-    def save(self) -> bool:
-        """Save the project (asks for a name the first time). True if saved."""
-        if self.document is None:
-            return False
-        if self.document.project.path is None:
-            return self.save_as()
-        return self._save_to(self.document.project.path)
-
-    def save_as(self) -> bool:
-        """Save the project under a new name."""
-        if self.document is None:
-            return False
-        project = self.document.project
-        suggested = project.path or project.media.path.with_suffix(PROJECT_SUFFIX)
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save project", str(suggested), f"Keyhue project (*{PROJECT_SUFFIX})"
-        )
-        if not path:
-            return False
-        if not path.endswith(PROJECT_SUFFIX):
-            path += PROJECT_SUFFIX
-        return self._save_to(Path(path))
-
-    def _save_to(self, path: Path) -> bool:
-        project = self.document.project
-        old_key = project_key(project)
-        old_cache = self.results.folder
-        try:
-            project.save(path)
-        except InputError as exc:
-            show_problem(
-                self,
-                "Cannot save project",
-                str(exc),
-                "Save it somewhere else (File ▸ Save As); your work is still open.",
-            )
-            return False
-        self.autosaves.discard(old_key)
-        self.autosaves.discard(project_key(project))
-        self.document.mark_saved()
-        new_cache = cache_folder(self.cache_dir, project_key(project))
-        if new_cache != old_cache:
-            self.session.results = self.session.results.moved_to(new_cache)
-        self.session.save_index()
-        self._remember_recent(path)
-        self._update_title()
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-        return True
-
-    def autosave(self) -> Path | None:
-        """Write unsaved work to the autosave folder (not over the project); return the file."""
-        if self.document is None or not self.document.is_dirty():
-            return None
-        try:
-            return self.autosaves.write(self.document.project)
-        except OSError as exc:
-            self.statusBar().showMessage(f"Autosave failed: {exc.strerror or exc}", 8000)
-            return None
-
-    def _recover(self, project: Project) -> Project | None:
-        """An autosaved version newer than ``project`` the user chose to recover, or None.
-        A damaged copy is reported and offered for discard; the saved version opens."""
-        candidate = self.autosaves.candidate(project)
-        if candidate is None:
-            return None
-        answer = ask(
-            self,
-            "Recover unsaved work?",
-            f"Keyhue has unsaved work on this {'project' if project.path else 'clip'} from {candidate.stamp} "
-            "(Keyhue did not close normally).\n\nRecover it?",
-            Button.Yes | Button.No,
-            Button.Yes,
-        )
-        if answer != Button.Yes:
-            candidate.path.unlink(missing_ok=True)
-            return None
-        try:
-            return self.autosaves.recover(candidate, project)
-        except InputError as exc:
-            answer = ask(
-                self,
-                "Cannot recover",
-                f"The autosaved copy is damaged: {exc}\n\nDiscard it? (The last saved version opens either way.)",
-                Button.Discard | Button.Cancel,
-                Button.Discard,
-            )
-            if answer == Button.Discard:
-                candidate.path.unlink(missing_ok=True)
-            return None
-
-    def _confirm_discard(self) -> bool:
-        """Ask to save unsaved changes; False if the user cancels."""
-        if self.document is None or not self.document.is_dirty():
-            return True
-        answer = ask(
-            self,
-            "Unsaved changes",
-            "The project has unsaved changes. Save them first?",
-            Button.Save | Button.Discard | Button.Cancel,
-            Button.Save,
-        )
-        if answer == Button.Save:
-            return self.save()
-        if answer == Button.Discard:
-            self.autosaves.discard(project_key(self.document.project))
-            return True
-        return False
 
     # -- window -----------------------------------------------------------------------
 
@@ -1379,39 +740,6 @@ class MainWindow(QMainWindow):
     def _playing_changed(self, playing: bool) -> None:
         self.play_action.setIcon(icon("pause" if playing else "play"))
 
-    def ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Open project or video",
-            self.settings.value("last_folder", ""),
-            f"Projects and videos (*{PROJECT_SUFFIX} *.mp4 *.mov *.mkv *.avi *.webm *.mxf);;All files (*)",
-        )
-        if path:
-            self.settings.setValue("last_folder", str(Path(path).parent))
-            self.open_path(path)
-
-    def ask_open_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open a folder of frames", self.settings.value("last_folder", ""))
-        if path:
-            self.open_media(path)
-
-    def recent_files(self) -> list[str]:
-        """Recently opened projects and media, newest first."""
-        value = self.settings.value("recent", [])
-        return [value] if isinstance(value, str) else list(value or [])
-
-    def _remember_recent(self, path: Path) -> None:
-        path = str(Path(path).resolve())
-        recent = [path] + [p for p in self.recent_files() if p != path]
-        self.settings.setValue("recent", recent[:RECENT_MAX])
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for path in self.recent_files():
-            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_path(p)).setToolTip(path)
-        if self.recent_menu.isEmpty():
-            self.recent_menu.addAction("(none)").setEnabled(False)
-
     def _restore_settings(self) -> None:
         geometry = self.settings.value("geometry")
         if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
@@ -1448,22 +776,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("recent_colours", [c.name() for c in self.brush.recent])
         self.settings.sync()
 
-    def dragEnterEvent(self, event):
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event):
-        from colorcore.media import IMAGE_EXTENSIONS
-
-        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        event.acceptProposedAction()
-        for path in urls:
-            if Path(path).suffix.lower() in IMAGE_EXTENSIONS and self.document is not None:
-                self.references.load_file(path)
-            else:
-                self.open_path(path)
-                break
-
     def closeEvent(self, event):
         if self.export_job is not None:
             answer = ask(
@@ -1486,46 +798,3 @@ class MainWindow(QMainWindow):
         if self.clip is not None:
             self.clip.close()
         super().closeEvent(event)
-
-
-def _frames_reusing_cache(project, clip, span, progress, cancel, ready: set[int], results: ResultCache):
-    """``project_frames`` over ``span`` (graded), except that frames in ``ready``
-    (propagated for the current guidance) come from ``results`` and are graded here by
-    the same function: the same pixels, without solving again.
-    Runs of frames not ready are rendered by the engine (one code path with the CLI)."""
-    from colorcore.errors import CancelledError
-
-    done = 0
-    total = max(len(span), 1)
-    index = span.start
-    while index < span.stop:
-        if index in ready:
-            rgb = results.get(index)
-            if rgb is not None:
-                if cancel():
-                    raise CancelledError("export cancelled")
-                # The cache holds ungraded frames; the grade is the engine's function.
-                yield index, apply_grade(rgb, grade_for(project.grades, index))
-                done += 1
-                progress(done / total)
-                index += 1
-                continue
-        stop = index + 1
-        while stop < span.stop and stop not in ready:
-            stop += 1
-        base = done
-        for i, rgb in project_frames(
-            project, clip, range(index, stop), lambda f, b=base, n=stop - index: progress((b + f * n) / total), cancel
-        ):
-            yield i, rgb
-            done += 1
-        index = stop
-
-
-def _to_dtype(rgb: np.ndarray, dtype) -> np.ndarray:
-    """``rgb`` rescaled to ``dtype`` (uint8 <-> uint16) when they differ."""
-    if rgb.dtype == dtype:
-        return rgb
-    if dtype == np.uint16:
-        return rgb.astype(np.uint16) * 257
-    return np.round(rgb / 257).astype(np.uint8)
