@@ -17,6 +17,9 @@ from keyhue.result_cache import ResultCache
 from keyhue.timeline import FrameState
 from keyhue.workers import Worker
 
+#: Frames either side of the current one kept from the previous propagation, for compare.
+COMPARE_REACH = 12
+
 
 class ColourCommands:
     """Methods of MainWindow (see the module docstring)."""
@@ -42,10 +45,13 @@ class ColourCommands:
         if not runs:
             self.statusBar().showMessage("Every frame is propagated and up to date", 5000)
             return False
-        for frame in self.results.frames():
-            if any(frame in r for r in runs):
+        # For "compare with the previous propagation": the frames around the current one
+        # that are about to be recomputed (bounded: read from the cache, not the whole film).
+        self.previous_results = {}
+        for frame in range(max(0, self.frame - COMPARE_REACH), self.frame + COMPARE_REACH + 1):
+            if frame in self.results and any(frame in r for r in runs):
                 rgb = self.results.get(frame)
-                if rgb is not None and len(self.previous_results) < 64:  # bounded: for compare only
+                if rgb is not None:
                     self.previous_results[frame] = rgb
         worker = Worker(
             propagate_runs,

@@ -186,6 +186,15 @@ class PaintCommands:
     def _brush_size_changed(self, size: float) -> None:
         self.canvas.brush_size = size
         self.canvas.update()
+        stroke = self.selected_stroke()
+        if stroke is not None and abs(stroke.width - size) > 1e-6:
+            self.document.edit_stroke(stroke, width=float(size))
+
+    def set_selected_kind(self, kind: str) -> None:
+        """Make the selected stroke 'colour', 'neutral' or 'erase' (undoable)."""
+        stroke = self.selected_stroke()
+        if stroke is not None and stroke.kind != kind:
+            self.document.edit_stroke(stroke, kind=kind)
 
     def _brush_hardness_changed(self, hardness: float) -> None:
         self.canvas.brush_hardness = hardness

@@ -138,6 +138,11 @@ def test_click_selects_a_stroke_then_recolour_and_delete_it_undoably(qtbot, make
     window.brush.set_colour(QColor(30, 60, 220))
     (stroke,) = window.document.project.hints.strokes
     assert stroke.color[2] > 0.8
+    window.brush.set_size(11)
+    window.stroke_neutral_action.trigger()
+    (stroke,) = window.document.project.hints.strokes
+    assert stroke.width == 11 and stroke.kind == "neutral"
+    window.undo()
     window.delete_stroke_action.trigger()
     assert window.document.project.hints.strokes == []
     window.undo()
