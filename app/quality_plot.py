@@ -84,8 +84,12 @@ class QualityPlot(QWidget):
             item.hideAxis(name)
         item.setContentsMargins(0, 0, 0, 0)
         self.plot_widget.setContentsMargins(0, 0, 0, 0)
-        self.legend = pg.LegendItem(offset=(6, 4), labelTextColor=_AXIS, brush=pg.mkBrush(30, 30, 30, 200))
+        # Not anchored (offset None): an anchor follows the view's geometry through a
+        # signal that can fire while a closing window's view is already deleted. The
+        # view's top-left corner is its own origin, so a fixed position is enough.
+        self.legend = pg.LegendItem(offset=None, labelTextColor=_AXIS, brush=pg.mkBrush(30, 30, 30, 200))
         self.legend.setParentItem(item.vb)
+        self.legend.setPos(6, 4)
         self.colourfulness_curve = item.plot(pen=pg.mkPen(_COLOURFULNESS, width=1.5), connect="finite")
         # The change curve lives in a second view box sharing the x axis, so each curve
         # keeps its own scale on its own axis.

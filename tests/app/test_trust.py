@@ -331,3 +331,22 @@ def test_compare_wipes_against_the_previous_propagation_and_a_reference_still(qt
     assert window.canvas.compare is None and "select a reference" in window.canvas.compare_label
     window.view_colour_action.trigger()
     assert window.canvas.compare is None and window.canvas.view == "colour"
+
+
+def test_a_damaged_autosave_is_offered_for_discard_and_the_project_opens(make_window, tmp_path, dialogs):
+    from PySide6.QtWidgets import QMessageBox
+
+    window = opened(make_window, tmp_path)
+    window.document.add_stroke(red_stroke(0))
+    assert window._save_to(tmp_path / "p.keyhue")
+    window.document.add_stroke(red_stroke(1))
+    copy = window.autosave()
+    window.document.mark_saved()
+    window.close()
+    copy.write_text('{"format": "keyhue-project", "version": 1, "source": {"frames": 1e999}}')
+    again = make_window()
+    dialogs.answers += [QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Discard]  # recover; discard
+    assert again.open_path(tmp_path / "p.keyhue")
+    assert [title for title, _ in dialogs.questions][-2:] == ["Recover unsaved work?", "Cannot recover"]
+    assert "source" in dialogs.questions[-1][1]  # the damaged field is named
+    assert len(again.document.project.hints.strokes) == 1 and not copy.exists()
