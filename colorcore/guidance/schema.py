@@ -33,6 +33,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from typing import NoReturn
 
 from colorcore.errors import InputError
 from colorcore.media.limits import MAX_PIXELS, MAX_SIDE
@@ -310,7 +311,7 @@ def _describe(value) -> str:
     return _short(value)
 
 
-def _fail(where: str, wanted: str, value, shown: str | None = None) -> None:
+def _fail(where: str, wanted: str, value, shown: str | None = None) -> NoReturn:
     raise InputError(f"project field '{where}': must be {wanted}, not {shown or _describe(value)}")
 
 

@@ -201,7 +201,7 @@ def open_writer(
     width, height = int(width), int(height)
     dtype_for_depth(bit_depth)
     rate = as_frame_rate(fps)
-    out = check_output_path(path, [*inputs, audio_from], overwrite=overwrite)
+    out = check_output_path(path, [*inputs, *([audio_from] if audio_from is not None else [])], overwrite=overwrite)
     kind = output_kind(out)
     if kind == "folder":
         ext = _IMAGE_FORMATS.get(str(image_format).lower())

@@ -98,17 +98,18 @@ class VideoFileWriter(FrameWriter):
         self._in_fmt = "rgb48le" if bit_depth == 16 else "rgb24"  # for FFV1
         self._colour: OutputColour = rgb_output_colour() if kind == "mkv" else yuv_output_colour(height)
         self._tmp = partial_video(path)
-        self._container = None
+        self._container: av.container.OutputContainer | None = None
         self._audio: AudioCopier | None = None
         self._reformatter = VideoReformatter()
         try:
-            self._container = av.open(
+            self._container = container = av.open(
                 str(self._tmp),
                 "w",
                 format=recipe.container_format,
                 options=recipe.container_options,
             )
-            stream = self._container.add_stream(recipe.codec, rate=frame_rate, options=recipe.options)
+            stream = container.add_stream(recipe.codec, rate=frame_rate, options=recipe.options)
+            assert isinstance(stream, av.VideoStream)  # every recipe's codec is a video codec
             stream.width = width
             stream.height = height
             stream.pix_fmt = self._pix_fmt
@@ -154,6 +155,7 @@ class VideoFileWriter(FrameWriter):
         self._colour.tag_frame(frame)
         frame.pts = self.frames_written
         frame.time_base = self._stream.codec_context.time_base
+        assert self._container is not None  # open until _finish or _discard
         self._container.mux(self._stream.encode(frame))
         if self._audio is not None:
             self._audio.pump(float((self.frames_written + 1) / self.frame_rate))
@@ -168,10 +170,11 @@ class VideoFileWriter(FrameWriter):
         )
 
     def _finish(self) -> None:
-        self._container.mux(self._stream.encode(None))
+        container, self._container = self._container, None
+        assert container is not None  # the base class finishes an open writer once
+        container.mux(self._stream.encode(None))
         if self._audio is not None:
             self._audio.finish(float(self.frames_written / self.frame_rate))
-        container, self._container = self._container, None
         container.close()
         self._tmp.replace(self.path)
 

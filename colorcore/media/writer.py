@@ -22,7 +22,8 @@ def output_error(path: Path, exc: OSError) -> InputError:
     """The one-line InputError for an OSError met while writing the output ``path``."""
     reason = exc.strerror or str(exc) or type(exc).__name__
     hints = {28: " (the disk is full)", 122: " (the disk quota is exceeded)", 5: " (was the device removed?)"}
-    return InputError(f"cannot write '{path}': {reason}{hints.get(exc.errno, '')}")
+    hint = hints.get(exc.errno, "") if exc.errno is not None else ""
+    return InputError(f"cannot write '{path}': {reason}{hint}")
 
 
 class FrameWriter:

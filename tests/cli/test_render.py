@@ -104,6 +104,7 @@ def test_tiff_sequences_are_16_bit(tmp_path):
         assert len(out) == 2 and out.bit_depth == 16
 
 
+@pytest.mark.slow
 def test_readme_demo_command_renders_the_demo_clip(tmp_path):
     import shlex
     import subprocess
