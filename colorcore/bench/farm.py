@@ -1,0 +1,166 @@
+"""Farm benchmark: ``--workers N`` against the serial render, in one run, same clip.
+
+The clip is the speed benchmark's (:func:`colorcore.bench.speed.make_test_video`): 300
+frames at 854x480 by default, a grey H.264 video with marked keyframes every 25 frames,
+made from the DAVIS goat clip (looped to length) when ``../shared/testdata`` is present,
+else from a synthetic moving texture. Both renders write FFV1 (.mkv) and must decode to
+the same frames. Reported:
+
+- serial seconds, farm job seconds (cluster already up) and cluster start-up seconds;
+  the speed-up without and with the start-up;
+- the per-task overhead of this cluster (round trip of an empty task);
+- object-store traffic per frame (keyframe chroma shared with the units, and the spec);
+- the driver's share: its CPU seconds per frame (assembly and encoding) against a
+  worker's seconds per frame;
+- the load average before and after (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from colorcore.bench.speed import SPEED_KEYFRAME_STEP, davis_frames, make_test_video, synthetic_frames
+
+
+def looped(frames: list[np.ndarray], count: int) -> Iterator[np.ndarray]:
+    """``count`` frames of ``frames`` played forward, then backward, and so on (no jump)."""
+    cycle = frames + frames[-2:0:-1] if len(frames) > 1 else frames
+    for i in range(count):
+        yield cycle[i % len(cycle)]
+
+
+def _guidance(video: Path, keyframes: list[str]):
+    from colorcore.guidance.hints import Hints
+    from colorcore.guidance.references import Guidance
+    from colorcore.media import open_clip, read_image
+
+    with open_clip(video) as clip:
+        hints = Hints(canvas_size=(clip.width, clip.height))
+        for text in keyframes:
+            frame, path = text.split(":", 1)
+            found = Hints.from_marked(clip.luma(int(frame)), read_image(path), frame=int(frame))
+            hints.rasters.extend(found.rasters)
+    return Guidance(hints=hints)
+
+
+def run_farm_benchmark(
+    workers: int = 2,
+    frames: int = 300,
+    source: Path | None = None,
+    json_path: Path | None = None,
+    out=None,
+) -> dict:
+    """Serial vs farm on the same clip in this process; prints a table, returns the figures.
+
+    Args:
+        workers: local Ray workers for the farm run.
+        frames: clip length (keyframes every 25 frames).
+        source: colour clip to build the test clip from (looped to ``frames``); the DAVIS
+            goat clip by default, or a synthetic clip when that is absent.
+        json_path: also save the figures as JSON.
+        out: text stream for the table (standard output by default).
+    """
+    import ray
+
+    from colorcore.bench.quality import DAVIS_FOLDER
+    from colorcore.farm import colorize_distributed
+    from colorcore.farm.cluster import connect
+    from colorcore.media import open_clip
+    from colorcore.render import write_frames
+    from colorcore.video.propagate import colorize_clip
+
+    out = out or sys.stdout
+    if source is None and (DAVIS_FOLDER / "goat").is_dir():
+        source = DAVIS_FOLDER / "goat"
+    colour = looped(list(davis_frames(source, frames)), frames) if source else synthetic_frames(frames)
+    report: dict = {"source": str(source) if source else "synthetic", "workers": workers, "cpus": os.cpu_count()}
+    report["load_before"] = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="keyhue-farm-bench-") as scratch:
+        folder = Path(scratch)
+        video, keyframes, count = make_test_video(colour, folder, SPEED_KEYFRAME_STEP)
+        guidance = _guidance(video, keyframes)
+        report.update(frames=count, keyframes=len(keyframes))
+        print(
+            f"farm benchmark on {report['source']}: {count} frames, keyframes every {SPEED_KEYFRAME_STEP}, "
+            f"FFV1 out; {workers} workers on {os.cpu_count()} cores; load average {report['load_before'][0]:.1f}",
+            file=out,
+            flush=True,
+        )
+        began = time.perf_counter()
+        with open_clip(video) as clip:
+            write_frames(colorize_clip(clip, guidance), folder / "serial.mkv", clip, span=range(count))
+        serial = time.perf_counter() - began
+        print(f"serial          {serial:7.1f} s  {count / serial:6.2f} frames/s", file=out, flush=True)
+
+        began = time.perf_counter()
+        with connect(workers=workers):
+            start_up = time.perf_counter() - began
+            overhead = _task_overhead(ray)
+            cpu_before = time.process_time()
+            began = time.perf_counter()
+            colorize_distributed(video, guidance, folder / "farm.mkv")
+            job = time.perf_counter() - began
+            driver_cpu = time.process_time() - cpu_before
+        identical = _same_frames(folder / "serial.mkv", folder / "farm.mkv")
+        with open_clip(video) as clip:
+            chroma_bytes = clip.width * clip.height * 2 * 4
+            frame_bytes = clip.width * clip.height * 3
+    report["load_after"] = os.getloadavg()
+    units = len(keyframes) + (0 if keyframes and keyframes[0].startswith("0:") else 1)
+    report.update(
+        serial_seconds=serial,
+        farm_job_seconds=job,
+        cluster_start_seconds=start_up,
+        speedup=serial / job,
+        speedup_with_start=serial / (job + start_up),
+        task_overhead_ms=overhead * 1000,
+        units=units,
+        object_store_bytes_per_frame=(2 * units * chroma_bytes + len(keyframes) * chroma_bytes) / count,
+        staging_bytes_per_frame=frame_bytes,
+        driver_cpu_seconds_per_frame=driver_cpu / count,
+        worker_seconds_per_frame=serial / count,
+        identical=identical,
+    )
+    print(
+        f"farm ({workers} workers) {job:7.1f} s  {count / job:6.2f} frames/s  speed-up {serial / job:.2f}x "
+        f"({serial / (job + start_up):.2f}x with the cluster's start-up of {start_up:.1f} s)",
+        file=out,
+    )
+    print(
+        f"identical output: {identical}; task overhead {overhead * 1000:.1f} ms; object store "
+        f"{report['object_store_bytes_per_frame'] / 2**20:.2f} MiB/frame; staging {frame_bytes / 2**20:.2f} MiB/frame; "
+        f"driver CPU {driver_cpu / count * 1000:.0f} ms/frame; load average after {report['load_after'][0]:.1f}",
+        file=out,
+        flush=True,
+    )
+    if json_path is not None:
+        json_path.write_text(json.dumps(report, indent=2))
+    return report
+
+
+def _task_overhead(ray, tasks: int = 200) -> float:
+    """Seconds per empty task, submitted in a batch and awaited (the scheduler's cost)."""
+
+    @ray.remote(num_cpus=1)
+    def empty(i):
+        return i
+
+    ray.get([empty.remote(i) for i in range(20)])  # workers warm
+    began = time.perf_counter()
+    ray.get([empty.remote(i) for i in range(tasks)])
+    return (time.perf_counter() - began) / tasks
+
+
+def _same_frames(a: Path, b: Path) -> bool:
+    from colorcore.media import open_clip
+
+    with open_clip(a) as x, open_clip(b) as y:
+        return len(x) == len(y) and all(np.array_equal(x.rgb(i), y.rgb(i)) for i in range(len(x)))
