@@ -51,6 +51,23 @@ class Document(QObject):
             _ListEdit(self, names[stroke.kind], self.project.hints.strokes, add=[stroke], frames=[stroke.frame])
         )
 
+    def remove_stroke(self, stroke: Stroke) -> None:
+        """Delete one stroke (undoable)."""
+        self.undo.push(
+            _ListEdit(self, "Delete stroke", self.project.hints.strokes, remove=[stroke], frames=[stroke.frame])
+        )
+
+    def edit_stroke(self, stroke: Stroke, **changes) -> Stroke:
+        """Replace ``stroke`` by a copy with ``changes`` (color, width, kind...) in the same
+        place of the painting order (undoable); returns the new stroke."""
+        import dataclasses
+
+        new = dataclasses.replace(stroke, **changes)
+        self.undo.push(
+            _ListEdit(self, "Edit stroke", self.project.hints.strokes, replace={id(stroke): new}, frames=[stroke.frame])
+        )
+        return new
+
     def clear_strokes(self, frame: int) -> None:
         """Remove every stroke of ``frame`` (undoable)."""
         strokes = self.strokes_on(frame)
@@ -88,16 +105,18 @@ class Document(QObject):
 class _ListEdit(QUndoCommand):
     """Adds and removes items of one of the project's lists; undo restores the list."""
 
-    def __init__(self, document: Document, text: str, items: list, *, add=(), remove=(), frames=()):
+    def __init__(self, document: Document, text: str, items: list, *, add=(), remove=(), replace=None, frames=()):
         super().__init__(text)
         self.document, self.items, self.frames = document, items, list(frames)
         self.add, self.remove = list(add), list(remove)
+        self.replace = dict(replace or {})  # id(old item) -> new item, kept in place
         self.before: list | None = None
 
     def redo(self):
         self.before = list(self.items)
         removed = {id(x) for x in self.remove}
-        self.items[:] = [x for x in self.items if id(x) not in removed] + self.add
+        kept = [self.replace.get(id(x), x) for x in self.items if id(x) not in removed]
+        self.items[:] = kept + self.add
         self.document.changed.emit(self.frames)
 
     def undo(self):

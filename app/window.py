@@ -1,26 +1,32 @@
-"""Keyhue's main window: canvas, timeline, quality plot, brush and reference panels.
+"""Keyhue's main window: thin widgets around the :class:`keyhue.session.Session` model.
 
-The window owns the open clip and the :class:`app.document.Document` (project + undo
-stack). It turns canvas strokes into undoable edits, asks the preview solver for a new
-picture after each edit, runs propagation and export in worker threads, and keeps the
-timeline's markers and frame states in step. Every problem the user can cause (bad media,
-a damaged project, moved media, an unusable reference, a failed export) is shown in a
-dialog through :mod:`app.dialogs`; the window keeps running and no edit is lost.
+The session holds what is open and the state of every frame; the
+:class:`keyhue.document.Document` holds the project and its undo stack. The window builds
+its commands from the table in :mod:`keyhue.actions`, turns canvas strokes into undoable
+edits, runs every long job on the worker pattern of :mod:`keyhue.workers` (preview,
+propagation, export, cut detection, thumbnails), and keeps the widgets (canvas,
+timeline, quality plot, scopes, shot list, panels) in step with the session's events.
+Every problem the user can cause (bad media, a damaged project, moved media, an unusable
+reference, a failed export) is shown in a dialog through :mod:`keyhue.dialogs`; engine
+warnings appear in the status bar and the Messages panel; unexpected errors are written
+to the error log (:mod:`keyhue.errorlog`) and the dialog names it. The window keeps
+running and no edit is lost.
 """
 
 from __future__ import annotations
 
-import hashlib
+import copy
 import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QThread, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
+    QListWidget,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -30,12 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from colorcore.colorspace import luma_of
 from colorcore.errors import InputError
 from colorcore.guidance.hints import Stroke
 from colorcore.guidance.project import PROJECT_SUFFIX, MediaChangedError, MediaMissingError, Project
 from colorcore.media import open_clip
 from colorcore.render import project_frames
+from keyhue import errorlog
+from keyhue.actions import ACTIONS, MENUS, SETTINGS, TOOLBAR
+from keyhue.autosave import Autosave, project_key
 from keyhue.brush_panel import BrushPanel
 from keyhue.canvas import Canvas
 from keyhue.dialogs import Button, ask, show_problem
@@ -44,21 +52,35 @@ from keyhue.export_dialog import ExportDialog
 from keyhue.export_job import ExportJob, ExportProgressDialog
 from keyhue.imaging import to_qimage
 from keyhue.preview import PreviewSolver
-from keyhue.propagation import CutFinder, PropagationWorker
+from keyhue.project_io import load_project
+from keyhue.propagation import FrameDone, propagate_runs, shot_cuts
 from keyhue.quality_plot import QualityPlot
 from keyhue.reference_panel import ReferencePanel
-from keyhue.result_cache import ResultCache
+from keyhue.result_cache import ResultCache, cache_folder, prune
+from keyhue.scopes import Scopes
+from keyhue.session import Session
+from keyhue.shot_list import ShotList
 from keyhue.theme import icon
 from keyhue.timeline import FrameState, Timeline
+from keyhue.workers import Worker
 
 RECENT_MAX = 10
 AUTOSAVE_MS = 60_000
 _TOOL_KIND = {"brush": "colour", "eraser": "erase", "neutral": "neutral"}
 
 
+def _data_dir() -> Path:
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+
+
 def default_autosave_dir() -> Path:
     """Where autosaves go: the platform's application data folder, ``autosave/``."""
-    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) / "autosave"
+    return _data_dir() / "autosave"
+
+
+def default_cache_dir() -> Path:
+    """Where propagated frames are kept between sessions: the user's cache folder."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)) / "results"
 
 
 class MainWindow(QMainWindow):
@@ -67,28 +89,39 @@ class MainWindow(QMainWindow):
     Args:
         settings: where layout, recent files and brush settings persist (QSettings).
         autosave_dir: folder for crash-recovery copies of unsaved work.
+        cache_dir: folder for propagated frames kept between sessions.
+        log_dir: folder of the error log (the application data folder by default).
     """
 
-    def __init__(self, settings: QSettings | None = None, autosave_dir: Path | None = None):
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        autosave_dir: Path | None = None,
+        cache_dir: Path | None = None,
+        log_dir: Path | None = None,
+    ):
         super().__init__()
         self.settings = settings or QSettings()
-        self.autosave_dir = Path(autosave_dir) if autosave_dir is not None else default_autosave_dir()
-        self.clip = None
-        self.document: Document | None = None
-        self.frame = 0
-        self.grey: np.ndarray | None = None  # the current frame's luma as HxW uint8/uint16
-        self.results = ResultCache()  # propagated frames
-        self.previews: dict[int, np.ndarray] = {}  # keyframes solved alone
-        self.worker: PropagationWorker | None = None
-        self.cut_finder: CutFinder | None = None
+        self.autosaves = Autosave(Path(autosave_dir) if autosave_dir is not None else default_autosave_dir())
+        self.autosave_dir = self.autosaves.folder
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.log_path = errorlog.install(Path(log_dir) if log_dir is not None else _data_dir())
+        self.session = Session()
+        self.worker: Worker | None = None  # propagation
+        self.cut_finder: Worker | None = None
         self.export_job: ExportJob | None = None
+        self.grey: np.ndarray | None = None  # the current frame's luma as HxW uint8/uint16
+        self.previous_results: dict[int, np.ndarray] = {}  # the propagation before the last, for compare
         self.last_preview_latency: float | None = None  # seconds from pen-up to picture
         self._pen_up: float | None = None  # when the edit being previewed was made
-        self.cuts: list[int] = []  # frames that start a shot, found in the background on opening
         self.guidance_version = 0  # counts edits, so frames from an older propagation show as stale
+        self.messages_seen: list[str] = []
+        self.compare: str | None = None
+        self._preview_final: dict[int, bool] = {}  # keyframe -> its shown preview is full size
         self.preview = PreviewSolver(self)
         self.preview.ready.connect(self._preview_ready)
         self.preview.failed.connect(self._preview_failed)
+        self.preview.warning.connect(self.report_warning)
         self.setWindowTitle("Keyhue")
         self.setWindowIcon(icon("keyhue"))
         self.setAcceptDrops(True)
@@ -96,11 +129,38 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_actions()
         self._build_menus_and_toolbar()
+        self._connect_session()
         self.autosave_timer = QTimer(self, interval=AUTOSAVE_MS, timeout=self.autosave)
         self.autosave_timer.start()
         self._restore_settings()
         self._update_enabled()
         self._show_settings()
+
+    # -- the session's state, as attributes (tests and panels read these) --------------
+
+    @property
+    def document(self) -> Document | None:
+        return self.session.document
+
+    @property
+    def clip(self):
+        return self.session.clip
+
+    @property
+    def frame(self) -> int:
+        return self.session.frame
+
+    @property
+    def results(self) -> ResultCache:
+        return self.session.results
+
+    @property
+    def previews(self) -> dict[int, np.ndarray]:
+        return self.session.previews
+
+    @property
+    def cuts(self) -> list[int]:
+        return self.session.cuts
 
     # -- construction -----------------------------------------------------------------
 
@@ -108,6 +168,7 @@ class MainWindow(QMainWindow):
         self.canvas = Canvas()
         self.canvas.strokeFinished.connect(self._stroke_finished)
         self.canvas.colourPicked.connect(self._colour_picked)
+        self.canvas.strokeClicked.connect(self._stroke_clicked)
         self.canvas.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
         self.canvas.hovered.connect(self._show_pixel)
         self.timeline = Timeline()
@@ -140,10 +201,22 @@ class MainWindow(QMainWindow):
         self.references.promoteRequested.connect(self.promote_frame)
         self.references.removeRequested.connect(self._remove_guidance)
         self.references.colourPicked.connect(self._colour_picked)
+        self.scopes = Scopes()
+        self.shot_list = ShotList()
+        self.shot_list.shotActivated.connect(lambda start: self.go_to(start))
+        self.shot_list.propagateRequested.connect(self.propagate_shot)
+        self.shot_list.exportRequested.connect(self.export_shot)
+        self.messages = QListWidget()
+        self.messages.setWordWrap(True)
+        self.shots_dock = self._dock("Shots", self.shot_list, "shots", Qt.DockWidgetArea.LeftDockWidgetArea)
         self.brush_dock = self._dock("Brush", self.brush, "brush")
         self.reference_dock = self._dock("References", self.references, "references")
+        self.scopes_dock = self._dock("Scopes", self.scopes, "scopes")
+        self.messages_dock = self._dock("Messages", self.messages, "messages", Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.splitDockWidget(self.shots_dock, self.messages_dock, Qt.Orientation.Vertical)
 
-        self.progress = QProgressBar(maximum=1000, textVisible=True)
+        self.progress = QProgressBar(maximum=1, textVisible=True)
+        self.progress.setFormat("%v / %m frames")
         self.progress.setFixedWidth(220)
         self.progress.hide()
         self.cancel_button = QToolButton(icon=icon("cancel"), toolTip="Cancel propagation (Esc)")
@@ -158,213 +231,124 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.pixel_label)
         self.statusBar().addPermanentWidget(self.zoom_label)
 
-    def _dock(self, title: str, widget: QWidget, name: str) -> QDockWidget:
+    def _dock(self, title: str, widget: QWidget, name: str, area=Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
         dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.addDockWidget(area, dock)
         return dock
 
-    def _action(
-        self,
-        text: str,
-        slot,
-        shortcut=None,
-        icon_name: str | None = None,
-        tip: str | None = None,
-        checkable: bool = False,
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
-        if icon_name:
-            action.setIcon(icon(icon_name))
-        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{tip or text.replace('&', '').rstrip('…')}" + (f" ({keys})" if keys else ""))
-        action.setCheckable(checkable)
-        (action.toggled if checkable else action.triggered).connect(slot)
-        self.addAction(action)  # shortcuts work whichever widget has focus
-        return action
-
     def _build_actions(self) -> None:
-        std = QKeySequence.StandardKey
-        self.open_action = self._action(
-            "&Open…", self._ask_open, std.Open, "open", "Open a project, video file or frame folder"
-        )
-        self.open_folder_action = self._action("Open Frame &Folder…", self._ask_open_folder, "Ctrl+Shift+O")
-        self.save_action = self._action("&Save", self.save, std.Save, "save", "Save the project")
-        self.save_as_action = self._action("Save &As…", self.save_as, std.SaveAs)
-        self.export_action = self._action("&Export…", self.export, "Ctrl+E", "export", "Export the colourised clip")
-        self.quit_action = self._action("&Quit", self.close, std.Quit)
-        self.undo_action = self._action("&Undo", self._undo, std.Undo, "undo")
-        self.redo_action = self._action(
-            "&Redo", self._redo, [QKeySequence(std.Redo), QKeySequence("Ctrl+Shift+Z")], "redo"
-        )
-        self.clear_action = self._action("Clear Strokes on Frame", self._clear_frame, "Ctrl+Shift+Backspace")
-        self.tool_actions = {
-            "brush": self._action("&Brush", self._tool_toggled("brush"), "B", "brush", "Colour brush", True),
-            "eraser": self._action(
-                "&Eraser", self._tool_toggled("eraser"), "E", "eraser", "Eraser: removes hints under it", True
-            ),
-            "neutral": self._action(
-                "&Neutral", self._tool_toggled("neutral"), "N", "neutral", "Neutral hint: keep this grey", True
-            ),
-            "eyedropper": self._action(
-                "Eye&dropper",
-                self._tool_toggled("eyedropper"),
-                "I",
-                "eyedropper",
-                "Pick a colour from the picture",
-                True,
-            ),
-        }
-        self.tool_group = QActionGroup(self)
-        for action in self.tool_actions.values():
-            self.tool_group.addAction(action)
-        self.tool_actions["brush"].setChecked(True)
-        self.choose_colour_action = self._action("Choose &Colour…", self.brush.choose, "C")
-        self.smaller_action = self._action("Smaller Brush", lambda: self.brush.set_size(self.brush.size / 1.25), ",")
-        self.larger_action = self._action(
-            "Larger Brush", lambda: self.brush.set_size(self.brush.size * 1.25 + 0.5), "."
-        )
-        self.show_strokes_action = self._action(
-            "Show &Scribbles", self.canvas.set_show_strokes, "H", "scribbles", "Show or hide scribbles", True
-        )
-        self.show_strokes_action.setChecked(True)
+        """QActions from the table in :mod:`keyhue.actions`, as ``<name>_action`` attributes."""
+        self.action_by_name: dict[str, QAction] = {}
+        groups: dict[str, QActionGroup] = {}
+        for spec in ACTIONS:
+            action = QAction(spec.text, self)
+            action.setShortcuts([QKeySequence(k) for k in spec.keys])
+            if spec.icon:
+                action.setIcon(icon(spec.icon))
+            keys = ", ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in spec.keys)
+            tip = spec.tip or spec.text.replace("&", "").rstrip("…")
+            action.setToolTip(tip + (f" ({keys})" if keys else ""))
+            action.setCheckable(spec.checkable)
+            run = spec.run
+            if spec.checkable:
+                action.toggled.connect(lambda checked, run=run: run(self, checked))
+            else:
+                action.triggered.connect(lambda _checked=False, run=run: run(self))
+            if spec.group is not None:
+                groups.setdefault(spec.group, QActionGroup(self)).addAction(action)
+            self.addAction(action)  # shortcuts work whichever widget has focus
+            self.action_by_name[spec.name] = action
+            setattr(self, f"{spec.name}_action", action)
+        self.tool_actions = {t: self.action_by_name[t] for t in ("brush", "eraser", "neutral", "eyedropper", "select")}
         self.view_actions = {
-            "grey": self._action(
-                "&Grey Source", self._view_toggled("grey"), "1", "view-grey", "View the grey source", True
-            ),
-            "colour": self._action(
-                "&Colour Result", self._view_toggled("colour"), "2", "view-colour", "View the colour result", True
-            ),
-            "split": self._action(
-                "S&plit Wipe",
-                self._view_toggled("split"),
-                "3",
-                "view-split",
-                "Split wipe: grey left, colour right",
-                True,
-            ),
+            "grey": self.view_grey_action,
+            "colour": self.view_colour_action,
+            "split": self.view_split_action,
         }
-        self.view_group = QActionGroup(self)
-        for action in self.view_actions.values():
-            self.view_group.addAction(action)
-        self.view_actions["colour"].setChecked(True)
-        self.fit_action = self._action(
-            "Zoom to &Fit", self.canvas.fit, [QKeySequence("Ctrl+0"), QKeySequence("F")], "zoom-fit"
-        )
-        self.actual_action = self._action("Zoom &100%", self.canvas.actual_size, "Ctrl+1", "zoom-100")
-        self.zoom_in_action = self._action("Zoom &In", lambda: self.canvas.zoom_by(1.25), std.ZoomIn)
-        self.zoom_out_action = self._action("Zoom &Out", lambda: self.canvas.zoom_by(0.8), std.ZoomOut)
-        self.play_action = self._action("&Play", self.timeline.toggle_playback, "Space", "play", "Play / pause")
-        self.next_frame_action = self._action("Next Frame", lambda: self.go_to(self.frame + 1), "Right")
-        self.previous_frame_action = self._action("Previous Frame", lambda: self.go_to(self.frame - 1), "Left")
-        self.first_frame_action = self._action("First Frame", lambda: self.go_to(0), "Home")
-        self.last_frame_action = self._action(
-            "Last Frame", lambda: self.go_to(len(self.clip) - 1 if self.clip else 0), "End"
-        )
-        self.next_key_action = self._action(
-            "Next &Keyframe", self.timeline.next_keyframe, [QKeySequence("Down"), QKeySequence("]")], "keyframe-next"
-        )
-        self.previous_key_action = self._action(
-            "Previous K&eyframe",
-            self.timeline.previous_keyframe,
-            [QKeySequence("Up"), QKeySequence("[")],
-            "keyframe-previous",
-        )
-        self.propagate_action = self._action(
-            "&Propagate", self.propagate, "Ctrl+P", "propagate", "Colour the whole clip from the keyframes"
-        )
-        self.cancel_action = self._action("Cancel Propagation", self.cancel_propagation, "Esc")
-
-    def _tool_toggled(self, tool: str):
-        def toggled(on: bool) -> None:
-            if on:
-                self.set_tool(tool)
-
-        return toggled
-
-    def _view_toggled(self, view: str):
-        def toggled(on: bool) -> None:
-            if on:
-                self.set_view(view)
-
-        return toggled
+        self.brush_action.setChecked(True)
+        self.show_strokes_action.setChecked(True)
+        self.view_colour_action.setChecked(True)
 
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.open_action, self.open_folder_action])
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addSeparator()
-        file_menu.addActions([self.save_action, self.save_as_action])
-        file_menu.addSeparator()
-        file_menu.addAction(self.export_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.addActions([self.undo_action, self.redo_action])
-        edit_menu.addSeparator()
-        edit_menu.addActions(list(self.tool_actions.values()))
-        edit_menu.addActions([self.choose_colour_action, self.smaller_action, self.larger_action])
-        edit_menu.addSeparator()
-        edit_menu.addAction(self.clear_action)
-        view_menu = bar.addMenu("&View")
-        view_menu.addActions(list(self.view_actions.values()))
-        view_menu.addSeparator()
-        view_menu.addAction(self.show_strokes_action)
-        view_menu.addSeparator()
-        view_menu.addActions([self.fit_action, self.actual_action, self.zoom_in_action, self.zoom_out_action])
-        view_menu.addSeparator()
-        view_menu.addActions([self.brush_dock.toggleViewAction(), self.reference_dock.toggleViewAction()])
-        frame_menu = bar.addMenu("F&rame")
-        frame_menu.addActions([self.play_action, self.next_frame_action, self.previous_frame_action])
-        frame_menu.addActions(
-            [self.first_frame_action, self.last_frame_action, self.next_key_action, self.previous_key_action]
-        )
-        colour_menu = bar.addMenu("&Colour")
-        colour_menu.addActions([self.propagate_action, self.cancel_action])
-        colour_menu.addSeparator()
         self.setting_actions: dict[tuple[str, str], QAction] = {}
-        for key, title, choices in (
-            ("solver", "&Solver", (("fast", "Fast (multigrid)"), ("exact", "Exact (reference, slow)"))),
-            ("device", "&Device", (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))),
-        ):
-            menu = colour_menu.addMenu(title)
+        for title, names in MENUS:
+            menu = bar.addMenu(title)
+            for name in names:
+                if name == "-":
+                    menu.addSeparator()
+                elif name == "@recent":
+                    self.recent_menu = menu.addMenu("Open &Recent")
+                    self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+                elif name == "@docks":
+                    for dock in (
+                        self.brush_dock,
+                        self.reference_dock,
+                        self.scopes_dock,
+                        self.shots_dock,
+                        self.messages_dock,
+                    ):
+                        menu.addAction(dock.toggleViewAction())
+                elif name == "@settings":
+                    self._add_setting_menus(menu)
+                elif name == "@help":
+                    menu.addAction("&Keyboard Shortcuts", self.show_shortcuts)
+                    menu.addAction("Show Error &Log", self.show_log)
+                    menu.addAction("&About Keyhue", self._about)
+                else:
+                    menu.addAction(self.action_by_name[name])
+        tools = self.addToolBar("Tools")
+        tools.setObjectName("tools")
+        tools.setMovable(False)
+        for name in TOOLBAR:
+            if name == "-":
+                tools.addSeparator()
+            else:
+                tools.addAction(self.action_by_name[name])
+
+    def _add_setting_menus(self, menu) -> None:
+        for key, title, choices in SETTINGS:
+            submenu = menu.addMenu(title)
             group = QActionGroup(self)
             for value, text in choices:
-                action = menu.addAction(text)
+                action = submenu.addAction(text)
                 action.setCheckable(True)
                 action.triggered.connect(lambda _checked=False, k=key, v=value: self._choose_setting(k, v))
                 group.addAction(action)
                 self.setting_actions[key, value] = action
 
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction("&Keyboard Shortcuts", self.show_shortcuts)
-        help_menu.addAction("&About Keyhue", self._about)
+    def _connect_session(self) -> None:
+        session = self.session
+        session.states_changed.connect(self._states_changed)
+        session.cuts_changed.connect(lambda _cuts: (self._refresh_markers(), self._refresh_shots()))
 
-        tools = self.addToolBar("Tools")
-        tools.setObjectName("tools")
-        tools.setMovable(False)
-        tools.addActions([self.open_action, self.save_action])
-        tools.addSeparator()
-        tools.addActions([self.undo_action, self.redo_action])
-        tools.addSeparator()
-        tools.addActions(list(self.tool_actions.values()))
-        tools.addAction(self.show_strokes_action)
-        tools.addSeparator()
-        tools.addActions(list(self.view_actions.values()))
-        tools.addSeparator()
-        tools.addActions([self.fit_action, self.actual_action])
-        tools.addSeparator()
-        tools.addActions([self.previous_key_action, self.play_action, self.next_key_action])
-        tools.addSeparator()
-        tools.addActions([self.propagate_action, self.export_action])
+    # -- messages from the work -------------------------------------------------------
+
+    def report_warning(self, text: str) -> None:
+        """An engine warning: in the status bar and, kept, in the Messages panel."""
+        self.messages_seen.append(text)
+        self.messages.addItem(f"{time.strftime('%H:%M:%S')}  {text}")
+        self.messages.scrollToBottom()
+        self.statusBar().showMessage(f"Warning: {text}", 15000)
+
+    def report_failure(self, title: str, message: str, details: str, todo: str) -> None:
+        """A failed job: a dialog; for a bug (``details`` holds its traceback) the dialog
+        names the error log, where the traceback was written."""
+        if details:
+            todo += f"\n\nThis is a bug in Keyhue. The details were written to {self.log_path}; please send that file."
+        self.messages.addItem(f"{time.strftime('%H:%M:%S')}  {title}: {message}")
+        show_problem(self, title, message, todo)
+
+    def show_log(self) -> None:
+        """Tell where the error log is."""
+        QMessageBox.information(self, "Error log", f"Unexpected errors are written to:\n{self.log_path}")
 
     # -- opening ----------------------------------------------------------------------
 
@@ -387,17 +371,18 @@ class MainWindow(QMainWindow):
                 self, "Cannot open media", str(exc), "Choose a video file or a folder of frames (PNG, TIFF, JPEG)."
             )
             return False
-        recovered = self._recover(project, key=str(project.media.path))
+        recovered = self._recover(project)
         self._install(recovered or project, clip, dirty=recovered is not None)
         self._remember_recent(Path(path))
         return True
 
     def open_project(self, path: str | Path) -> bool:
-        """Open a ``.keyhue`` project: recovers autosaved work, offers to locate moved media."""
+        """Open a ``.keyhue`` project: recovers autosaved work, offers to locate moved media.
+        A damaged project is refused with a dialog; the editor keeps running."""
         if not self._confirm_discard():
             return False
         try:
-            project = Project.load(path)
+            project = load_project(path)
         except InputError as exc:
             show_problem(
                 self,
@@ -406,9 +391,8 @@ class MainWindow(QMainWindow):
                 "Check that this is a Keyhue project file; your other work is unchanged.",
             )
             return False
-        recovered = self._recover(project, key=str(project.path))
+        recovered = self._recover(project)
         if recovered is not None:
-            recovered.path = project.path
             project = recovered
         recorded_media = project.media.path
         clip = self._open_project_clip(project)
@@ -463,10 +447,10 @@ class MainWindow(QMainWindow):
         return QFileDialog.getExistingDirectory(self, f"Locate folder {expected.name}", str(expected.parent))
 
     def _stop_background_work(self) -> None:
-        """Stop propagation and export of the current clip and wait for them to end."""
+        """Stop propagation, export and cut detection of the current clip and wait for them."""
         if self.worker is not None:
             worker, self.worker = self.worker, None
-            for signal in (worker.frameDone, worker.progress, worker.done):
+            for signal in (worker.result, worker.progressed, worker.ended):
                 signal.disconnect()
             worker.cancel()
             worker.wait()
@@ -478,7 +462,7 @@ class MainWindow(QMainWindow):
             self.export_job.wait()
             self.export_job = None
         if self.cut_finder is not None:
-            self.cut_finder.found.disconnect()
+            self.cut_finder.finished.disconnect()
             self.cut_finder.cancel()
             self.cut_finder.wait()
             self.cut_finder.deleteLater()
@@ -487,38 +471,43 @@ class MainWindow(QMainWindow):
 
     def _install(self, project: Project, clip, dirty: bool) -> None:
         self._stop_background_work()
+        self.session.close()
         if self.clip is not None:
             self.clip.close()
-        self.clip = clip
         if self.document is not None:
             self.document.deleteLater()
-        self.document = Document(project, self)
-        self.document.changed.connect(self._guidance_changed)
-        self.document.undo.cleanChanged.connect(self._update_title)
-        self.document.undo.canUndoChanged.connect(self.undo_action.setEnabled)
-        self.document.undo.canRedoChanged.connect(self.redo_action.setEnabled)
+        document = Document(project, self)
+        document.changed.connect(self._guidance_changed)
+        document.undo.cleanChanged.connect(self._update_title)
+        document.undo.canUndoChanged.connect(self.undo_action.setEnabled)
+        document.undo.canRedoChanged.connect(self.redo_action.setEnabled)
         if dirty:
             # Recovered or relocated work is not on disk yet: no state of the stack is clean.
-            self.document.undo.resetClean()
-        self.results.clear()
-        self.previews.clear()
-        self.cuts = []
+            document.undo.resetClean()
+        folder = cache_folder(self.cache_dir, project_key(project))
+        prune(self.cache_dir, keep=folder)
+        self.previous_results = {}
+        self.session.open(document, clip, ResultCache(folder=folder))
         self.quality.clear()
         self.quality.set_frame_count(len(clip))
         self.timeline.set_clip(len(clip), clip.fps, self._thumbnail)
-        self.frame = -1
+        self._states_changed(None)
         self.show_frame(0)
         self._refresh_markers()
+        self._refresh_shots()
         self.references.set_project_items(project.references, project.exemplars)
         self._update_title()
         self._update_enabled()
         self._show_settings()
         self.canvas.fit()
-        self.cut_finder = CutFinder(clip, self)
-        self.cut_finder.found.connect(self._cuts_found)
-        self.cut_finder.start(QThread.Priority.LowPriority)
+        self.cut_finder = Worker(shot_cuts, clip, name="cut detection", parent=self)
+        self.cut_finder.finished.connect(self.session.set_cuts)
+        self.cut_finder.warning.connect(self.report_warning)
+        self.cut_finder.start()
+        kept = len(self.session.frames_in(FrameState.PROPAGATED))
         self.statusBar().showMessage(
-            f"{clip.path.name}: {len(clip)} frames, {clip.width}x{clip.height}, {clip.fps:.3f} fps, {clip.bit_depth}-bit",
+            f"{clip.path.name}: {len(clip)} frames, {clip.width}x{clip.height}, {clip.fps:.3f} fps, {clip.bit_depth}-bit"
+            + (f"; {kept} propagated frames kept from the last session" if kept else ""),
             8000,
         )
 
@@ -531,40 +520,48 @@ class MainWindow(QMainWindow):
         self.timeline.set_current(min(max(int(frame), 0), len(self.clip) - 1))
         self.show_frame(self.timeline.current())
 
+    def go_to_end(self) -> None:
+        """Make the last frame current."""
+        self.go_to(len(self.clip) - 1 if self.clip else 0)
+
+    def step(self, frames: int) -> None:
+        """Move ``frames`` frames forward (negative: back)."""
+        self.go_to(self.frame + frames)
+
     def show_frame(self, frame: int) -> None:
         """Show ``frame``: its grey source, its best colour result and its strokes."""
         if self.clip is None or frame == self.frame:
             return
         try:
-            rgb = self.clip.rgb(frame)
+            luma = self.clip.luma(frame)
         except InputError as exc:
             self.statusBar().showMessage(str(exc))
             return
-        self.frame = frame
+        self.session.set_frame(frame)
         self.timeline.set_current(frame)
         self.quality.set_current(frame)
-        self.grey = _grey_levels(rgb)
+        self.grey = luma
         self.canvas.set_frame(to_qimage(self.grey), self._colour_image(frame))
         self.canvas.set_strokes(self.document.strokes_on(frame))
+        self.canvas.select_stroke(None)
+        self._update_compare()
+        self._update_notice()
+        self._update_scopes()
+        self.shot_list.set_current(frame)
         if frame in self._keyframes() and frame not in self.previews and not self.timeline.is_playing():
             self._request_preview()
 
     def _colour_image(self, frame: int) -> QImage | None:
-        rgb = self.previews.get(frame)
-        if rgb is None:
-            rgb = self.results.get(frame)
+        rgb = self.session.colour(frame)
         return None if rgb is None else to_qimage(rgb)
 
     def current_colour(self) -> np.ndarray | None:
         """The current frame's colour result (preview or propagated), HxWx3, or None."""
-        rgb = self.previews.get(self.frame)
-        return rgb if rgb is not None else self.results.get(self.frame)
+        return self.session.colour(self.frame)
 
     def _thumbnail(self, frame: int) -> QImage | None:
-        # Runs on the timeline's loader thread: clip.rgb is thread-safe.
-        rgb = self.previews.get(frame)
-        if rgb is None:
-            rgb = self.results.get(frame)
+        # Runs on the thumbnail worker's thread: the cache and clip.rgb are thread-safe.
+        rgb = self.session.colour(frame)
         if rgb is None:
             rgb = self.clip.rgb(frame) if self.clip is not None else None
         if rgb is None:
@@ -573,19 +570,102 @@ class MainWindow(QMainWindow):
         return to_qimage(np.ascontiguousarray(rgb[::step, ::step]))
 
     def _keyframes(self) -> list[int]:
-        return self.document.project.keyframes() if self.document is not None else []
+        return self.session.keyframes()
+
+    def _states_changed(self, frames) -> None:
+        states = self.session.states
+        if frames is None:
+            self.timeline.set_states(states)
+        else:
+            for frame in frames:
+                self.timeline.set_frame_state(frame, FrameState(int(states[frame])))
+        if frames is None or self.frame in frames:
+            self._update_notice()
+        self._refresh_shots()
+
+    def _update_notice(self) -> None:
+        """What the canvas says about the colour it shows (a pending solve, a stale frame)."""
+        if self.document is None or self.frame < 0:
+            self.canvas.set_notice("")
+            return
+        frame = self.frame
+        if frame in self._keyframes():
+            pending = frame not in self.previews or self._preview_final.get(frame) is False
+            self.canvas.set_notice("Solving the full frame…" if pending else "")
+            return
+        state = self.session.state(frame)
+        if state == FrameState.STALE:
+            self.canvas.set_notice("Stale: an edit changed this frame's guidance; Propagate to update")
+        elif state == FrameState.PENDING:
+            self.canvas.set_notice("Not propagated yet" if self._keyframes() or self.document.project.exemplars else "")
+        else:
+            self.canvas.set_notice("")
+
+    def _update_scopes(self) -> None:
+        if self.grey is None or not self.scopes.isVisible():
+            self.scopes.set_image(None)
+            return
+        rgb = self.current_colour()
+        if rgb is None:
+            rgb = np.repeat(self.grey[..., None], 3, axis=2)
+        self.scopes.set_image(rgb)
+
+    def _refresh_shots(self) -> None:
+        if self.document is None:
+            self.shot_list.set_shots([], {}, {})
+            return
+        keys = self._keyframes()
+        counts, states = {}, {}
+        for start, stop in self.session.shots():
+            counts[start] = sum(1 for k in keys if start <= k < stop)
+            part = self.session.states[start:stop]
+            if (part == FrameState.PROPAGATED.value).all():
+                states[start] = "propagated"
+            elif (part == FrameState.STALE.value).any():
+                states[start] = "stale"
+            elif (part == FrameState.PROPAGATED.value).any():
+                states[start] = "partly propagated"
+            else:
+                states[start] = "pending"
+        self.shot_list.set_shots(self.session.shots(), counts, states, self._thumbnail)
+        self.shot_list.set_current(self.frame)
 
     # -- painting ---------------------------------------------------------------------
 
     def set_tool(self, tool: str) -> None:
-        """Choose the canvas tool: 'brush', 'eraser', 'neutral' or 'eyedropper'."""
+        """Choose the canvas tool: 'brush', 'eraser', 'neutral', 'eyedropper' or 'select'."""
         self.canvas.set_tool(tool)
         self.tool_actions[tool].setChecked(True)
 
     def set_view(self, view: str) -> None:
         """Show the 'grey' source, the 'colour' result or a 'split' wipe."""
+        self.compare = None
+        self.canvas.set_compare(None)
         self.canvas.set_view(view)
         self.view_actions[view].setChecked(True)
+
+    def set_compare(self, what: str) -> None:
+        """Wipe the current result against 'previous' (the propagation before the last) or
+        'reference' (the still selected in the References panel)."""
+        self.compare = what
+        self.canvas.set_view("split")
+        self._update_compare()
+
+    def _update_compare(self) -> None:
+        what = getattr(self, "compare", None)
+        if what is None:
+            self.canvas.set_compare(None)
+            return
+        image = None
+        if what == "previous":
+            rgb = self.previous_results.get(self.frame)
+            image = None if rgb is None else to_qimage(rgb)
+            label = "previous propagation" if image is not None else "no previous propagation of this frame"
+        else:
+            selected = self.references.selected()
+            image = None if selected is None else to_qimage(np.ascontiguousarray(selected[0]))
+            label = "reference still" if image is not None else "select a reference still to compare"
+        self.canvas.set_compare(image, label)
 
     def _stroke_finished(self, points: list, tool: str) -> None:
         if self.document is None:
@@ -604,6 +684,39 @@ class MainWindow(QMainWindow):
         if tool == "brush":
             self.brush.remember(colour)
 
+    def _stroke_clicked(self, index: int) -> None:
+        self.canvas.select_stroke(index if index >= 0 else None)
+        if index >= 0:
+            stroke = self.document.strokes_on(self.frame)[index]
+            self.statusBar().showMessage(
+                f"Stroke {index + 1} of frame {self.frame}: {stroke.kind}, width {stroke.width:.0f}; "
+                "Delete removes it, choosing a colour recolours it",
+                8000,
+            )
+
+    def selected_stroke(self) -> Stroke | None:
+        """The stroke selected on the canvas, or None."""
+        index = self.canvas.selected
+        strokes = self.document.strokes_on(self.frame) if self.document is not None else []
+        return strokes[index] if index is not None and index < len(strokes) else None
+
+    def delete_selected_stroke(self) -> None:
+        """Delete the selected stroke (undoable)."""
+        stroke = self.selected_stroke()
+        if stroke is not None:
+            self.canvas.select_stroke(None)
+            self.document.remove_stroke(stroke)
+
+    def choose_colour(self) -> None:
+        """The colour dialog; with a stroke selected, its colour changes too (undoable)."""
+        self.brush.choose()
+
+    def brush_smaller(self) -> None:
+        self.brush.set_size(self.brush.size / 1.25)
+
+    def brush_larger(self) -> None:
+        self.brush.set_size(self.brush.size * 1.25 + 0.5)
+
     def _colour_picked(self, rgb: tuple) -> None:
         self.brush.set_colour(QColor.fromRgbF(*rgb))
         if self.canvas.tool == "eyedropper":
@@ -612,6 +725,9 @@ class MainWindow(QMainWindow):
     def _brush_colour_changed(self, colour: QColor) -> None:
         self.canvas.brush_colour = colour
         self.canvas.update()
+        stroke = self.selected_stroke()
+        if stroke is not None and stroke.kind == "colour":
+            self.document.edit_stroke(stroke, color=(colour.redF(), colour.greenF(), colour.blueF()))
 
     def _brush_size_changed(self, size: float) -> None:
         self.canvas.brush_size = size
@@ -633,51 +749,54 @@ class MainWindow(QMainWindow):
     def _brush_hardness_changed(self, hardness: float) -> None:
         self.canvas.brush_hardness = hardness
 
-    def _undo(self) -> None:
+    def undo(self) -> None:
+        """Undo the last edit."""
         if self.document is not None:
             self._pen_up = time.perf_counter()
             self.document.undo.undo()
 
-    def _redo(self) -> None:
+    def redo(self) -> None:
+        """Redo the last undone edit."""
         if self.document is not None:
             self._pen_up = time.perf_counter()
             self.document.undo.redo()
 
-    def _clear_frame(self) -> None:
+    def clear_frame(self) -> None:
+        """Remove every stroke of the current frame (undoable)."""
         if self.document is not None:
             self.document.clear_strokes(self.frame)
 
     def _guidance_changed(self, frames: list) -> None:
-        """After any edit: redraw strokes, mark propagated frames stale, re-preview."""
-        for frame in frames:
-            self.previews.pop(frame, None)
+        """After any edit: redraw strokes, mark the frames it can change stale, re-preview."""
         self.canvas.set_strokes(self.document.strokes_on(self.frame))
         self.guidance_version += 1
-        for frame in self.results.frames():
-            self.timeline.set_frame_state(frame, FrameState.STALE)
+        self.session.guidance_edited(frames)
         self._refresh_markers()
         project = self.document.project
         self.references.set_project_items(project.references, project.exemplars)
         self._show_settings()
         if not frames or self.frame in frames:
             self._request_preview()
+        self._update_notice()
 
     def _request_preview(self) -> None:
         if self.clip is None or self.grey is None:
             return
         self.preview.solver = self.document.project.settings.get("solver", "fast")
         self.preview.device = self.document.project.settings.get("device", "auto")
+        if self.frame in self._keyframes():
+            self._preview_final[self.frame] = False
         self.preview.request(self.grey, self.document.project.guidance(), self.frame)
 
     def _preview_ready(self, generation: int, frame: int, rgb, final: bool) -> None:
         if not self.preview.is_current(generation) or self.document is None:
             return
-        if rgb is None:
-            self.previews.pop(frame, None)
-        else:
-            self.previews[frame] = rgb
+        self._preview_final[frame] = final
+        self.session.set_preview(frame, rgb)
         if frame == self.frame:
             self.canvas.set_colour(self._colour_image(frame))
+            self._update_notice()
+            self._update_scopes()
             if self._pen_up is not None:
                 self.last_preview_latency = time.perf_counter() - self._pen_up
                 self._pen_up = None
@@ -721,10 +840,7 @@ class MainWindow(QMainWindow):
 
     def shot_range(self) -> tuple[int, int]:
         """(start, stop) of the shot holding the current frame, from the cuts found so far."""
-        starts = [0] + [c for c in self.cuts if 0 < c < len(self.clip)]
-        start = max(c for c in starts if c <= self.frame)
-        stop = min([c for c in self.cuts if c > self.frame] + [len(self.clip)])
-        return start, stop
+        return self.session.shot_range(self.frame)
 
     def promote_frame(self) -> bool:
         """Make the current frame's colour result its aligned reference."""
@@ -757,8 +873,9 @@ class MainWindow(QMainWindow):
 
     # -- propagation ------------------------------------------------------------------
 
-    def propagate(self) -> bool:
-        """Colour the whole clip in a worker thread; frames appear as they finish."""
+    def propagate(self, frames: range | None = None) -> bool:
+        """Colour the frames that are not propagated (pending or stale; within ``frames``
+        when given) in the background; frames appear as they finish."""
         if self.document is None or self.worker is not None:
             return False
         project = self.document.project
@@ -770,50 +887,92 @@ class MainWindow(QMainWindow):
                 "Paint a keyframe or give a reference first.",
             )
             return False
-        self.worker = PropagationWorker(project, self.clip, parent=self)
-        self.worker.version = self.guidance_version
-        self.worker.frameDone.connect(self._frame_propagated)
-        self.worker.progress.connect(lambda f: self.progress.setValue(int(f * 1000)))
-        self.worker.done.connect(self._propagation_done)
-        self.quality.clear()
+        runs = self.session.runs_to_propagate()
+        if frames is not None:
+            runs = [range(max(r.start, frames.start), min(r.stop, frames.stop)) for r in runs]
+            runs = [r for r in runs if len(r)]
+        if not runs:
+            self.statusBar().showMessage("Every frame is propagated and up to date", 5000)
+            return False
+        for frame in self.results.frames():
+            if any(frame in r for r in runs):
+                rgb = self.results.get(frame)
+                if rgb is not None and len(self.previous_results) < 64:  # bounded: for compare only
+                    self.previous_results[frame] = rgb
+        worker = Worker(
+            propagate_runs,
+            project,
+            self.clip,
+            runs,
+            self.results,
+            self.guidance_version,
+            name="propagation",
+            parent=self,
+        )
+        worker.result.connect(self._frame_propagated)
+        worker.progressed.connect(self._propagation_progress)
+        worker.warning.connect(self.report_warning)
+        worker.ended.connect(self._propagation_done)
+        self.worker = worker
+        total = sum(len(r) for r in runs)
+        self.progress.setRange(0, total)
         self.progress.setValue(0)
         self.progress.show()
         self.cancel_button.show()
-        self.statusBar().showMessage("Propagating…")
+        self.statusBar().showMessage(f"Propagating {total} frames…")
         self._update_enabled()
-        self.worker.start()
+        worker.start()
         return True
 
-    def _cuts_found(self, cuts: list) -> None:
-        self.cuts = list(cuts)
-        self._refresh_markers()
+    def propagate_shot(self, start: int | None = None) -> bool:
+        """Propagate only the shot starting at ``start`` (the current shot when None)."""
+        if self.document is None:
+            return False
+        shot = self.session.shot_range(self.frame if start is None else start)
+        return self.propagate(range(*shot))
+
+    def export_shot(self, start: int) -> bool:
+        """The export dialog for the shot starting at ``start``."""
+        if self.document is None:
+            return False
+        return self.export(range(*self.session.shot_range(start)))
 
     def cancel_propagation(self) -> None:
         """Stop a running propagation (frames already done are kept)."""
         if self.worker is not None:
             self.worker.cancel()
 
-    def _frame_propagated(self, frame: int, rgb, colourfulness: float, change: float) -> None:
-        self.results.put(frame, rgb)
-        current = self.worker is not None and self.worker.version == self.guidance_version
-        self.timeline.set_frame_state(frame, FrameState.PROPAGATED if current else FrameState.STALE)
-        self.timeline.invalidate_thumbnails([frame])
-        self.quality.set_values(frame, colourfulness, change)
-        if frame == self.frame and frame not in self.previews:
-            self.canvas.set_colour(to_qimage(rgb))
+    def _propagation_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
 
-    def _propagation_done(self, outcome: str, message: str) -> None:
+    def _frame_propagated(self, item: FrameDone) -> None:
+        current = item.version == self.guidance_version
+        self.session.frame_propagated(item.frame, current)
+        self.timeline.invalidate_thumbnails([item.frame])
+        self.quality.set_values(item.frame, item.colourfulness, item.change)
+        if item.frame == self.frame and item.frame not in self.previews:
+            self.canvas.set_colour(self._colour_image(item.frame))
+            self._update_scopes()
+            self._update_compare()
+
+    def _propagation_done(self) -> None:
         worker, self.worker = self.worker, None
+        if worker is None:
+            return
         worker.wait()
+        outcome = worker.outcome
         worker.deleteLater()
         self.progress.hide()
         self.cancel_button.hide()
         self._update_enabled()
+        self.session.save_index()
         if outcome == "failed":
-            show_problem(
-                self,
+            message, details = worker.failure
+            self.report_failure(
                 "Propagation failed",
                 message,
+                details,
                 "Your strokes and references are unchanged; fix the problem and propagate again.",
             )
         texts = {
@@ -821,12 +980,13 @@ class MainWindow(QMainWindow):
             "cancelled": "Propagation cancelled; finished frames are kept",
             "failed": "Propagation failed",
         }
-        self.statusBar().showMessage(texts[outcome], 8000)
+        self.statusBar().showMessage(texts.get(outcome, ""), 8000)
 
     # -- export -----------------------------------------------------------------------
 
-    def export(self) -> bool:
-        """Ask for export settings and export in the background with a progress dialog."""
+    def export(self, frames: range | None = None) -> bool:
+        """Ask for export settings (the dialog remembers the last ones) and export in the
+        background with a progress dialog."""
         if self.document is None or self.export_job is not None:
             return False
         project = self.document.project
@@ -841,25 +1001,33 @@ class MainWindow(QMainWindow):
             str(base) + ".mkv",
             source_path=self.clip.path,
             frame_size=(self.clip.width, self.clip.height),
+            settings=self.settings,
         )
+        if frames is not None:
+            dialog.set_range(frames.start, frames.stop)
         if dialog.exec() != ExportDialog.DialogCode.Accepted:
             return False
         return self.start_export(dialog.settings())
 
     def start_export(self, settings) -> bool:
-        """Export with ``settings`` (an ExportSettings) in the background."""
-        import copy
+        """Export with ``settings`` (an ExportSettings) in the background.
 
+        Frames already propagated for the current guidance are written from the cache (they
+        are what the render would give); the others are rendered on the way."""
         snapshot = copy.deepcopy(self.document.project)
         clip = self.clip
+        session = self.session
+        ready = {f for f in session.frames_in(FrameState.PROPAGATED) if f in settings.frames}
+        results = self.results
 
         def frames(span, progress, cancel):
-            return project_frames(snapshot, clip, span, progress, cancel)
+            return _frames_reusing_cache(snapshot, clip, span, progress, cancel, ready, results)
 
         self.export_job = ExportJob(settings, clip, frames)
         self.export_dialog = ExportProgressDialog(self.export_job, self)
         for signal in (self.export_job.finished, self.export_job.failed, self.export_job.cancelled):
             signal.connect(self._export_done)
+        self.export_job.warning.connect(self.report_warning)
         self.export_job.finished.connect(lambda path: self.statusBar().showMessage(f"Exported {path}", 10000))
         self.export_job.start()
         self.export_dialog.show()
@@ -897,7 +1065,8 @@ class MainWindow(QMainWindow):
 
     def _save_to(self, path: Path) -> bool:
         project = self.document.project
-        old_key = self._autosave_path(project)
+        old_key = project_key(project)
+        old_cache = self.results.folder
         try:
             project.save(path)
         except InputError as exc:
@@ -908,68 +1077,58 @@ class MainWindow(QMainWindow):
                 "Save it somewhere else (File ▸ Save As); your work is still open.",
             )
             return False
-        old_key.unlink(missing_ok=True)
-        self._autosave_path(project).unlink(missing_ok=True)
+        self.autosaves.discard(old_key)
+        self.autosaves.discard(project_key(project))
         self.document.mark_saved()
+        new_cache = cache_folder(self.cache_dir, project_key(project))
+        if new_cache != old_cache:
+            self.session.results = self.session.results.moved_to(new_cache)
+        self.session.save_index()
         self._remember_recent(path)
         self._update_title()
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
-    def _autosave_path(self, project: Project) -> Path:
-        key = str(project.path) if project.path is not None else str(project.media.path)
-        return self.autosave_dir / (hashlib.sha1(key.encode()).hexdigest()[:16] + PROJECT_SUFFIX)
-
     def autosave(self) -> Path | None:
         """Write unsaved work to the autosave folder (not over the project); return the file."""
         if self.document is None or not self.document.is_dirty():
             return None
-        project = self.document.project
-        target = self._autosave_path(project)
         try:
-            self.autosave_dir.mkdir(parents=True, exist_ok=True)
-            from colorcore.media.images import write_bytes_atomic
-
-            # Absolute media path: the autosave lives elsewhere than the project.
-            write_bytes_atomic(target, project.to_json(None).encode("utf-8"))
+            return self.autosaves.write(self.document.project)
         except OSError as exc:
             self.statusBar().showMessage(f"Autosave failed: {exc.strerror or exc}", 8000)
             return None
-        return target
 
-    def _recover(self, project: Project, key: str) -> Project | None:
-        """An autosaved version newer than ``project`` the user chose to recover, or None."""
-        candidate = self.autosave_dir / (hashlib.sha1(key.encode()).hexdigest()[:16] + PROJECT_SUFFIX)
-        if not candidate.exists():
+    def _recover(self, project: Project) -> Project | None:
+        """An autosaved version newer than ``project`` the user chose to recover, or None.
+        A damaged copy is reported and offered for discard; the saved version opens."""
+        candidate = self.autosaves.candidate(project)
+        if candidate is None:
             return None
-        if (
-            project.path is not None
-            and project.path.exists()
-            and candidate.stat().st_mtime <= project.path.stat().st_mtime
-        ):
-            candidate.unlink(missing_ok=True)
-            return None
-        stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(candidate.stat().st_mtime))
         answer = ask(
             self,
             "Recover unsaved work?",
-            f"Keyhue has unsaved work on this {'project' if project.path else 'clip'} from {stamp} "
+            f"Keyhue has unsaved work on this {'project' if project.path else 'clip'} from {candidate.stamp} "
             "(Keyhue did not close normally).\n\nRecover it?",
             Button.Yes | Button.No,
             Button.Yes,
         )
         if answer != Button.Yes:
-            candidate.unlink(missing_ok=True)
+            candidate.path.unlink(missing_ok=True)
             return None
         try:
-            recovered = Project.load(candidate)
+            return self.autosaves.recover(candidate, project)
         except InputError as exc:
-            show_problem(
-                self, "Cannot recover", str(exc), "The autosaved copy is damaged; opening the last saved version."
+            answer = ask(
+                self,
+                "Cannot recover",
+                f"The autosaved copy is damaged: {exc}\n\nDiscard it? (The last saved version opens either way.)",
+                Button.Discard | Button.Cancel,
+                Button.Discard,
             )
+            if answer == Button.Discard:
+                candidate.path.unlink(missing_ok=True)
             return None
-        recovered.path = project.path
-        return recovered
 
     def _confirm_discard(self) -> bool:
         """Ask to save unsaved changes; False if the user cancels."""
@@ -985,14 +1144,14 @@ class MainWindow(QMainWindow):
         if answer == Button.Save:
             return self.save()
         if answer == Button.Discard:
-            self._autosave_path(self.document.project).unlink(missing_ok=True)
+            self.autosaves.discard(project_key(self.document.project))
             return True
         return False
 
     # -- window -----------------------------------------------------------------------
 
     def shortcut_lines(self) -> list[str]:
-        """'Keys  action' for every action with a shortcut, in menu order."""
+        """'Keys  action' for every action with a shortcut, each once, in table order."""
         lines = []
         for action in self.actions():
             keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
@@ -1043,6 +1202,8 @@ class MainWindow(QMainWindow):
         for action in (self.save_action, self.save_as_action, self.export_action, self.clear_action, self.play_action):
             action.setEnabled(has)
         self.propagate_action.setEnabled(has and not busy)
+        self.propagate_shot_action.setEnabled(has and not busy)
+        self.delete_stroke_action.setEnabled(has)
         self.cancel_action.setEnabled(busy)
         self.undo_action.setEnabled(has and self.document.undo.canUndo())
         self.redo_action.setEnabled(has and self.document.undo.canRedo())
@@ -1050,7 +1211,7 @@ class MainWindow(QMainWindow):
     def _playing_changed(self, playing: bool) -> None:
         self.play_action.setIcon(icon("pause" if playing else "play"))
 
-    def _ask_open(self) -> None:
+    def ask_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self,
             "Open project or video",
@@ -1061,7 +1222,7 @@ class MainWindow(QMainWindow):
             self.settings.setValue("last_folder", str(Path(path).parent))
             self.open_path(path)
 
-    def _ask_open_folder(self) -> None:
+    def ask_open_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open a folder of frames", self.settings.value("last_folder", ""))
         if path:
             self.open_media(path)
@@ -1152,18 +1313,42 @@ class MainWindow(QMainWindow):
         self.timeline.pause()
         self._stop_background_work()
         self._save_settings()
-        self.results.close()
+        self.session.close()
         if self.clip is not None:
             self.clip.close()
         super().closeEvent(event)
 
 
-def _grey_levels(rgb: np.ndarray) -> np.ndarray:
-    """The frame's luma as HxW of its own dtype: what the archivist judges and paints on."""
-    if rgb.ndim == 2:
-        return rgb
-    top = np.iinfo(rgb.dtype).max
-    return np.round(luma_of(rgb) * top).astype(rgb.dtype)
+def _frames_reusing_cache(project, clip, span, progress, cancel, ready: set[int], results: ResultCache):
+    """``project_frames`` over ``span``, except that frames in ``ready`` (propagated for
+    the current guidance) come from ``results``: the same pixels, without solving again.
+    Runs of frames not ready are rendered by the engine (one code path with the CLI)."""
+    from colorcore.errors import CancelledError
+
+    done = 0
+    total = max(len(span), 1)
+    index = span.start
+    while index < span.stop:
+        if index in ready:
+            rgb = results.get(index)
+            if rgb is not None:
+                if cancel():
+                    raise CancelledError("export cancelled")
+                yield index, rgb
+                done += 1
+                progress(done / total)
+                index += 1
+                continue
+        stop = index + 1
+        while stop < span.stop and stop not in ready:
+            stop += 1
+        base = done
+        for i, rgb in project_frames(
+            project, clip, range(index, stop), lambda f, b=base, n=stop - index: progress((b + f * n) / total), cancel
+        ):
+            yield i, rgb
+            done += 1
+        index = stop
 
 
 def _to_dtype(rgb: np.ndarray, dtype) -> np.ndarray:

@@ -10,7 +10,30 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
+
+
+def _fraction(text: str) -> float:
+    """A number in (0, 1), for --scribbled."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"wants a number between 0 and 1, not {text!r}") from None
+    if not (math.isfinite(value) and 0.0 < value < 1.0):
+        raise argparse.ArgumentTypeError(f"wants a fraction of pixels between 0 and 1 (e.g. 0.05), not {text!r}")
+    return value
+
+
+def _positive(text: str) -> int:
+    """An integer >= 1, for frame counts and clip lengths."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"wants a whole number >= 1, not {text!r}") from None
+    if not 1 <= value <= 10**7:
+        raise argparse.ArgumentTypeError(f"wants a whole number between 1 and 10000000, not {text!r}")
+    return value
 
 
 def _add_solver_options(parser, suppress_defaults: bool) -> None:
@@ -25,7 +48,7 @@ def _add_solver_options(parser, suppress_defaults: bool) -> None:
         "--image", type=Path, default=pick(None), help="colour image to benchmark on (default: the bundled demo photo)"
     )
     parser.add_argument(
-        "--scribbled", type=float, default=pick(0.05), help="fraction of pixels under simulated strokes"
+        "--scribbled", type=_fraction, default=pick(0.05), help="fraction of pixels under simulated strokes"
     )
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=pick("cpu"))
     parser.add_argument("--skip-1080p", action="store_true", default=pick(False), help="only the 854x480 case")
@@ -47,7 +70,7 @@ def register(sub) -> None:
     )
     quality.add_argument("--data", type=Path, help="folder of clips (default: ../shared/testdata/davis480p/JPEGImages)")
     quality.add_argument("--clips", nargs="+", metavar="NAME", help="clips inside --data (default: all)")
-    quality.add_argument("--frames", type=int, metavar="N", help="only the first N frames of each clip")
+    quality.add_argument("--frames", type=_positive, metavar="N", help="only the first N frames of each clip")
     quality.add_argument("--solver", choices=("exact", "fast"), default="fast")
     quality.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
     quality.add_argument("--seed", type=int, default=0, help="stroke simulator seed (protocol 2)")
@@ -64,7 +87,7 @@ def register(sub) -> None:
         type=Path,
         help="colour clip to build the test video from (default: the DAVIS goat clip, or a synthetic one)",
     )
-    speed.add_argument("--frames", type=int, default=90, metavar="N", help="frames in the test video")
+    speed.add_argument("--frames", type=_positive, default=90, metavar="N", help="frames in the test video")
     speed.add_argument(
         "--device",
         choices=("cpu", "cuda", "both"),
@@ -74,7 +97,7 @@ def register(sub) -> None:
     speed.add_argument(
         "--memory",
         nargs="*",
-        type=int,
+        type=_positive,
         metavar="FRAMES",
         help="instead: peak RSS of the pipeline on synthetic clips of these lengths (default 300 3000)",
     )

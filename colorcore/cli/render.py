@@ -43,16 +43,30 @@ def register(sub) -> None:
 
 
 def parse_frames(text: str | None) -> range | None:
-    """The range START..STOP-1 from "START:STOP" (START may be left out for 0); None for None."""
+    """The range START..STOP-1 from "START:STOP" (START may be left out for 0); None for None.
+
+    Raises:
+        InputError: not START:STOP with integers 0 <= START < STOP (the clip's length is
+            checked by the caller, see :func:`check_frames`).
+    """
     if text is None:
         return None
     start, sep, stop = text.partition(":")
     try:
         if not sep:
             raise ValueError
-        return range(int(start or 0), int(stop))
+        span = range(int(start or 0), int(stop))
     except ValueError:
         raise InputError(f"--frames wants START:STOP (e.g. 0:100), not '{text}'") from None
+    if span.start < 0 or span.stop <= span.start:
+        raise InputError(f"--frames {text}: need 0 <= START < STOP (e.g. 0:100); it selects frames START..STOP-1")
+    return span
+
+
+def check_frames(span: range, count: int) -> None:
+    """Refuse a --frames range that reaches past a clip of ``count`` frames."""
+    if span.stop > count:
+        raise InputError(f"--frames {span.start}:{span.stop} reaches past the clip's {count} frames (0:{count})")
 
 
 def run(args) -> int:
@@ -67,6 +81,8 @@ def run(args) -> int:
     project = Project.load(args.project[0])
     project.settings.update(overrides)
     frames = parse_frames(args.frames)
+    if frames is not None:
+        check_frames(frames, project.media.frames)
     with ProgressBar(f"rendering {args.project[0].name}") as progress:
         if farm:
             from colorcore.farm import render_distributed

@@ -90,7 +90,7 @@ def farm_wanted(args) -> bool:
 
 def run(args) -> int:
     from colorcore.cli.progress import ProgressBar
-    from colorcore.cli.render import parse_frames
+    from colorcore.cli.render import check_frames, parse_frames
     from colorcore.guidance.hints import Hints
     from colorcore.guidance.references import Exemplar, Guidance, Reference
     from colorcore.media import check_output_path, open_clip, read_image
@@ -98,6 +98,7 @@ def run(args) -> int:
     from colorcore.video.propagate import PropagationSettings, colorize_clip
 
     farm = farm_wanted(args)  # before any work: without Ray, say so at once
+    requested = parse_frames(args.frames)  # refused before any work
     inputs = [args.source] + [_split(k, "--keyframe")[1] for k in args.keyframe]
     inputs += [_split(r, "--reference")[1] for r in args.reference] + list(args.exemplar)
     if args.output.exists() and not args.overwrite and not (args.output.is_dir() and not any(args.output.iterdir())):
@@ -106,7 +107,7 @@ def run(args) -> int:
     with open_clip(args.source) as clip:
         size = (clip.width, clip.height)
         if len(clip) == 1:
-            warnings.warn(f"'{args.source}' has a single frame; it is coloured like an image")
+            warnings.warn(f"'{args.source}' has a single frame; it is coloured like an image", stacklevel=2)
         hints = Hints(canvas_size=size)
         for text in args.keyframe:
             frame, path = _split(text, "--keyframe")
@@ -118,7 +119,7 @@ def run(args) -> int:
             marked = _same_depth(marked, gray.dtype)
             found = Hints.from_marked(gray, marked, frame=frame)
             if found.rasters[0].count == 0:
-                warnings.warn(f"'{path}' has no scribbles (it matches frame {frame}'s grey)")
+                warnings.warn(f"'{path}' has no scribbles (it matches frame {frame}'s grey)", stacklevel=2)
             hints.rasters.extend(found.rasters)
         references = []
         for text in args.reference:
@@ -135,7 +136,8 @@ def run(args) -> int:
                 raise InputError(f"'{path}' is a grey image; an exemplar must be in colour")
             exemplars.append(Exemplar(rgb=rgb, source=str(path)))
         guidance = Guidance(hints=hints, references=references, exemplars=exemplars)
-        wanted = parse_frames(args.frames) or range(len(clip))
+        wanted = requested or range(len(clip))
+        check_frames(wanted, len(clip))
         settings = PropagationSettings(on_damaged=args.on_damaged)
         if farm:
             from colorcore.farm import colorize_distributed

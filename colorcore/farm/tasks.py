@@ -162,7 +162,7 @@ def _to_depth(rgb: np.ndarray, dtype) -> np.ndarray:
 def _write_image(folder: Path, i: int, rgb: np.ndarray, spec: RenderSpec, token: str) -> None:
     from colorcore.media.images import encode_image
 
-    name = frame_file_name(i, len(spec.span), spec.image_ext)
+    name = frame_file_name(i, len(spec.span), spec.image_ext, spec.span.start)
     partial = folder / f".{name}.{token}"
     partial.write_bytes(encode_image(rgb, spec.image_ext))
     os.replace(partial, folder / name)

@@ -262,8 +262,9 @@ class Hints:
         if version > FORMAT_VERSION:
             raise InputError(f"hints format version {version} is newer than this Keyhue understands ({FORMAT_VERSION})")
         try:
+            width, height = (int(v) for v in data["canvas_size"])
             return cls(
-                canvas_size=tuple(int(v) for v in data["canvas_size"]),
+                canvas_size=(width, height),
                 strokes=[Stroke.from_dict(s) for s in data.get("strokes", [])],
                 rasters=[RasterHint.from_dict(r) for r in data.get("rasters", [])],
             )
@@ -313,7 +314,7 @@ def _stroke_coverage(stroke: Stroke, size: tuple[int, int], scale: tuple[float, 
     pts = np.array([[x * scale[0], y * scale[1]] for x, y in stroke.points]) * one
     pts = np.round(pts).astype(np.int32).reshape(-1, 1, 2)
     diameter = max(1, int(round(stroke.width * min(scale))))
-    canvas = np.zeros((height, width), dtype=np.uint8)
+    canvas: np.ndarray = np.zeros((height, width), dtype=np.uint8)
     if len(pts) == 1:
         cv2.circle(
             canvas, tuple(int(v) for v in pts[0, 0]), (diameter * one) // 2, 255, -1, cv2.LINE_AA, _SUBPIXEL_BITS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -67,8 +68,13 @@ def solve_chroma(
         return solve_exact(luma, hints.mask, hints.chroma, prior=prior)
 
 
-def _checked_prior(prior, shape):
-    """The prior as float arrays, or None when it is absent or weighs nothing anywhere."""
+def _checked_prior(prior: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The prior (as the caller gave it) as float32 arrays HxWx2 and HxW for a frame of
+    ``shape`` HxW, or None when it is absent or weighs nothing anywhere.
+
+    Raises:
+        ValueError: not a pair of finite arrays of those shapes with a weight >= 0.
+    """
     if prior is None:
         return None
     try:
@@ -85,7 +91,12 @@ def _checked_prior(prior, shape):
     return (chroma, weight) if weight.any() else None
 
 
-def _checked_initial(initial, shape):
+def _checked_initial(initial: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The starting guess as HxWx2 float32 for a frame of ``shape`` HxW, or None.
+
+    Raises:
+        ValueError: not a finite array of that shape.
+    """
     if initial is None:
         return None
     initial = np.asarray(initial, dtype=np.float32)

@@ -364,19 +364,10 @@ class _Propagation:
         return j, False
 
     def _scan_extras(self, store: FrameStore, f: int, luma: np.ndarray) -> None:
-        matchers = [m for exemplar, m in self._matchers if exemplar.applies_to(f)]
-        if not matchers:
-            return
-        y = luma_of(luma).astype(np.float32)
-        total_chroma = np.zeros(y.shape + (2,), np.float32)
-        total_weight = np.zeros(y.shape, np.float32)
-        for matcher in matchers:
-            chroma, confidence = matcher.match(y)
-            total_chroma += chroma * confidence[..., None]
-            total_weight += confidence
-        chroma = total_chroma / np.maximum(total_weight, 1e-6)[..., None]
-        store.put("exemplar_chroma", f, chroma.astype(np.float16))
-        store.put("exemplar_weight", f, np.minimum(total_weight, 1.0).astype(np.float16))
+        hints = exemplar_hints(self._matchers, f, luma)
+        if hints is not None:
+            store.put("exemplar_chroma", f, hints[0])
+            store.put("exemplar_weight", f, hints[1])
 
     def _luma(self, f: int) -> np.ndarray:
         try:
@@ -476,27 +467,12 @@ class _Propagation:
         """Solve frame f with its hard hints and soft ``sources`` [(chroma, weight)] at the
         working size (or the full size: then ``sources`` must be empty)."""
         luma = luma_of(store.get("luma" if full_size else "small", f))
-        hard = self._hard_hints(f, luma.shape)
-        sources = list(sources)
+        exemplar = None
         if store.has("exemplar_chroma", f):
-            weight = store.get("exemplar_weight", f).astype(np.float32) * self.settings.exemplar_weight
-            chroma = store.get("exemplar_chroma", f).astype(np.float32)
-            if full_size:
-                chroma, weight = self._enlarge(chroma), self._enlarge(weight)
-            sources.append((chroma, weight))
-        prior = _mix(sources, self.settings.carry_weight) if sources else None
-        if hard.count == 0 and prior is None:
-            return np.zeros(luma.shape + (2,), np.float32)
-        chroma = solve_chroma(
-            luma,
-            hard,
-            solver=self.solver,
-            device=self.device,
-            prior=prior,
-            initial=initial,
-            tolerance=self.settings.tolerance,
+            exemplar = (store.get("exemplar_chroma", f), store.get("exemplar_weight", f))
+        return _solve_frame(
+            luma, self._hard_hints(f, luma.shape), sources, exemplar, self.settings, self.solver, self.device, initial
         )
-        return chroma.astype(np.float32)
 
     def _hard_hints(self, f: int, shape: tuple[int, int]) -> HintRaster:
         """Frame f's strokes or reference at ``shape`` (H, W); none for other frames."""
@@ -517,11 +493,7 @@ class _Propagation:
         return cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR)
 
     def _exemplar_matchers(self):
-        if not self.guidance.exemplars:
-            return []
-        from colorcore.video.exemplar import ExemplarMatcher
-
-        return [(exemplar, ExemplarMatcher(exemplar.rgb)) for exemplar in self.guidance.exemplars]
+        return exemplar_matchers(self.guidance)
 
     # -- progress and cancellation ---------------------------------------------------
 
@@ -536,6 +508,113 @@ class _Propagation:
     def _check_cancel(self) -> None:
         if self._cancel is not None and self._cancel():
             raise CancelledError("propagation cancelled")
+
+
+def exemplar_matchers(guidance: Guidance) -> list:
+    """(exemplar, :class:`colorcore.video.exemplar.ExemplarMatcher`) for each exemplar of
+    ``guidance``; build them once and pass them to :func:`colorize_keyframe` calls."""
+    if not guidance.exemplars:
+        return []
+    from colorcore.video.exemplar import ExemplarMatcher
+
+    return [(exemplar, ExemplarMatcher(exemplar.rgb)) for exemplar in guidance.exemplars]
+
+
+def exemplar_hints(matchers, frame: int, small_luma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Exemplar chroma hints of ``frame`` at the working size, or None when no exemplar applies.
+
+    Args:
+        matchers: as :func:`exemplar_matchers` returns.
+        small_luma: the frame's luma at the working size, HxW uint8/uint16 (or float 0..1).
+
+    Returns:
+        (HxWx2 float16 YIQ chroma, HxW float16 confidence 0..1). float16 is what the
+        propagation stores, so every caller sees the same rounded values.
+    """
+    matchers = [m for exemplar, m in matchers if exemplar.applies_to(frame)]
+    if not matchers:
+        return None
+    y = luma_of(small_luma).astype(np.float32)
+    total_chroma = np.zeros(y.shape + (2,), np.float32)
+    total_weight = np.zeros(y.shape, np.float32)
+    for matcher in matchers:
+        chroma, confidence = matcher.match(y)
+        total_chroma += chroma * confidence[..., None]
+        total_weight += confidence
+    chroma = total_chroma / np.maximum(total_weight, 1e-6)[..., None]
+    return chroma.astype(np.float16), np.minimum(total_weight, 1.0).astype(np.float16)
+
+
+def _solve_frame(
+    luma, hard: HintRaster, sources, exemplar, settings: PropagationSettings, solver, device, initial=None
+):
+    """One Levin solve of a frame: HxW float ``luma``, hard hints at its size, soft
+    ``sources`` [(HxWx2 chroma, HxW weight)] and ``exemplar`` hints (of any size: they are
+    resized to the luma's). Returns HxWx2 float32 chroma."""
+    sources = list(sources)
+    height, width = luma.shape
+    if exemplar is not None:
+        chroma = exemplar[0].astype(np.float32)
+        weight = exemplar[1].astype(np.float32) * settings.exemplar_weight
+        if chroma.shape[:2] != (height, width):
+            chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
+            weight = cv2.resize(weight, (width, height), interpolation=cv2.INTER_LINEAR)
+        sources.append((chroma, weight))
+    prior = _mix(sources, settings.carry_weight) if sources else None
+    if hard.count == 0 and prior is None:
+        return np.zeros(luma.shape + (2,), np.float32)
+    chroma = solve_chroma(
+        luma, hard, solver=solver, device=device, prior=prior, initial=initial, tolerance=settings.tolerance
+    )
+    return chroma.astype(np.float32)
+
+
+def colorize_keyframe(
+    luma: np.ndarray,
+    guidance: Guidance,
+    frame: int,
+    *,
+    solver: str = "fast",
+    device: str = "auto",
+    settings: PropagationSettings | None = None,
+    matchers=None,
+    scale: float = 1.0,
+) -> np.ndarray:
+    """One keyframe exactly as :func:`colorize_clip` produces it: its strokes or reference
+    (hard) and the exemplars that apply to it (soft), solved alone. The editor's preview
+    uses this, so what the canvas shows on a keyframe is what the export writes.
+
+    Args:
+        luma: the keyframe's luma, HxW uint8/uint16 as ``Clip.luma`` gives it.
+        guidance: the clip's guidance.
+        frame: the keyframe's index.
+        solver, device: as :func:`colorcore.solvers.colorize.solve_chroma`.
+        settings: the propagation's settings (defaults when None).
+        matchers: :func:`exemplar_matchers` of ``guidance``, to reuse them across calls.
+        scale: in (0, 1]; below 1 a quicker, softer preview solved at that fraction of the
+            size (luma still exact). Only scale 1 equals :func:`colorize_clip`'s frame.
+
+    Returns:
+        HxWx3 RGB of ``luma``'s dtype whose luma equals ``luma``.
+    """
+    settings = settings or PropagationSettings()
+    if matchers is None:
+        matchers = exemplar_matchers(guidance)
+    height, width = luma.shape[:2]
+    step = max(1, int(settings.chroma_scale))
+    work_size = (-(-width // step), -(-height // step))
+    small = luma if work_size == (width, height) else cv2.resize(luma, work_size, interpolation=cv2.INTER_AREA)
+    exemplar = exemplar_hints(matchers, frame, small)
+    full = luma_of(luma)
+    size = (width, height)
+    if scale < 1.0:
+        size = (max(2, round(width * scale)), max(2, round(height * scale)))
+    solve_luma = full if size == (width, height) else cv2.resize(full, size, interpolation=cv2.INTER_AREA)
+    hard = keyframe_hints(guidance, frame, size)
+    chroma = _solve_frame(solve_luma, hard, [], exemplar, settings, solver, device)
+    if size != (width, height):
+        chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
+    return compose(full, chroma, dtype=luma.dtype)
 
 
 def keyframe_hints(guidance: Guidance, frame: int, size: tuple[int, int]) -> HintRaster:

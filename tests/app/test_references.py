@@ -99,9 +99,9 @@ def test_dropping_media_on_the_window_opens_it(make_window, tmp_path):
 
 def test_exemplar_for_the_current_shot_only(qtbot, make_window, tmp_path):
     window = with_clip(make_window, tmp_path)
-    qtbot.waitUntil(window.cut_finder.isFinished)
+    qtbot.waitUntil(lambda: window.cut_finder.outcome is not None)
     qtbot.wait(20)  # let its (empty) result arrive before standing in for real cuts
-    window.cuts = [2, 4]
+    window.session.set_cuts([2, 4])
     window.go_to(3)
     write_image(tmp_path / "scene.png", synthetic_photo(30, 40))
     assert window.references.load_file(tmp_path / "scene.png")

@@ -126,3 +126,9 @@ def test_readme_demo_command_renders_the_demo_clip(tmp_path):
             assert np.abs(colour[..., 0] - colour[..., 2]).mean() > 10  # coloured throughout
             # Lossy twice (the demo's H.264, then ours at 4:2:0): about one level on average.
             assert np.abs(out.luma(i).astype(int) - src.luma(i).astype(int)).mean() < 1.5
+
+
+def test_a_partial_render_to_frames_keeps_the_source_numbering(tmp_path):
+    project = make_project(tmp_path, frames=4)
+    assert main(["render", str(project.path), "-o", str(tmp_path / "frames"), "--frames", "2:4"]) == 0
+    assert sorted(p.name for p in (tmp_path / "frames").glob("frame_*")) == ["frame_000002.png", "frame_000003.png"]

@@ -182,7 +182,7 @@ def test_single_image_is_a_clip(tmp_path):
 def test_png_folder_round_trip(tmp_path):
     frames = [pattern(i) for i in range(12)]
     out = write_clip(tmp_path / "frames", frames, fps=Fraction(30000, 1001), frame_count=12)
-    assert sorted(os.listdir(out)) == [f"frame_{i:06d}.png" for i in range(12)]
+    assert sorted(os.listdir(out)) == [".keyhue-frames.json"] + [f"frame_{i:06d}.png" for i in range(12)]
     with open_clip(out) as clip:
         assert clip.frame_count == 12 and all(np.array_equal(a, b) for a, b in zip(clip, frames))
     assert sorted(os.listdir(tmp_path)) == ["frames"]  # no temporary folder left
@@ -192,7 +192,7 @@ def test_tiff16_folder_round_trip(tmp_path):
     rng = np.random.default_rng(4)
     frames = [rng.integers(0, 65536, (H, W, 3), dtype=np.uint16) for _ in range(5)]
     out = write_clip(tmp_path / "deep", frames, bit_depth=16, image_format="tiff")
-    assert sorted(os.listdir(out))[0] == "frame_000000.tif"
+    assert sorted(os.listdir(out))[:2] == [".keyhue-frames.json", "frame_000000.tif"]
     with open_clip(out) as clip:
         assert clip.bit_depth == 16
         assert all(np.array_equal(clip.rgb(i), frames[i]) for i in (4, 0, 2))
@@ -410,7 +410,7 @@ def test_folder_output_skips_audio(tmp_path):
         writer = open_writer(tmp_path / "frames", fps=24, width=W, height=H, audio_from=src)
     with writer:
         writer.write(pattern(0))
-    assert os.listdir(tmp_path / "frames") == ["frame_000000.png"]
+    assert sorted(os.listdir(tmp_path / "frames")) == [".keyhue-frames.json", "frame_000000.png"]
 
 
 # -- bad input -------------------------------------------------------------------------
@@ -518,13 +518,20 @@ def test_non_empty_folder_needs_overwrite(tmp_path):
     with pytest.raises(InputError, match="not empty") as e:
         open_writer(out, fps=24, width=W, height=H)
     one_line_error(e)
-    write_clip(out, [pattern(1), pattern(2)], overwrite=True)
-    assert sorted(os.listdir(out)) == ["frame_000000.png", "frame_000001.png"]
+    # Not Keyhue's frames: refused even with overwrite, and left as it was.
+    with pytest.raises(InputError, match="not a Keyhue frame sequence") as e:
+        open_writer(out, fps=24, width=W, height=H, overwrite=True)
+    one_line_error(e)
+    assert os.listdir(out) == ["old.png"]
+    (out / "old.png").unlink()
+    write_clip(out, [pattern(1), pattern(2), pattern(3)])
+    write_clip(out, [pattern(1), pattern(2)], overwrite=True)  # Keyhue's own: replaced
+    assert sorted(os.listdir(out)) == [".keyhue-frames.json", "frame_000000.png", "frame_000001.png"]
     assert sorted(os.listdir(tmp_path)) == ["out"]
     empty = tmp_path / "empty"
     empty.mkdir()
     write_clip(empty, [pattern(1)])  # an empty folder is fine
-    assert os.listdir(empty) == ["frame_000000.png"]
+    assert sorted(os.listdir(empty)) == [".keyhue-frames.json", "frame_000000.png"]
 
 
 @pytest.mark.parametrize("name", ["out.mkv", "out.mp4", "out.mov", "out_frames"])

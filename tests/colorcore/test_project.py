@@ -105,7 +105,7 @@ def test_fingerprint_sees_content_not_just_size(tmp_path):
         ("{not json", "not valid JSON"),
         ('{"format": "something"}', "not a Keyhue project"),
         ('{"format": "keyhue-project", "version": 99}', "newer Keyhue"),
-        ('{"format": "keyhue-project", "version": 1, "source": {}}', "damaged"),
+        ('{"format": "keyhue-project", "version": 1, "source": {}}', "project field 'source.path'"),
     ],
 )
 def test_bad_project_files_raise_one_line_errors(tmp_path, text, message):
@@ -122,7 +122,7 @@ def test_damaged_reference_image_is_reported(tmp_path):
     data = json.loads(saved.read_text())
     data["references"][0]["png"] = "aGVsbG8="
     saved.write_text(json.dumps(data))
-    with pytest.raises(InputError, match="reference 1 is not an RGB PNG"):
+    with pytest.raises(InputError, match=r"project field .references\[0\].png. is not an RGB PNG"):
         Project.load(saved)
 
 

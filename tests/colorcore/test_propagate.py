@@ -152,7 +152,7 @@ def test_bad_guidance_is_refused(disc_clip):
 def test_damaged_frame_warns_or_stops(tmp_path, disc_clip):
     _, truth = disc_clip
     folder = _write_folder(tmp_path / "damaged", truth[:8])
-    victim = sorted(folder.iterdir())[4]
+    victim = sorted(folder.glob("frame_*"))[4]
     victim.write_bytes(victim.read_bytes()[:200])  # truncated PNG
     guidance = Guidance(references=[Reference(0, truth[0])])
     with pytest.warns(UserWarning, match="frame 4"):
