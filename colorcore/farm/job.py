@@ -124,13 +124,19 @@ def run_jobs(
     live = [job for job in jobs if job.error is None]
     if not live:
         return jobs
-    with connect(workers, address) as cpus:
-        driver = _Driver(live, cpus, progress, cancel, retries)
-        try:
-            driver.run()
-        except BaseException:
-            driver.stop_all()
-            raise
+    try:
+        with connect(workers, address) as cpus:
+            driver = _Driver(live, cpus, progress, cancel, retries)
+            try:
+                driver.run()
+            except BaseException:
+                driver.stop_all()  # while still connected: it cancels the cluster's tasks
+                raise
+    except BaseException:  # the cluster could not be reached or started, or the above
+        for job in live:
+            if job.path is None:
+                _remove_staging(job)
+        raise
     return jobs
 
 
