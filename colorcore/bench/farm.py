@@ -6,8 +6,9 @@ made from the DAVIS goat clip (looped to length) when ``../shared/testdata`` is 
 else from a synthetic moving texture. Both renders write FFV1 (.mkv) and must decode to
 the same frames. Reported:
 
-- serial seconds, farm job seconds (cluster already up) and cluster start-up seconds;
-  the speed-up without and with the start-up;
+- serial seconds, farm job seconds (cluster already up; idle while the serial render
+  runs) and cluster start-up seconds; the speed-up without and with the start-up;
+  ``--repeat N`` runs N serial/farm pairs in alternating order and compares the means;
 - the per-task overhead of this cluster (round trip of an empty task);
 - object-store traffic per frame (keyframe chroma shared with the units, and the spec);
 - the driver's share: its CPU seconds per frame (assembly and encoding) against a
@@ -54,6 +55,7 @@ def _guidance(video: Path, keyframes: list[str]):
 def run_farm_benchmark(
     workers: int = 2,
     frames: int = 300,
+    repeat: int = 1,
     source: Path | None = None,
     json_path: Path | None = None,
     out=None,
@@ -94,21 +96,47 @@ def run_farm_benchmark(
             file=out,
             flush=True,
         )
-        began = time.perf_counter()
-        with open_clip(video) as clip:
-            write_frames(colorize_clip(clip, guidance), folder / "serial.mkv", clip, span=range(count))
-        serial = time.perf_counter() - began
-        print(f"serial          {serial:7.1f} s  {count / serial:6.2f} frames/s", file=out, flush=True)
 
+        def run_serial() -> float:
+            began = time.perf_counter()
+            with open_clip(video) as clip:
+                write_frames(
+                    colorize_clip(clip, guidance), folder / "serial.mkv", clip, span=range(count), overwrite=True
+                )
+            return time.perf_counter() - began
+
+        def run_farm() -> tuple[float, float]:
+            cpu_before = time.process_time()
+            began = time.perf_counter()
+            colorize_distributed(video, guidance, folder / "farm.mkv", overwrite=True)
+            return time.perf_counter() - began, time.process_time() - cpu_before
+
+        serials, jobs, loads = [], [], []
         began = time.perf_counter()
         with connect(workers=workers):
             start_up = time.perf_counter() - began
             overhead = _task_overhead(ray)
-            cpu_before = time.process_time()
-            began = time.perf_counter()
-            colorize_distributed(video, guidance, folder / "farm.mkv")
-            job = time.perf_counter() - began
-            driver_cpu = time.process_time() - cpu_before
+            for r in range(repeat):
+                # Alternate the order (S F, F S, ...) so that a load that drifts during
+                # the run weighs on both alike. The idle cluster stays up meanwhile.
+                for kind in ("serial", "farm") if r % 2 == 0 else ("farm", "serial"):
+                    loads.append(os.getloadavg()[0])
+                    if kind == "serial":
+                        serials.append(run_serial())
+                        print(
+                            f"serial           {serials[-1]:7.1f} s  {count / serials[-1]:6.2f} frames/s  (load {loads[-1]:.1f})",
+                            file=out,
+                            flush=True,
+                        )
+                    else:
+                        job, driver_cpu = run_farm()
+                        jobs.append(job)
+                        print(
+                            f"farm ({workers} workers) {job:7.1f} s  {count / job:6.2f} frames/s  (load {loads[-1]:.1f})",
+                            file=out,
+                            flush=True,
+                        )
+        serial, job = sum(serials) / repeat, sum(jobs) / repeat
         identical = _same_frames(folder / "serial.mkv", folder / "farm.mkv")
         with open_clip(video) as clip:
             chroma_bytes = clip.width * clip.height * 2 * 4
@@ -120,6 +148,9 @@ def run_farm_benchmark(
         farm_job_seconds=job,
         cluster_start_seconds=start_up,
         speedup=serial / job,
+        serial_runs=serials,
+        farm_runs=jobs,
+        loads=loads,
         speedup_with_start=serial / (job + start_up),
         task_overhead_ms=overhead * 1000,
         units=units,
@@ -130,7 +161,7 @@ def run_farm_benchmark(
         identical=identical,
     )
     print(
-        f"farm ({workers} workers) {job:7.1f} s  {count / job:6.2f} frames/s  speed-up {serial / job:.2f}x "
+        f"mean of {repeat}: serial {serial:.1f} s, farm {job:.1f} s: speed-up {serial / job:.2f}x "
         f"({serial / (job + start_up):.2f}x with the cluster's start-up of {start_up:.1f} s)",
         file=out,
     )

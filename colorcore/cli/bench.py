@@ -107,6 +107,7 @@ def register(sub) -> None:
     farm = kinds.add_parser("farm", help="--workers N on a local Ray cluster against the serial render, same clip")
     farm.add_argument("--workers", type=int, default=2, metavar="N", help="local Ray workers (default 2)")
     farm.add_argument("--frames", type=int, default=300, metavar="N", help="clip length (default 300)")
+    farm.add_argument("--repeat", type=int, default=1, metavar="N", help="serial/farm pairs, alternating order")
     farm.add_argument("--source", type=Path, help="colour clip to loop (default: DAVIS goat, or synthetic)")
     farm.add_argument("--json", type=Path, metavar="PATH", help="also save the figures as JSON")
     farm.set_defaults(run=run_farm)
@@ -153,5 +154,7 @@ def run_farm(args) -> int:
         from colorcore.errors import InputError
 
         raise InputError(INSTALL_HINT)
-    run_farm_benchmark(workers=args.workers, frames=args.frames, source=args.source, json_path=args.json)
+    run_farm_benchmark(
+        workers=args.workers, frames=args.frames, repeat=args.repeat, source=args.source, json_path=args.json
+    )
     return 0
