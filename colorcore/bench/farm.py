@@ -98,20 +98,30 @@ def run_farm_benchmark(
         )
 
         def run_serial() -> float:
+            cpu_before = time.process_time()
             began = time.perf_counter()
             with open_clip(video) as clip:
                 write_frames(
                     colorize_clip(clip, guidance), folder / "serial.mkv", clip, span=range(count), overwrite=True
                 )
+            serial_cpu.append(time.process_time() - cpu_before)
             return time.perf_counter() - began
 
         def run_farm() -> tuple[float, float]:
             cpu_before = time.process_time()
+            cluster_before = _descendants_cpu()
             began = time.perf_counter()
             colorize_distributed(video, guidance, folder / "farm.mkv", overwrite=True)
-            return time.perf_counter() - began, time.process_time() - cpu_before
+            wall = time.perf_counter() - began
+            driver = time.process_time() - cpu_before
+            farm_cpu.append(driver + _descendants_cpu() - cluster_before)
+            return wall, driver
 
-        serials, jobs, loads = [], [], []
+        serials: list[float] = []
+        jobs: list[float] = []
+        loads: list[float] = []
+        serial_cpu: list[float] = []
+        farm_cpu: list[float] = []
         began = time.perf_counter()
         with connect(workers=workers):
             start_up = time.perf_counter() - began
@@ -149,6 +159,9 @@ def run_farm_benchmark(
         cluster_start_seconds=start_up,
         speedup=serial / job,
         serial_runs=serials,
+        serial_cpu_seconds=serial_cpu,
+        farm_cpu_seconds=farm_cpu,
+        farm_work_ratio=sum(farm_cpu) / sum(serial_cpu),
         farm_runs=jobs,
         loads=loads,
         speedup_with_start=serial / (job + start_up),
@@ -172,6 +185,14 @@ def run_farm_benchmark(
         file=out,
         flush=True,
     )
+    cpu_s, cpu_f = sum(serial_cpu) / repeat, sum(farm_cpu) / repeat
+    print(
+        f"CPU time (independent of the load): serial {cpu_s:.1f} s ({cpu_s / serial:.2f} cores busy), farm "
+        f"{cpu_f:.1f} s in all its processes: {cpu_f / cpu_s:.2f}x the serial work, so on an idle "
+        f"{workers}-core machine at most {workers * cpu_s / cpu_f:.2f}x (if the serial render keeps one core busy)",
+        file=out,
+        flush=True,
+    )
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2))
     return report
@@ -188,6 +209,28 @@ def _task_overhead(ray, tasks: int = 200) -> float:
     began = time.perf_counter()
     ray.get([empty.remote(i) for i in range(tasks)])
     return (time.perf_counter() - began) / tasks
+
+
+def _descendants_cpu() -> float:
+    """CPU seconds (user + system) used so far by this process's descendants (the local
+    cluster: GCS, raylet, workers, the progress actor), read from /proc; 0 elsewhere."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    parents, cpu = {}, {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    me, total = os.getpid(), 0.0
+    for pid in cpu:
+        ancestor = parents.get(pid)
+        while ancestor not in (None, 0, 1, me):
+            ancestor = parents.get(ancestor)
+        if ancestor == me:
+            total += cpu[pid]
+    return total
 
 
 def _same_frames(a: Path, b: Path) -> bool:
