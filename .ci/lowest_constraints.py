@@ -3,8 +3,9 @@ version, so CI can prove the lower bounds true (``pip install -c <(this) ...``).
 
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
 requirements = list(project["dependencies"])

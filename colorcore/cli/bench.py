@@ -5,6 +5,7 @@
 - ``deep``: the deep solver, base and adapted, beside the Levin path (four protocols).
 - ``speed``: frames per second of the whole ``colorcore video`` pipeline at 854x480, and
   (``--memory``) peak memory on a short and a long clip.
+- ``farm``: ``--workers N`` on a local Ray cluster against the serial render, same run.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def register(sub) -> None:
     bench = sub.add_parser("bench", help="benchmarks: solver (the default), quality, speed")
     _add_solver_options(bench, suppress_defaults=False)
     bench.set_defaults(run=run_solver)
-    kinds = bench.add_subparsers(dest="benchmark", metavar="{solver,quality,speed,deep}")
+    kinds = bench.add_subparsers(dest="benchmark", metavar="{solver,quality,speed,farm,deep}")
 
     solver = kinds.add_parser("solver", help="exact vs fast solver: times, agreement, memory (the default)")
     _add_solver_options(solver, suppress_defaults=True)
@@ -103,6 +104,14 @@ def register(sub) -> None:
     )
     speed.add_argument("--json", type=Path, metavar="PATH", help="also save the figures as JSON")
     speed.set_defaults(run=run_speed)
+
+    farm = kinds.add_parser("farm", help="--workers N on a local Ray cluster against the serial render, same clip")
+    farm.add_argument("--workers", type=int, default=2, metavar="N", help="local Ray workers (default 2)")
+    farm.add_argument("--frames", type=int, default=300, metavar="N", help="clip length (default 300)")
+    farm.add_argument("--repeat", type=int, default=1, metavar="N", help="serial/farm pairs, alternating order")
+    farm.add_argument("--source", type=Path, help="colour clip to loop (default: DAVIS goat, or synthetic)")
+    farm.add_argument("--json", type=Path, metavar="PATH", help="also save the figures as JSON")
+    farm.set_defaults(run=run_farm)
 
     deep = kinds.add_parser(
         "deep", help="the deep solver (base and adapted) beside the Levin path under the four protocols"
@@ -177,4 +186,18 @@ def run_speed(args) -> int:
         run_memory_benchmark(lengths=args.memory or (300, 3000), json_path=args.json)
     else:
         run_speed_benchmark(source=args.source, frames=args.frames, device=args.device, json_path=args.json)
+    return 0
+
+
+def run_farm(args) -> int:
+    from colorcore.bench.farm import run_farm_benchmark
+    from colorcore.farm import INSTALL_HINT, ray_available
+
+    if not ray_available():
+        from colorcore.errors import InputError
+
+        raise InputError(INSTALL_HINT)
+    run_farm_benchmark(
+        workers=args.workers, frames=args.frames, repeat=args.repeat, source=args.source, json_path=args.json
+    )
     return 0

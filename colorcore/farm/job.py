@@ -3,16 +3,19 @@
 One job renders one or more outputs (a batch) on one Ray connection. For each output:
 
 1. plan units (:mod:`colorcore.farm.plan`) and create a staging folder beside the output,
-   ``.<name>.farm-<random>``, holding an ``owner`` file (host and process id); stale
-   staging left by a killed driver is swept when the next job for that output starts;
+   ``.<name>.farm-<pid>-<hex>`` (:func:`colorcore.media.leftovers.farm_staging`), holding
+   an ``owner`` file (the driver's host); what a killed driver left there is swept by
+   :func:`colorcore.media.leftovers.sweep_leftovers` when the next job for that folder
+   starts (as the serial writers' partial outputs are);
 2. submit keyframe solves and units in frame order, keeping a bounded window of units
    in flight ahead of the oldest one not yet assembled (every worker busy, staging on
    disk bounded, nothing of the film held in memory);
 3. assemble as units finish, in frame order: a video output is encoded by the driver
    from the staged raw segments (each deleted once encoded) through the same writer as
    the serial render, audio included; a frame folder is already written by the workers;
-4. move the complete output into place (the final name exists only then) and remove
-   the staging.
+4. move the complete output into place (the final name exists only then; a frame
+   folder with its manifest and under the serial writer's overwrite rule,
+   :func:`colorcore.media.folder_writer.install_folder`) and remove the staging.
 
 Faults: Ray re-runs a task whose worker died, and a task that raised, up to ``retries``
 more times; then the output fails with one line naming it and the unit's frames. A user
@@ -24,7 +27,6 @@ processes stop), removes the staging and leaves nothing under the final names.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import socket
 import time
@@ -39,6 +41,8 @@ from colorcore.errors import CancelledError, InputError
 from colorcore.farm.cluster import connect
 from colorcore.farm.plan import Unit, plan_units
 from colorcore.farm.tasks import RenderSpec, frames_folder, render_unit_task, segment_path, solve_keyframe_task
+from colorcore.media.folder_writer import frame_file_name, install_folder
+from colorcore.media.leftovers import farm_staging, sweep_leftovers
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,19 @@ def run_jobs(
     live = [job for job in jobs if job.error is None]
     if not live:
         return jobs
-    with connect(workers, address) as cpus:
-        driver = _Driver(live, cpus, progress, cancel, retries)
-        try:
-            driver.run()
-        except BaseException:
-            driver.stop_all()
-            raise
+    try:
+        with connect(workers, address) as cpus:
+            driver = _Driver(live, cpus, progress, cancel, retries)
+            try:
+                driver.run()
+            except BaseException:
+                driver.stop_all()  # while still connected: it cancels the cluster's tasks
+                raise
+    except BaseException:  # the cluster could not be reached or started, or the above
+        for job in live:
+            if job.path is None:
+                _remove_staging(job)
+        raise
     return jobs
 
 
@@ -135,14 +145,14 @@ def _prepare(job: OutputJob) -> None:
     from colorcore.media import check_output_path, output_kind
 
     try:
+        sweep_leftovers([job.output.parent], temp=False)
         check_output_path(job.output, [job.spec.source], overwrite=job.overwrite)
-        sweep_stale_staging(job.output)
         kind = "folder" if output_kind(job.output) == "folder" else "video"
         if kind != job.spec.kind:
             raise ValueError(f"spec kind {job.spec.kind} for a {kind} output")
-        job.staging = job.output.parent / f".{job.output.name}.farm-{secrets.token_hex(4)}"
+        job.staging = farm_staging(job.output)
         job.staging.mkdir()
-        (job.staging / "owner").write_text(f"{socket.gethostname()} {os.getpid()}\n")
+        (job.staging / "owner").write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
         if kind == "folder":
             frames_folder(job.staging).mkdir()
         job.units = plan_units(job.spec.guidance.keyframes(), job.spec.span)
@@ -152,34 +162,6 @@ def _prepare(job: OutputJob) -> None:
     except OSError as exc:
         job.error = f"cannot stage beside '{job.output}': {exc.strerror or exc}"
         _remove_staging(job)
-
-
-def sweep_stale_staging(output: Path) -> list[Path]:
-    """Remove the staging folders of ``output`` left by a farm driver that died (same
-    host, process gone); return them. Staging of a live driver, of another host, or
-    without a readable owner file is left alone."""
-    swept = []
-    for folder in output.parent.glob(f".{output.name}.farm-*"):
-        try:
-            host, pid = (folder / "owner").read_text().split()
-            pid = int(pid)
-        except (OSError, ValueError):
-            continue
-        if host != socket.gethostname() or _alive(pid):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        swept.append(folder)
-    return swept
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _remove_staging(job: OutputJob) -> None:
@@ -302,10 +284,13 @@ class _Driver:
         if job._writer is not None:
             job._writer.close()
             job._clip.close()
-            staged = job.staging / job.output.name
+            if job.output.exists() and not job.overwrite:
+                raise InputError(f"output '{job.output}' appeared while rendering; not replaced")
+            os.replace(job.staging / job.output.name, job.output)
         else:
-            staged = frames_folder(job.staging)
-        place(staged, job.output, overwrite=job.overwrite)
+            span, ext = job.spec.span, job.spec.image_ext
+            names = [frame_file_name(i, len(span), ext, span.start) for i in range(len(span))]
+            install_folder(frames_folder(job.staging), job.output, names, overwrite=job.overwrite)
         _remove_staging(job)
         job.path = job.output
         job.seconds = time.monotonic() - job._began
@@ -378,33 +363,3 @@ def _reason(exc: BaseException) -> str:
         return "the worker process died"
     lines = [line for line in str(exc).splitlines() if line.strip()]
     return lines[-1].strip() if lines else name
-
-
-def place(staged: Path, output: Path, *, overwrite: bool) -> None:
-    """Move a complete ``staged`` output (file or folder) onto ``output``.
-
-    An existing output is replaced only with ``overwrite`` (an empty folder always): a
-    folder is moved aside first, so that one of the two is whole at every moment.
-
-    Raises:
-        InputError: the output appeared meanwhile and may not be replaced.
-    """
-    if staged.is_dir():
-        old = None
-        if output.exists():
-            if not output.is_dir() or (not overwrite and any(output.iterdir())):
-                raise InputError(f"output '{output}' appeared while rendering; not replaced")
-            old = output.with_name(f".{output.name}.old-{secrets.token_hex(4)}")
-            os.replace(output, old)
-        try:
-            os.replace(staged, output)
-        except BaseException:
-            if old is not None:
-                os.replace(old, output)
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return
-    if output.exists() and not overwrite:
-        raise InputError(f"output '{output}' appeared while rendering; not replaced")
-    os.replace(staged, output)

@@ -75,7 +75,13 @@ _open_clips: dict = {}
 
 
 def _clip(path: Path):
+    import cv2
+
     from colorcore.media import open_clip
+
+    # A task holds one CPU of the cluster: OpenCV's own thread pool (as many threads as
+    # cores) would oversubscribe the machine N times over. Results do not depend on it.
+    cv2.setNumThreads(1)
 
     clip = _open_clips.get(path)
     if clip is None:

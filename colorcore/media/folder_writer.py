@@ -25,6 +25,44 @@ def frame_file_name(i: int, frame_count: int | None, extension: str = ".png", fi
     return f"frame_{first + i:0{digits}d}{extension}"
 
 
+def install_folder(filled: Path, path: Path, names: list[str], *, overwrite: bool) -> None:
+    """Move a complete frame folder ``filled`` (holding the frame files ``names``, in
+    order) to ``path``, with its manifest: the last step of every frame folder output (the
+    serial writer's and the farm's).
+
+    An existing ``path`` is replaced only when empty, or with ``overwrite`` when it holds
+    nothing but a previous Keyhue frame sequence; it is moved aside first, so that one of
+    the two is whole at every moment, and then only the files its manifest lists are
+    deleted.
+
+    Raises:
+        InputError: ``path`` exists and may not be replaced (see above).
+    """
+    (filled / MANIFEST_NAME).write_bytes(manifest_bytes(names))
+    old = None
+    if path.exists() or path.is_symlink():
+        if not path.is_dir() or path.is_symlink():
+            raise InputError(f"output '{path}' exists and is not a folder")
+        if not overwrite and any(path.iterdir()):
+            raise InputError(f"output folder '{path}' is not empty (allow overwriting to replace it)")
+        # Checked again now: files may have appeared since open_writer looked.
+        check_replaceable(path)
+        # Move the old folder aside first, so the new one is complete before the old
+        # one is deleted, and a failure leaves at least one of them whole.
+        old = old_folder(path)
+        os.replace(path, old)
+    try:
+        os.replace(filled, path)
+    except BaseException:
+        if old is not None:
+            os.replace(old, path)
+        raise
+    if old is not None:
+        # The new output is in place; if this fails, a later start-up sweep removes the rest.
+        with contextlib.suppress(OSError):
+            remove_sequence(old)
+
+
 class FolderWriter(FrameWriter):
     """Writes frame_000000.png, frame_000001.png, ... (or .tif) into a folder; numbering
     starts at ``first_number`` (the source frame of the first frame written, so a partial
@@ -76,29 +114,7 @@ class FolderWriter(FrameWriter):
         self._names.append(name)
 
     def _finish(self) -> None:
-        (self._tmp / MANIFEST_NAME).write_bytes(manifest_bytes(self._names))
-        old = None
-        if self.path.exists() or self.path.is_symlink():
-            if not self.path.is_dir() or self.path.is_symlink():
-                raise InputError(f"output '{self.path}' exists and is not a folder")
-            if not self._overwrite and any(self.path.iterdir()):
-                raise InputError(f"output folder '{self.path}' is not empty (allow overwriting to replace it)")
-            # Checked again now: files may have appeared since open_writer looked.
-            check_replaceable(self.path)
-            # Move the old folder aside first, so the new one is complete before the old
-            # one is deleted, and a failure leaves at least one of them whole.
-            old = old_folder(self.path)
-            os.replace(self.path, old)
-        try:
-            os.replace(self._tmp, self.path)
-        except BaseException:
-            if old is not None:
-                os.replace(old, self.path)
-            raise
-        if old is not None:
-            # The new output is in place; if this fails, a later start-up sweep removes the rest.
-            with contextlib.suppress(OSError):
-                remove_sequence(old)
+        install_folder(self._tmp, self.path, self._names, overwrite=self._overwrite)
 
     def _discard(self) -> None:
         remove_tree_quietly(self._tmp)

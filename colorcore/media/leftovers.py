@@ -8,7 +8,10 @@ Every temporary thing Keyhue makes carries the id of the process that made it:
   (an image or project saved atomically);
 - a previous output folder moved aside while its replacement is renamed in:
   ``.<name>.old-<pid>-<hex>``;
-- scratch folders in the temporary directory: ``keyhue-[<word>-]pid<pid>-<random>``.
+- scratch folders in the temporary directory: ``keyhue-[<word>-]pid<pid>-<random>``;
+- a render farm job's staging beside its output: ``.<name>.farm-<pid>-<hex>``, with an
+  ``owner`` file naming the driver's host (its workers may run elsewhere; only the
+  driver's host can tell whether the driver lives).
 
 A process that ends normally, by an error, Ctrl-C, SIGTERM or SIGHUP removes its own.
 One killed outright (SIGKILL, a power cut) cannot: :func:`sweep_leftovers` removes them
@@ -33,10 +36,15 @@ _PARTIAL_DIR = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)-[0-9a-f]{8}$")
 _PARTIAL_VIDEO = re.compile(r"^\.(?P<stem>.+)\.partial-(?P<pid>\d+)-[0-9a-f]{8}(?P<ext>\.(mp4|mov|mkv))$")
 _PARTIAL_FILE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{8}\.partial$")
 _OLD_DIR = re.compile(r"^\.(?P<name>.+)\.old-(?P<pid>\d+)-[0-9a-f]{8}$")
+_FARM_DIR = re.compile(r"^\.(?P<name>.+)\.farm-(?P<pid>\d+)-[0-9a-f]{8}$")
 _SCRATCH = re.compile(r"^keyhue-(?:[a-z]+-)*pid(?P<pid>\d+)-[A-Za-z0-9_]+$")
 # What a partial or old frame folder may hold: frames and the manifest.
 _FRAME_FILE = re.compile(r"^(frame_\d+\.(png|tif)|\.keyhue-frames\.json)$")
 _SCRATCH_FILE = re.compile(r"^[A-Za-z0-9_.-]+\.npy$")
+# What a farm staging folder may hold: its owner file, staged units (and their partials),
+# and the output being assembled (a frame folder, or a video and its partial).
+_FARM_FILE = re.compile(r"^(owner|\.?unit-\d+\.raw(\.[0-9a-f]{8})?|frames|\.?[^/]+\.(mp4|mov|mkv))$")
+_FARM_FRAME_OR_MANIFEST = re.compile(r"^(\.?frame_\d+\.(png|tif)(\.[0-9a-f]{8})?|\.keyhue-frames\.json)$")
 
 
 def _tag() -> str:
@@ -56,6 +64,11 @@ def partial_video(path: Path) -> Path:
 def partial_file(path: Path) -> Path:
     """The hidden sibling a small file (image, project) is written to before its rename."""
     return path.with_name(f".{path.name}.{_tag()}.partial")
+
+
+def farm_staging(path: Path) -> Path:
+    """The hidden sibling where a render farm job stages output ``path`` (not created)."""
+    return path.with_name(f".{path.name}.farm-{_tag()}")
 
 
 def old_folder(path: Path) -> Path:
@@ -146,6 +159,7 @@ def _sweep_entry(path: Path, name: str) -> bool:
         (_PARTIAL_FILE, "file"),
         (_PARTIAL_DIR, "frames"),
         (_OLD_DIR, "old"),
+        (_FARM_DIR, "farm"),
         (_SCRATCH, "scratch"),
     ):
         match = pattern.match(name)
@@ -165,6 +179,11 @@ def _sweep_entry(path: Path, name: str) -> bool:
         return True
     if not stat.S_ISDIR(info.st_mode):
         return False
+    if kind == "farm":
+        if not _farm_staging_of_this_host(path):
+            return False
+        shutil.rmtree(path)
+        return True
     allowed = _SCRATCH_FILE if kind == "scratch" else _FRAME_FILE
     if not _only_files_matching(path, allowed):
         return False
@@ -174,6 +193,24 @@ def _sweep_entry(path: Path, name: str) -> bool:
             os.rename(path, target)
             return True
     _remove_files_then_folder(path)
+    return True
+
+
+def _farm_staging_of_this_host(folder: Path) -> bool:
+    import socket
+
+    try:
+        host = (folder / "owner").read_text(encoding="utf-8").split()[0]
+    except (OSError, ValueError, IndexError):
+        return False
+    if host != socket.gethostname():
+        return False
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not _FARM_FILE.match(entry.name) or entry.is_symlink():
+                return False
+            if entry.is_dir() and not _only_files_matching(Path(entry.path), _FARM_FRAME_OR_MANIFEST):
+                return False
     return True
 
 

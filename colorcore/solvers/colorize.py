@@ -26,6 +26,7 @@ def solve_chroma(
     initial: np.ndarray | None = None,
     tolerance: float = DEFAULT_TOL,
     network=None,
+    frame: int | None = None,
 ) -> np.ndarray:
     """Chroma for one frame from its hints, by Levin's equation or the deep network.
 
@@ -48,6 +49,7 @@ def solve_chroma(
             45 dB or more of agreement with "exact"; video asks for less, for steadiness).
         network: "deep" only: a weights path, a :class:`~colorcore.solvers.deep.infer.DeepSolver`
             (e.g. adapted to a clip), or None for the shipped base weights.
+        frame: the frame's index in its clip, named in warnings (None for a still image).
 
     Returns:
         HxWx2 float64 chroma (I, Q); all zero when there are no hints and no prior weight.
@@ -70,7 +72,8 @@ def solve_chroma(
     try:
         return solve_multigrid(luma, hints.mask, hints.chroma, ops=ops, tol=tolerance, prior=prior, initial=initial)
     except ConvergenceError:
-        warnings.warn("the fast solver did not converge on this frame; solving it exactly (slower)", stacklevel=2)
+        where = "this frame" if frame is None else f"frame {frame}"
+        warnings.warn(f"the fast solver did not converge on {where}; solving it exactly (slower)", stacklevel=2)
         return solve_exact(luma, hints.mask, hints.chroma, prior=prior)
 
 

@@ -493,6 +493,7 @@ class _Propagation:
             self.device,
             initial,
             self.network,
+            frame=f,
         )
 
     def _hard_hints(self, f: int, shape: tuple[int, int]) -> HintRaster:
@@ -567,9 +568,18 @@ def exemplar_hints(matchers, frame: int, small_luma: np.ndarray) -> tuple[np.nda
 
 
 def _solve_frame(
-    luma, hard: HintRaster, sources, exemplar, settings: PropagationSettings, solver, device, initial=None, network=None
+    luma,
+    hard: HintRaster,
+    sources,
+    exemplar,
+    settings: PropagationSettings,
+    solver,
+    device,
+    initial=None,
+    network=None,
+    frame=None,
 ):
-    """One Levin solve of a frame: HxW float ``luma``, hard hints at its size, soft
+    """One Levin solve of frame ``frame`` (named in warnings): HxW float ``luma``, hard hints at its size, soft
     ``sources`` [(HxWx2 chroma, HxW weight)] and ``exemplar`` hints (of any size: they are
     resized to the luma's). Returns HxWx2 float32 chroma."""
     sources = list(sources)
@@ -593,6 +603,7 @@ def _solve_frame(
         initial=initial,
         tolerance=settings.tolerance,
         network=network,
+        frame=frame,
     )
     return chroma.astype(np.float32)
 
@@ -639,7 +650,7 @@ def colorize_keyframe(
         size = (max(2, round(width * scale)), max(2, round(height * scale)))
     solve_luma = full if size == (width, height) else cv2.resize(full, size, interpolation=cv2.INTER_AREA)
     hard = keyframe_hints(guidance, frame, size)
-    chroma = _solve_frame(solve_luma, hard, [], exemplar, settings, solver, device)
+    chroma = _solve_frame(solve_luma, hard, [], exemplar, settings, solver, device, frame=frame)
     if size != (width, height):
         chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
     return compose(full, chroma, dtype=luma.dtype)

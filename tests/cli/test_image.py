@@ -84,12 +84,12 @@ def test_marked_without_scribbles_gives_grey_with_a_warning(pair, tmp_path):
 
 
 def test_missing_file(pair, tmp_path):
-    gray_path, marked_path, _ = pair
+    _, marked_path, _ = pair
     assert_one_line_error(colorcore("image", tmp_path / "nope.png", marked_path, "-o", tmp_path / "o.png"), "nope.png")
 
 
 def test_not_an_image(pair, tmp_path):
-    gray_path, marked_path, _ = pair
+    _, marked_path, _ = pair
     (tmp_path / "text.png").write_text("this is not a picture")
     assert_one_line_error(colorcore("image", tmp_path / "text.png", marked_path, "-o", tmp_path / "o.png"), "text.png")
 

@@ -169,7 +169,9 @@ def test_mutated_projects_load_or_are_refused_in_one_line(tmp_path, capsys):
             rendered += 1
             rendered_ok += code == 0
             record("project renders", "refused" if code == 2 else "accepted")
-    assert loaded + refused == MUTATIONS and refused > MUTATIONS // 3 and loaded > 10 and rendered > 20 and rendered_ok > 3
+    assert (
+        loaded + refused == MUTATIONS and refused > MUTATIONS // 3 and loaded > 10 and rendered > 20 and rendered_ok > 3
+    )
 
 
 @pytest.mark.parametrize(

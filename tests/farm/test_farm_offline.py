@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from colorcore.farm.job import sweep_stale_staging
 from colorcore.farm.plan import plan_units
+from colorcore.media.leftovers import sweep_leftovers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,17 +25,19 @@ def test_units_split_at_every_keyframe_and_cover_the_span_once():
 def test_staging_of_a_dead_driver_is_swept_and_a_live_ones_kept(tmp_path):
     import socket
 
-    output = tmp_path / "film.mkv"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    stale = tmp_path / ".film.mkv.farm-dead"
-    live = tmp_path / ".film.mkv.farm-live"
-    other = tmp_path / ".other.mkv.farm-dead"
-    for folder, pid in ((stale, int(dead.stdout)), (live, os.getpid()), (other, int(dead.stdout))):
-        folder.mkdir()
-        (folder / "owner").write_text(f"{socket.gethostname()} {pid}\n")
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout)
+    stale = tmp_path / f".film.mkv.farm-{dead}-0badcafe"
+    live = tmp_path / f".film.mkv.farm-{os.getpid()}-0badcafe"
+    elsewhere = tmp_path / f".reel.mkv.farm-{dead}-0badcafe"  # its driver ran on another host
+    foreign = tmp_path / f".reel2.mkv.farm-{dead}-0badcafe"  # holds something Keyhue does not put there
+    for folder, host in ((stale, None), (live, None), (elsewhere, "render-node-7"), (foreign, None)):
+        (folder / "frames").mkdir(parents=True)
+        (folder / "owner").write_text(f"{host or socket.gethostname()} 1\n")
         (folder / "unit-000000.raw").write_bytes(b"x")
-    assert sweep_stale_staging(output) == [stale]
-    assert not stale.exists() and live.exists() and other.exists()
+        (folder / "frames" / "frame_000000.png").write_bytes(b"x")
+    (foreign / "notes.txt").write_text("mine")
+    assert sweep_leftovers([tmp_path], temp=False) == [stale]
+    assert not stale.exists() and live.exists() and elsewhere.exists() and foreign.exists()
 
 
 def test_workers_without_ray_is_one_line_naming_the_extra(tmp_path):
