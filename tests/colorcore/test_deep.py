@@ -528,3 +528,24 @@ def test_levin_refinement_keeps_hints_and_follows_the_network(tiny_weights):
     refined = infer.DeepSolver(model, device="cpu", refine=1.0).solve(luma, chroma_of(rgb), mask)
     assert np.allclose(refined[mask], chroma_of(rgb)[mask], atol=1e-6)
     assert np.abs(refined - plain).mean() < 0.05  # a smoothing of the network's chroma, not something else
+
+
+def test_deep_benchmark_runs_the_protocols_and_reports_targets(tmp_path, tiny_weights):
+    import io
+
+    from colorcore.bench.deep import ADAPTED, DEEP, LEVIN, REFINED, run_deep_benchmark
+
+    path, _, _ = tiny_weights
+    (tmp_path / "clips").mkdir()
+    write_clip(tmp_path / "clips" / "disc", moving_disc_clip(5, 64, 80))
+    out = io.StringIO()
+    report = run_deep_benchmark(
+        protocols=(3, 4), data=tmp_path / "clips", adapt_steps=2, weights=path, json_path=tmp_path / "r.json", out=out
+    )
+    assert (tmp_path / "r.json").is_file()
+    for protocol in ("3", "4"):
+        mean = report["protocols"][protocol]["mean"]
+        assert {LEVIN, DEEP, ADAPTED, REFINED} <= set(mean)
+        assert mean[DEEP]["psnr"] > 0 and report["protocols"][protocol]["adapt_seconds"] > 0
+    assert "Protocol 4" in out.getvalue() and "adapted PSNR" in out.getvalue()
+    assert report["cpu_ms_per_frame_854x480"] > 0
