@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
+    from colorcore.media.leftovers import sweep_leftovers
+    from keyhue import errorlog
     from keyhue.theme import apply_theme, icon
     from keyhue.window import MainWindow
 
@@ -72,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(icon("keyhue"))
     apply_theme(app)
     window = MainWindow()
+    # An error that escapes a slot is a bug: logged with its traceback and shown, and the
+    # editor keeps running (PySide6 would only print it).
+    errorlog.install_excepthook(window.report_unexpected)
+    # What Keyhue processes that are gone left in the temporary folder (scratch frames,
+    # partial outputs): only Keyhue's own, of dead processes, owned by this user.
+    sweep_leftovers(temp=True)
     window.show()
     if args.demo:
         window.open_path(DEMO_PROJECT)

@@ -1,5 +1,8 @@
 """Work over the whole clip for :class:`keyhue.workers.Worker`: propagation and shot cuts.
 
+Propagated frames are cached ungraded; the window grades them for display and export
+with :func:`colorcore.grade.apply_grade`, so a grade never needs a new propagation.
+
 :func:`propagate_runs` colours the runs of frames that need it (``colorcore.render.
 project_frames``, the export's code path) and hands each finished frame over with its
 quality values, so the timeline, the quality plot and the picture update while the rest
@@ -43,7 +46,7 @@ def propagate_runs(task: Task, project, clip, runs: list[range], results: Result
     task.progress(0, total)
     for run in runs:
         previous = None
-        for index, rgb in project_frames(project, clip, run, None, task.cancelled):
+        for index, rgb in project_frames(project, clip, run, None, task.cancelled, graded=False):
             colourfulness, change, previous = frame_metrics(rgb, previous)
             results.put(index, rgb)
             done += 1

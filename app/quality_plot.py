@@ -84,8 +84,12 @@ class QualityPlot(QWidget):
             item.hideAxis(name)
         item.setContentsMargins(0, 0, 0, 0)
         self.plot_widget.setContentsMargins(0, 0, 0, 0)
-        self.legend = pg.LegendItem(offset=(6, 4), labelTextColor=_AXIS, brush=pg.mkBrush(30, 30, 30, 200))
+        # Not anchored (offset None): an anchor follows the view's geometry through a
+        # signal that can fire while a closing window's view is already deleted. The
+        # view's top-left corner is its own origin, so a fixed position is enough.
+        self.legend = pg.LegendItem(offset=None, labelTextColor=_AXIS, brush=pg.mkBrush(30, 30, 30, 200))
         self.legend.setParentItem(item.vb)
+        self.legend.setPos(6, 4)
         self.colourfulness_curve = item.plot(pen=pg.mkPen(_COLOURFULNESS, width=1.5), connect="finite")
         # The change curve lives in a second view box sharing the x axis, so each curve
         # keeps its own scale on its own axis.
@@ -165,9 +169,14 @@ class QualityPlot(QWidget):
             self.legend.getLabel(curve).setText(f"{name} (top {top * 1.1:.{digits}f})" if top > 0 else name)
 
     def _align_views(self) -> None:
-        view = self.plot_widget.getPlotItem().vb
-        self._change_view.setGeometry(view.sceneBoundingRect())
-        self._change_view.linkedViewChanged(view, self._change_view.XAxis)
+        # The change view belongs to the scene, which deletes it before the plot item when
+        # the widget goes away; a resize signal may still arrive then.
+        try:
+            view = self.plot_widget.getPlotItem().vb
+            self._change_view.setGeometry(view.sceneBoundingRect())
+            self._change_view.linkedViewChanged(view, self._change_view.XAxis)
+        except RuntimeError:
+            pass
 
     def _clicked(self, event) -> None:
         if self._count == 0 or event.button() != Qt.MouseButton.LeftButton:

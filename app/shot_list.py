@@ -26,8 +26,10 @@ class ShotList(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.list = QListWidget()
-        self.list.setIconSize(QSize(96, 54))
+        self.list.setIconSize(QSize(80, 45))
         self.list.setUniformItemSizes(True)
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.itemClicked.connect(lambda item: self.shotActivated.emit(item.data(Qt.ItemDataRole.UserRole)))
         self.list.itemActivated.connect(lambda item: self.shotActivated.emit(item.data(Qt.ItemDataRole.UserRole)))
         self.propagate_button = QPushButton("Propagate shot")
@@ -70,8 +72,8 @@ class ShotList(QWidget):
                 item.setIcon(self._icons[start])
             count = keyframes.get(start, 0)
             item.setText(
-                f"Shot {row + 1}   frames {start}–{stop - 1}\n"
-                f"{count} keyframe{'s' if count != 1 else ''} · {states.get(start, 'pending')}"
+                f"Shot {row + 1}: {start}–{stop - 1}\n"
+                f"{count} key{'s' if count != 1 else ''} · {states.get(start, 'pending')}"
             )
         self._update_buttons()
 

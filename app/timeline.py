@@ -1,5 +1,9 @@
 """The timeline of one clip: ruler with timecode, markers, thumbnails, per-frame state, playhead.
 
+The widget paints and takes input; its parts live beside it: the time axis's arithmetic
+and the frame states in :mod:`keyhue.timeline_model` (Qt-free), playback timing in
+:mod:`keyhue.playback`, thumbnails on the worker pattern in :mod:`keyhue.thumbnails`.
+
 ``Timeline`` is the widget the main window places under the picture. It knows nothing about
 colour: the window tells it the clip's length and rate, where the keyframes, references and
 shot cuts are, and what state each frame is in; it reports the frame the user picks
@@ -17,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -31,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from keyhue.playback import Playback
 from keyhue.thumbnails import ThumbnailLoader
 from keyhue.timeline_model import MAX_PIXELS_PER_FRAME, FrameState, TimeAxis, nominal_rate, timecode
 
@@ -172,12 +177,8 @@ class Timeline(QWidget):
         self._loader = ThumbnailLoader(self)
         self._loader.loaded.connect(self._thumbnail_loaded)
         self._generation = self._loader.reset(None, _TimelineCanvas.THUMB_H)
-        self._play_timer = QTimer(self)
-        self._play_timer.setSingleShot(True)
-        self._play_timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._play_timer.timeout.connect(self._play_tick)
-        self._play_clock = QElapsedTimer()
-        self._play_ticks = 0
+        self.playback = Playback(self)
+        self.playback.tick.connect(self._play_tick)
         self._visible = (0.0, 0.0)
 
         self.play_button = QToolButton(self)
@@ -345,9 +346,7 @@ class Timeline(QWidget):
             return
         if self._current >= self._count - 1:
             self.set_current(0)
-        self._play_ticks = 0
-        self._play_clock.start()
-        self._play_timer.start(self._next_tick_ms())
+        self.playback.start(self._fps)
         self._update_play_button()
         self.playingChanged.emit(True)
 
@@ -355,13 +354,13 @@ class Timeline(QWidget):
         """Stop playback (the playhead stays where it is)."""
         if not self.is_playing():
             return
-        self._play_timer.stop()
+        self.playback.stop()
         self._update_play_button()
         self.playingChanged.emit(False)
 
     def is_playing(self) -> bool:
         """True while playing."""
-        return self._play_timer.isActive()
+        return self.playback.is_running()
 
     def toggle_playback(self) -> None:
         """Play if paused, pause if playing."""
@@ -370,27 +369,20 @@ class Timeline(QWidget):
         else:
             self.play()
 
-    def _next_tick_ms(self) -> int:
-        # Ticks are timed from the start of playback rather than from the previous tick,
-        # so integer-millisecond timers do not make 29.97 fps drift.
-        due = (self._play_ticks + 1) * 1000.0 / self._fps
-        return max(0, int(round(due - self._play_clock.elapsed())))
-
     def _play_tick(self) -> None:
+        # The playback timer is already re-armed, so is_playing() holds for frameChanged's receivers.
         if self._current >= self._count - 1:
+            self.playback.stop()
             self._update_play_button()
             self.playingChanged.emit(False)
             return
-        # Restart the timer before emitting, so is_playing() holds for frameChanged's receivers.
         self._current += 1
-        self._play_ticks += 1
-        self._play_timer.start(self._next_tick_ms())
         self._ensure_visible(self._current)
         self._update_readout()
         self.canvas.update()
         self.frameChanged.emit(self._current)
         if self._current >= self._count - 1:
-            self._play_timer.stop()
+            self.playback.stop()
             self._update_play_button()
             self.playingChanged.emit(False)
 

@@ -1,5 +1,9 @@
 """Keyhue's main window: thin widgets around the :class:`keyhue.session.Session` model.
 
+This module builds the window and keeps the views in step; its commands are grouped by
+role in :mod:`keyhue.window_files` (open, save, recover), :mod:`keyhue.window_paint`
+(strokes, colours, references) and :mod:`keyhue.window_colour` (propagate, export, grade).
+
 The session holds what is open and the state of every frame; the
 :class:`keyhue.document.Document` holds the project and its undo stack. The window builds
 its commands from the table in :mod:`keyhue.actions`, turns canvas strokes into undoable
@@ -15,7 +19,6 @@ running and no edit is lost.
 
 from __future__ import annotations
 
-import copy
 import time
 from pathlib import Path
 
@@ -24,7 +27,6 @@ from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QLabel,
     QListWidget,
     QMainWindow,
@@ -37,10 +39,9 @@ from PySide6.QtWidgets import (
 )
 
 from colorcore.errors import InputError
-from colorcore.guidance.hints import Stroke
-from colorcore.guidance.project import PROJECT_SUFFIX, MediaChangedError, MediaMissingError, Project
-from colorcore.media import open_clip
-from colorcore.render import project_frames
+from colorcore.grade import apply_grade, grade_for
+from colorcore.guidance.project import Project
+from colorcore.media.leftovers import sweep_leftovers
 from keyhue import errorlog
 from keyhue.actions import ACTIONS, MENUS, SETTINGS, TOOLBAR
 from keyhue.autosave import Autosave, project_key
@@ -48,12 +49,12 @@ from keyhue.brush_panel import BrushPanel
 from keyhue.canvas import Canvas
 from keyhue.dialogs import Button, ask, show_problem
 from keyhue.document import Document
-from keyhue.export_dialog import ExportDialog
-from keyhue.export_job import ExportJob, ExportProgressDialog
+from keyhue.export_job import ExportJob
+from keyhue.grade_panel import GradePanel
 from keyhue.imaging import to_qimage
+from keyhue.palette_panel import PalettePanel
 from keyhue.preview import PreviewSolver
-from keyhue.project_io import load_project
-from keyhue.propagation import FrameDone, propagate_runs, shot_cuts
+from keyhue.propagation import shot_cuts
 from keyhue.quality_plot import QualityPlot
 from keyhue.reference_panel import ReferencePanel
 from keyhue.result_cache import ResultCache, cache_folder, prune
@@ -62,11 +63,12 @@ from keyhue.session import Session
 from keyhue.shot_list import ShotList
 from keyhue.theme import icon
 from keyhue.timeline import FrameState, Timeline
+from keyhue.window_colour import ColourCommands
+from keyhue.window_files import FileCommands
+from keyhue.window_paint import PaintCommands
 from keyhue.workers import Worker
 
-RECENT_MAX = 10
 AUTOSAVE_MS = 60_000
-_TOOL_KIND = {"brush": "colour", "eraser": "erase", "neutral": "neutral"}
 
 
 def _data_dir() -> Path:
@@ -83,7 +85,7 @@ def default_cache_dir() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)) / "results"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileCommands, PaintCommands, ColourCommands, QMainWindow):
     """The editor. ``open_path`` opens media or a project; see the module docstring.
 
     Args:
@@ -106,6 +108,8 @@ class MainWindow(QMainWindow):
         self.autosave_dir = self.autosaves.folder
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.log_path = errorlog.install(Path(log_dir) if log_dir is not None else _data_dir())
+        # Partial autosaves of a Keyhue that was killed while writing one.
+        sweep_leftovers([self.autosave_dir], temp=False)
         self.session = Session()
         self.worker: Worker | None = None  # propagation
         self.cut_finder: Worker | None = None
@@ -117,6 +121,7 @@ class MainWindow(QMainWindow):
         self.guidance_version = 0  # counts edits, so frames from an older propagation show as stale
         self.messages_seen: list[str] = []
         self.compare: str | None = None
+        self._last_pixel = (0, 0)  # the frame pixel last under the pointer, for the picker
         self._preview_final: dict[int, bool] = {}  # keyframe -> its shown preview is full size
         self.preview = PreviewSolver(self)
         self.preview.ready.connect(self._preview_ready)
@@ -195,6 +200,7 @@ class MainWindow(QMainWindow):
         self.brush.colourChanged.connect(self._brush_colour_changed)
         self.brush.sizeChanged.connect(self._brush_size_changed)
         self.brush.hardnessChanged.connect(self._brush_hardness_changed)
+        self.brush.chooser = self.choose_colour
         self.references = ReferencePanel()
         self.references.referenceRequested.connect(self.assign_reference)
         self.references.exemplarRequested.connect(self.add_exemplar)
@@ -202,6 +208,13 @@ class MainWindow(QMainWindow):
         self.references.removeRequested.connect(self._remove_guidance)
         self.references.colourPicked.connect(self._colour_picked)
         self.scopes = Scopes()
+        self.palette = PalettePanel()
+        self.palette.swatchChosen.connect(self._swatch_chosen)
+        self.palette.addRequested.connect(self.add_swatch)
+        self.palette.recolourRequested.connect(self.recolour_swatch)
+        self.active_swatch: str | None = None  # strokes painted now use this swatch
+        self.grade_panel = GradePanel()
+        self.grade_panel.gradeEdited.connect(self._grade_edited)
         self.shot_list = ShotList()
         self.shot_list.shotActivated.connect(lambda start: self.go_to(start))
         self.shot_list.propagateRequested.connect(self.propagate_shot)
@@ -212,6 +225,14 @@ class MainWindow(QMainWindow):
         self.brush_dock = self._dock("Brush", self.brush, "brush")
         self.reference_dock = self._dock("References", self.references, "references")
         self.scopes_dock = self._dock("Scopes", self.scopes, "scopes")
+        self.grade_dock = self._dock("Shot Grade", self.grade_panel, "grade")
+        self.palette_dock = self._dock("Palette", self.palette, "palette")
+        # Brush, grade and references share one tabbed area; the scopes get the rest of
+        # the column, as they are read all the time.
+        self.tabifyDockWidget(self.brush_dock, self.palette_dock)
+        self.tabifyDockWidget(self.palette_dock, self.grade_dock)
+        self.tabifyDockWidget(self.grade_dock, self.reference_dock)
+        self.brush_dock.raise_()
         self.messages_dock = self._dock("Messages", self.messages, "messages", Qt.DockWidgetArea.LeftDockWidgetArea)
         self.splitDockWidget(self.shots_dock, self.messages_dock, Qt.Orientation.Vertical)
 
@@ -292,6 +313,8 @@ class MainWindow(QMainWindow):
                         self.brush_dock,
                         self.reference_dock,
                         self.scopes_dock,
+                        self.grade_dock,
+                        self.palette_dock,
                         self.shots_dock,
                         self.messages_dock,
                     ):
@@ -346,105 +369,15 @@ class MainWindow(QMainWindow):
         self.messages.addItem(f"{time.strftime('%H:%M:%S')}  {title}: {message}")
         show_problem(self, title, message, todo)
 
+    def report_unexpected(self, message: str) -> None:
+        """An error that escaped a slot (already logged with its traceback)."""
+        self.report_failure("Something went wrong", message, "logged", "Your work is still open; save it.")
+
     def show_log(self) -> None:
         """Tell where the error log is."""
         QMessageBox.information(self, "Error log", f"Unexpected errors are written to:\n{self.log_path}")
 
     # -- opening ----------------------------------------------------------------------
-
-    def open_path(self, path: str | Path) -> bool:
-        """Open a ``.keyhue`` project, a video file or a frame folder. True if opened."""
-        path = Path(path)
-        if path.suffix.lower() == PROJECT_SUFFIX:
-            return self.open_project(path)
-        return self.open_media(path)
-
-    def open_media(self, path: str | Path) -> bool:
-        """Start a new project on a video file or frame folder; a dialog explains bad media."""
-        if not self._confirm_discard():
-            return False
-        try:
-            clip = open_clip(path)
-            project = Project.for_clip(clip)
-        except InputError as exc:
-            show_problem(
-                self, "Cannot open media", str(exc), "Choose a video file or a folder of frames (PNG, TIFF, JPEG)."
-            )
-            return False
-        recovered = self._recover(project)
-        self._install(recovered or project, clip, dirty=recovered is not None)
-        self._remember_recent(Path(path))
-        return True
-
-    def open_project(self, path: str | Path) -> bool:
-        """Open a ``.keyhue`` project: recovers autosaved work, offers to locate moved media.
-        A damaged project is refused with a dialog; the editor keeps running."""
-        if not self._confirm_discard():
-            return False
-        try:
-            project = load_project(path)
-        except InputError as exc:
-            show_problem(
-                self,
-                "Cannot open project",
-                str(exc),
-                "Check that this is a Keyhue project file; your other work is unchanged.",
-            )
-            return False
-        recovered = self._recover(project)
-        if recovered is not None:
-            project = recovered
-        recorded_media = project.media.path
-        clip = self._open_project_clip(project)
-        if clip is None:
-            return False
-        self._install(project, clip, dirty=recovered is not None or project.media.path != recorded_media)
-        self._remember_recent(Path(path))
-        return True
-
-    def _open_project_clip(self, project: Project):
-        """The project's clip; when the media moved, ask the user to locate it."""
-        while True:
-            try:
-                return project.open_clip()
-            except (MediaMissingError, MediaChangedError) as exc:
-                answer = ask(
-                    self,
-                    "Source media not found",
-                    f"{exc}\n\nLocate the source media now?",
-                    Button.Yes | Button.Cancel,
-                    Button.Yes,
-                )
-                if answer != Button.Yes:
-                    return None
-                located = self._ask_media_location(project.media.path)
-                if not located:
-                    return None
-                try:
-                    project.relocate(located)
-                except InputError as relocate_error:
-                    show_problem(
-                        self,
-                        "Not the project's media",
-                        str(relocate_error),
-                        "Choose the file or folder the project was made on.",
-                    )
-            except InputError as exc:
-                show_problem(
-                    self,
-                    "Cannot open the project's media",
-                    str(exc),
-                    "The media may be damaged; the project file is unchanged.",
-                )
-                return None
-
-    def _ask_media_location(self, expected: Path) -> str:
-        if expected.suffix:
-            path, _ = QFileDialog.getOpenFileName(
-                self, f"Locate {expected.name}", str(expected.parent), f"{expected.name};;All files (*)"
-            )
-            return path
-        return QFileDialog.getExistingDirectory(self, f"Locate folder {expected.name}", str(expected.parent))
 
     def _stop_background_work(self) -> None:
         """Stop propagation, export and cut detection of the current clip and wait for them."""
@@ -478,6 +411,7 @@ class MainWindow(QMainWindow):
             self.document.deleteLater()
         document = Document(project, self)
         document.changed.connect(self._guidance_changed)
+        document.gradeChanged.connect(self._grade_changed)
         document.undo.cleanChanged.connect(self._update_title)
         document.undo.canUndoChanged.connect(self.undo_action.setEnabled)
         document.undo.canRedoChanged.connect(self.redo_action.setEnabled)
@@ -496,6 +430,8 @@ class MainWindow(QMainWindow):
         self._refresh_markers()
         self._refresh_shots()
         self.references.set_project_items(project.references, project.exemplars)
+        self.active_swatch = None
+        self._refresh_palette()
         self._update_title()
         self._update_enabled()
         self._show_settings()
@@ -548,20 +484,29 @@ class MainWindow(QMainWindow):
         self._update_notice()
         self._update_scopes()
         self.shot_list.set_current(frame)
+        self._show_grade()
         if frame in self._keyframes() and frame not in self.previews and not self.timeline.is_playing():
             self._request_preview()
 
-    def _colour_image(self, frame: int) -> QImage | None:
+    def colour(self, frame: int) -> np.ndarray | None:
+        """``frame``'s colour as the export writes it: its preview or propagated result
+        with its shot's grade (:func:`colorcore.grade.apply_grade`), HxWx3, or None."""
         rgb = self.session.colour(frame)
+        if rgb is None or self.document is None:
+            return rgb
+        return apply_grade(rgb, grade_for(list(self.document.project.grades), frame))
+
+    def _colour_image(self, frame: int) -> QImage | None:
+        rgb = self.colour(frame)
         return None if rgb is None else to_qimage(rgb)
 
     def current_colour(self) -> np.ndarray | None:
-        """The current frame's colour result (preview or propagated), HxWx3, or None."""
-        return self.session.colour(self.frame)
+        """The current frame's colour as exported (preview or propagated, graded), or None."""
+        return self.colour(self.frame)
 
     def _thumbnail(self, frame: int) -> QImage | None:
         # Runs on the thumbnail worker's thread: the cache and clip.rgb are thread-safe.
-        rgb = self.session.colour(frame)
+        rgb = self.colour(frame)
         if rgb is None:
             rgb = self.clip.rgb(frame) if self.clip is not None else None
         if rgb is None:
@@ -632,11 +577,6 @@ class MainWindow(QMainWindow):
 
     # -- painting ---------------------------------------------------------------------
 
-    def set_tool(self, tool: str) -> None:
-        """Choose the canvas tool: 'brush', 'eraser', 'neutral', 'eyedropper' or 'select'."""
-        self.canvas.set_tool(tool)
-        self.tool_actions[tool].setChecked(True)
-
     def set_view(self, view: str) -> None:
         """Show the 'grey' source, the 'colour' result or a 'split' wipe."""
         self.compare = None
@@ -667,77 +607,12 @@ class MainWindow(QMainWindow):
             label = "reference still" if image is not None else "select a reference still to compare"
         self.canvas.set_compare(image, label)
 
-    def _stroke_finished(self, points: list, tool: str) -> None:
-        if self.document is None:
-            return
-        self._pen_up = time.perf_counter()
-        colour = self.brush.colour
-        stroke = Stroke(
-            points=points,
-            color=(colour.redF(), colour.greenF(), colour.blueF()),
-            width=self.brush.size,
-            frame=self.frame,
-            kind=_TOOL_KIND[tool],
-            hardness=self.brush.hardness,
-        )
-        self.document.add_stroke(stroke)
-        if tool == "brush":
-            self.brush.remember(colour)
-
-    def _stroke_clicked(self, index: int) -> None:
-        self.canvas.select_stroke(index if index >= 0 else None)
-        if index >= 0:
-            stroke = self.document.strokes_on(self.frame)[index]
-            self.statusBar().showMessage(
-                f"Stroke {index + 1} of frame {self.frame}: {stroke.kind}, width {stroke.width:.0f}; "
-                "Delete removes it, choosing a colour recolours it",
-                8000,
-            )
-
-    def selected_stroke(self) -> Stroke | None:
-        """The stroke selected on the canvas, or None."""
-        index = self.canvas.selected
-        strokes = self.document.strokes_on(self.frame) if self.document is not None else []
-        return strokes[index] if index is not None and index < len(strokes) else None
-
-    def delete_selected_stroke(self) -> None:
-        """Delete the selected stroke (undoable)."""
-        stroke = self.selected_stroke()
-        if stroke is not None:
-            self.canvas.select_stroke(None)
-            self.document.remove_stroke(stroke)
-
-    def choose_colour(self) -> None:
-        """The colour dialog; with a stroke selected, its colour changes too (undoable)."""
-        self.brush.choose()
-
-    def brush_smaller(self) -> None:
-        self.brush.set_size(self.brush.size / 1.25)
-
-    def brush_larger(self) -> None:
-        self.brush.set_size(self.brush.size * 1.25 + 0.5)
-
-    def _colour_picked(self, rgb: tuple) -> None:
-        self.brush.set_colour(QColor.fromRgbF(*rgb))
-        if self.canvas.tool == "eyedropper":
-            self.set_tool("brush")
-
-    def _brush_colour_changed(self, colour: QColor) -> None:
-        self.canvas.brush_colour = colour
-        self.canvas.update()
-        stroke = self.selected_stroke()
-        if stroke is not None and stroke.kind == "colour":
-            self.document.edit_stroke(stroke, color=(colour.redF(), colour.greenF(), colour.blueF()))
-
-    def _brush_size_changed(self, size: float) -> None:
-        self.canvas.brush_size = size
-        self.canvas.update()
-
     def _show_pixel(self, x: int, y: int) -> None:
         """Readout of the pixel under the pointer: position, source luma, colour result."""
         if self.grey is None or x < 0:
             self.pixel_label.setText("")
             return
+        self._last_pixel = (x, y)
         top = np.iinfo(self.grey.dtype).max
         text = f"x {x}  y {y}   Y {self.grey[y, x] / top:.3f}"
         rgb = self.current_colour()
@@ -745,26 +620,6 @@ class MainWindow(QMainWindow):
             r, g, b = (int(v) * 255 // top for v in rgb[y, x])
             text += f"   RGB {r} {g} {b}"
         self.pixel_label.setText(text)
-
-    def _brush_hardness_changed(self, hardness: float) -> None:
-        self.canvas.brush_hardness = hardness
-
-    def undo(self) -> None:
-        """Undo the last edit."""
-        if self.document is not None:
-            self._pen_up = time.perf_counter()
-            self.document.undo.undo()
-
-    def redo(self) -> None:
-        """Redo the last undone edit."""
-        if self.document is not None:
-            self._pen_up = time.perf_counter()
-            self.document.undo.redo()
-
-    def clear_frame(self) -> None:
-        """Remove every stroke of the current frame (undoable)."""
-        if self.document is not None:
-            self.document.clear_strokes(self.frame)
 
     def _guidance_changed(self, frames: list) -> None:
         """After any edit: redraw strokes, mark the frames it can change stale, re-preview."""
@@ -774,6 +629,7 @@ class MainWindow(QMainWindow):
         self._refresh_markers()
         project = self.document.project
         self.references.set_project_items(project.references, project.exemplars)
+        self._refresh_palette()
         self._show_settings()
         if not frames or self.frame in frames:
             self._request_preview()
@@ -808,62 +664,6 @@ class MainWindow(QMainWindow):
 
     # -- references -------------------------------------------------------------------
 
-    def assign_reference(self, rgb: np.ndarray, source: str) -> bool:
-        """Make ``rgb`` the current frame's aligned reference; a dialog if it does not fit."""
-        if self.document is None:
-            show_problem(
-                self, "No clip open", "A reference belongs to a frame of a clip.", "Open a video or a project first."
-            )
-            return False
-        height, width = rgb.shape[:2]
-        if (width, height) != (self.clip.width, self.clip.height):
-            show_problem(
-                self,
-                "Reference does not fit",
-                f"'{Path(source).name}' is {width}x{height} but the clip's frames are {self.clip.width}x{self.clip.height}.",
-                "An aligned reference must have the frame's size and framing. Use it as an exemplar instead, or resize it.",
-            )
-            return False
-        self.document.set_reference(self.frame, _to_dtype(rgb, self.clip.dtype), source)
-        return True
-
-    def add_exemplar(self, rgb: np.ndarray, source: str, shot_only: bool = False) -> bool:
-        """Add ``rgb`` as an exemplar for the whole clip, or for the current shot only."""
-        if self.document is None:
-            show_problem(
-                self, "No clip open", "An exemplar guides the frames of a clip.", "Open a video or a project first."
-            )
-            return False
-        frames = self.shot_range() if shot_only else None
-        self.document.add_exemplar(_to_dtype(rgb, self.clip.dtype), source, frames)
-        return True
-
-    def shot_range(self) -> tuple[int, int]:
-        """(start, stop) of the shot holding the current frame, from the cuts found so far."""
-        return self.session.shot_range(self.frame)
-
-    def promote_frame(self) -> bool:
-        """Make the current frame's colour result its aligned reference."""
-        rgb = self.current_colour() if self.document is not None else None
-        if rgb is None:
-            show_problem(
-                self,
-                "Nothing to promote",
-                "This frame has no colour result yet.",
-                "Paint it or propagate the clip, then promote it.",
-            )
-            return False
-        self.document.set_reference(self.frame, rgb.copy(), f"frame {self.frame} (promoted)")
-        return True
-
-    def _remove_guidance(self, item) -> None:
-        from colorcore.guidance.references import Reference
-
-        if isinstance(item, Reference):
-            self.document.remove_reference(item)
-        else:
-            self.document.remove_exemplar(item)
-
     def _refresh_markers(self) -> None:
         if self.document is None:
             return
@@ -873,280 +673,9 @@ class MainWindow(QMainWindow):
 
     # -- propagation ------------------------------------------------------------------
 
-    def propagate(self, frames: range | None = None) -> bool:
-        """Colour the frames that are not propagated (pending or stale; within ``frames``
-        when given) in the background; frames appear as they finish."""
-        if self.document is None or self.worker is not None:
-            return False
-        project = self.document.project
-        if not project.keyframes() and not project.exemplars:
-            show_problem(
-                self,
-                "Nothing to propagate",
-                "No frame has strokes or a reference yet.",
-                "Paint a keyframe or give a reference first.",
-            )
-            return False
-        runs = self.session.runs_to_propagate()
-        if frames is not None:
-            runs = [range(max(r.start, frames.start), min(r.stop, frames.stop)) for r in runs]
-            runs = [r for r in runs if len(r)]
-        if not runs:
-            self.statusBar().showMessage("Every frame is propagated and up to date", 5000)
-            return False
-        for frame in self.results.frames():
-            if any(frame in r for r in runs):
-                rgb = self.results.get(frame)
-                if rgb is not None and len(self.previous_results) < 64:  # bounded: for compare only
-                    self.previous_results[frame] = rgb
-        worker = Worker(
-            propagate_runs,
-            project,
-            self.clip,
-            runs,
-            self.results,
-            self.guidance_version,
-            name="propagation",
-            parent=self,
-        )
-        worker.result.connect(self._frame_propagated)
-        worker.progressed.connect(self._propagation_progress)
-        worker.warning.connect(self.report_warning)
-        worker.ended.connect(self._propagation_done)
-        self.worker = worker
-        total = sum(len(r) for r in runs)
-        self.progress.setRange(0, total)
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.show()
-        self.statusBar().showMessage(f"Propagating {total} frames…")
-        self._update_enabled()
-        worker.start()
-        return True
-
-    def propagate_shot(self, start: int | None = None) -> bool:
-        """Propagate only the shot starting at ``start`` (the current shot when None)."""
-        if self.document is None:
-            return False
-        shot = self.session.shot_range(self.frame if start is None else start)
-        return self.propagate(range(*shot))
-
-    def export_shot(self, start: int) -> bool:
-        """The export dialog for the shot starting at ``start``."""
-        if self.document is None:
-            return False
-        return self.export(range(*self.session.shot_range(start)))
-
-    def cancel_propagation(self) -> None:
-        """Stop a running propagation (frames already done are kept)."""
-        if self.worker is not None:
-            self.worker.cancel()
-
-    def _propagation_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-
-    def _frame_propagated(self, item: FrameDone) -> None:
-        current = item.version == self.guidance_version
-        self.session.frame_propagated(item.frame, current)
-        self.timeline.invalidate_thumbnails([item.frame])
-        self.quality.set_values(item.frame, item.colourfulness, item.change)
-        if item.frame == self.frame and item.frame not in self.previews:
-            self.canvas.set_colour(self._colour_image(item.frame))
-            self._update_scopes()
-            self._update_compare()
-
-    def _propagation_done(self) -> None:
-        worker, self.worker = self.worker, None
-        if worker is None:
-            return
-        worker.wait()
-        outcome = worker.outcome
-        worker.deleteLater()
-        self.progress.hide()
-        self.cancel_button.hide()
-        self._update_enabled()
-        self.session.save_index()
-        if outcome == "failed":
-            message, details = worker.failure
-            self.report_failure(
-                "Propagation failed",
-                message,
-                details,
-                "Your strokes and references are unchanged; fix the problem and propagate again.",
-            )
-        texts = {
-            "finished": "Propagation finished",
-            "cancelled": "Propagation cancelled; finished frames are kept",
-            "failed": "Propagation failed",
-        }
-        self.statusBar().showMessage(texts.get(outcome, ""), 8000)
-
     # -- export -----------------------------------------------------------------------
 
-    def export(self, frames: range | None = None) -> bool:
-        """Ask for export settings (the dialog remembers the last ones) and export in the
-        background with a progress dialog."""
-        if self.document is None or self.export_job is not None:
-            return False
-        project = self.document.project
-        base = (
-            project.path.with_suffix("") if project.path else self.clip.path.with_name(self.clip.path.stem + "-colour")
-        )
-        dialog = ExportDialog(
-            self,
-            len(self.clip),
-            self.clip.fps,
-            self.clip.has_audio,
-            str(base) + ".mkv",
-            source_path=self.clip.path,
-            frame_size=(self.clip.width, self.clip.height),
-            settings=self.settings,
-        )
-        if frames is not None:
-            dialog.set_range(frames.start, frames.stop)
-        if dialog.exec() != ExportDialog.DialogCode.Accepted:
-            return False
-        return self.start_export(dialog.settings())
-
-    def start_export(self, settings) -> bool:
-        """Export with ``settings`` (an ExportSettings) in the background.
-
-        Frames already propagated for the current guidance are written from the cache (they
-        are what the render would give); the others are rendered on the way."""
-        snapshot = copy.deepcopy(self.document.project)
-        clip = self.clip
-        session = self.session
-        ready = {f for f in session.frames_in(FrameState.PROPAGATED) if f in settings.frames}
-        results = self.results
-
-        def frames(span, progress, cancel):
-            return _frames_reusing_cache(snapshot, clip, span, progress, cancel, ready, results)
-
-        self.export_job = ExportJob(settings, clip, frames)
-        self.export_dialog = ExportProgressDialog(self.export_job, self)
-        for signal in (self.export_job.finished, self.export_job.failed, self.export_job.cancelled):
-            signal.connect(self._export_done)
-        self.export_job.warning.connect(self.report_warning)
-        self.export_job.finished.connect(lambda path: self.statusBar().showMessage(f"Exported {path}", 10000))
-        self.export_job.start()
-        self.export_dialog.show()
-        return True
-
-    def _export_done(self, *_args) -> None:
-        job, self.export_job = self.export_job, None
-        if job is not None:
-            job.wait()
-
     # -- saving -----------------------------------------------------------------------
-
-    def save(self) -> bool:
-        """Save the project (asks for a name the first time). True if saved."""
-        if self.document is None:
-            return False
-        if self.document.project.path is None:
-            return self.save_as()
-        return self._save_to(self.document.project.path)
-
-    def save_as(self) -> bool:
-        """Save the project under a new name."""
-        if self.document is None:
-            return False
-        project = self.document.project
-        suggested = project.path or project.media.path.with_suffix(PROJECT_SUFFIX)
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save project", str(suggested), f"Keyhue project (*{PROJECT_SUFFIX})"
-        )
-        if not path:
-            return False
-        if not path.endswith(PROJECT_SUFFIX):
-            path += PROJECT_SUFFIX
-        return self._save_to(Path(path))
-
-    def _save_to(self, path: Path) -> bool:
-        project = self.document.project
-        old_key = project_key(project)
-        old_cache = self.results.folder
-        try:
-            project.save(path)
-        except InputError as exc:
-            show_problem(
-                self,
-                "Cannot save project",
-                str(exc),
-                "Save it somewhere else (File ▸ Save As); your work is still open.",
-            )
-            return False
-        self.autosaves.discard(old_key)
-        self.autosaves.discard(project_key(project))
-        self.document.mark_saved()
-        new_cache = cache_folder(self.cache_dir, project_key(project))
-        if new_cache != old_cache:
-            self.session.results = self.session.results.moved_to(new_cache)
-        self.session.save_index()
-        self._remember_recent(path)
-        self._update_title()
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-        return True
-
-    def autosave(self) -> Path | None:
-        """Write unsaved work to the autosave folder (not over the project); return the file."""
-        if self.document is None or not self.document.is_dirty():
-            return None
-        try:
-            return self.autosaves.write(self.document.project)
-        except OSError as exc:
-            self.statusBar().showMessage(f"Autosave failed: {exc.strerror or exc}", 8000)
-            return None
-
-    def _recover(self, project: Project) -> Project | None:
-        """An autosaved version newer than ``project`` the user chose to recover, or None.
-        A damaged copy is reported and offered for discard; the saved version opens."""
-        candidate = self.autosaves.candidate(project)
-        if candidate is None:
-            return None
-        answer = ask(
-            self,
-            "Recover unsaved work?",
-            f"Keyhue has unsaved work on this {'project' if project.path else 'clip'} from {candidate.stamp} "
-            "(Keyhue did not close normally).\n\nRecover it?",
-            Button.Yes | Button.No,
-            Button.Yes,
-        )
-        if answer != Button.Yes:
-            candidate.path.unlink(missing_ok=True)
-            return None
-        try:
-            return self.autosaves.recover(candidate, project)
-        except InputError as exc:
-            answer = ask(
-                self,
-                "Cannot recover",
-                f"The autosaved copy is damaged: {exc}\n\nDiscard it? (The last saved version opens either way.)",
-                Button.Discard | Button.Cancel,
-                Button.Discard,
-            )
-            if answer == Button.Discard:
-                candidate.path.unlink(missing_ok=True)
-            return None
-
-    def _confirm_discard(self) -> bool:
-        """Ask to save unsaved changes; False if the user cancels."""
-        if self.document is None or not self.document.is_dirty():
-            return True
-        answer = ask(
-            self,
-            "Unsaved changes",
-            "The project has unsaved changes. Save them first?",
-            Button.Save | Button.Discard | Button.Cancel,
-            Button.Save,
-        )
-        if answer == Button.Save:
-            return self.save()
-        if answer == Button.Discard:
-            self.autosaves.discard(project_key(self.document.project))
-            return True
-        return False
 
     # -- window -----------------------------------------------------------------------
 
@@ -1211,39 +740,6 @@ class MainWindow(QMainWindow):
     def _playing_changed(self, playing: bool) -> None:
         self.play_action.setIcon(icon("pause" if playing else "play"))
 
-    def ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Open project or video",
-            self.settings.value("last_folder", ""),
-            f"Projects and videos (*{PROJECT_SUFFIX} *.mp4 *.mov *.mkv *.avi *.webm *.mxf);;All files (*)",
-        )
-        if path:
-            self.settings.setValue("last_folder", str(Path(path).parent))
-            self.open_path(path)
-
-    def ask_open_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open a folder of frames", self.settings.value("last_folder", ""))
-        if path:
-            self.open_media(path)
-
-    def recent_files(self) -> list[str]:
-        """Recently opened projects and media, newest first."""
-        value = self.settings.value("recent", [])
-        return [value] if isinstance(value, str) else list(value or [])
-
-    def _remember_recent(self, path: Path) -> None:
-        path = str(Path(path).resolve())
-        recent = [path] + [p for p in self.recent_files() if p != path]
-        self.settings.setValue("recent", recent[:RECENT_MAX])
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for path in self.recent_files():
-            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_path(p)).setToolTip(path)
-        if self.recent_menu.isEmpty():
-            self.recent_menu.addAction("(none)").setEnabled(False)
-
     def _restore_settings(self) -> None:
         geometry = self.settings.value("geometry")
         if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
@@ -1253,8 +749,9 @@ class MainWindow(QMainWindow):
         state = self.settings.value("state")
         if not (isinstance(state, QByteArray) and self.restoreState(state)):
             # Brush settings are short; the reference images get the rest of the column.
-            self.resizeDocks([self.brush_dock, self.reference_dock], [200, 10_000], Qt.Orientation.Vertical)
-            self.resizeDocks([self.brush_dock], [300], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.brush_dock, self.scopes_dock], [330, 10_000], Qt.Orientation.Vertical)
+            self.resizeDocks([self.brush_dock, self.shots_dock], [380, 250], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.shots_dock, self.messages_dock], [10_000, 150], Qt.Orientation.Vertical)
         splitter = self.settings.value("splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
@@ -1279,22 +776,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("recent_colours", [c.name() for c in self.brush.recent])
         self.settings.sync()
 
-    def dragEnterEvent(self, event):
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event):
-        from colorcore.media import IMAGE_EXTENSIONS
-
-        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        event.acceptProposedAction()
-        for path in urls:
-            if Path(path).suffix.lower() in IMAGE_EXTENSIONS and self.document is not None:
-                self.references.load_file(path)
-            else:
-                self.open_path(path)
-                break
-
     def closeEvent(self, event):
         if self.export_job is not None:
             answer = ask(
@@ -1317,44 +798,3 @@ class MainWindow(QMainWindow):
         if self.clip is not None:
             self.clip.close()
         super().closeEvent(event)
-
-
-def _frames_reusing_cache(project, clip, span, progress, cancel, ready: set[int], results: ResultCache):
-    """``project_frames`` over ``span``, except that frames in ``ready`` (propagated for
-    the current guidance) come from ``results``: the same pixels, without solving again.
-    Runs of frames not ready are rendered by the engine (one code path with the CLI)."""
-    from colorcore.errors import CancelledError
-
-    done = 0
-    total = max(len(span), 1)
-    index = span.start
-    while index < span.stop:
-        if index in ready:
-            rgb = results.get(index)
-            if rgb is not None:
-                if cancel():
-                    raise CancelledError("export cancelled")
-                yield index, rgb
-                done += 1
-                progress(done / total)
-                index += 1
-                continue
-        stop = index + 1
-        while stop < span.stop and stop not in ready:
-            stop += 1
-        base = done
-        for i, rgb in project_frames(
-            project, clip, range(index, stop), lambda f, b=base, n=stop - index: progress((b + f * n) / total), cancel
-        ):
-            yield i, rgb
-            done += 1
-        index = stop
-
-
-def _to_dtype(rgb: np.ndarray, dtype) -> np.ndarray:
-    """``rgb`` rescaled to ``dtype`` (uint8 <-> uint16) when they differ."""
-    if rgb.dtype == dtype:
-        return rgb
-    if dtype == np.uint16:
-        return rgb.astype(np.uint16) * 257
-    return np.round(rgb / 257).astype(np.uint8)

@@ -28,8 +28,10 @@ def project_frames(
     frames: range | None = None,
     progress: Callable[[float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    graded: bool = True,
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """Colourised frames of a project, in increasing order.
+    """Colourised frames of a project, in increasing order, with the project's per-shot
+    grades applied (:func:`colorcore.grade.apply_grade`).
 
     Args:
         project: the project (its guidance and its ``solver``/``device`` settings).
@@ -38,15 +40,18 @@ def project_frames(
         progress: called with the fraction done, 0..1.
         cancel: polled; when it returns True the iterator raises
             :class:`colorcore.errors.CancelledError`.
+        graded: apply the grades (the editor keeps ungraded frames and grades them for
+            display and export with the same function).
 
     Yields:
         (frame index, HxWx3 RGB of the clip's dtype), luma equal to the source's.
     """
+    from colorcore.grade import apply_grade, grade_for
     from colorcore.video.propagate import colorize_clip
 
     solver = project.settings.get("solver", "fast")
     check_solver_available(solver)
-    return colorize_clip(
+    produced = colorize_clip(
         clip,
         project.guidance(),
         solver=solver,
@@ -55,6 +60,10 @@ def project_frames(
         progress=progress,
         cancel=cancel,
     )
+    grades = list(project.grades) if graded else []
+    if not grades:
+        return produced
+    return ((i, apply_grade(rgb, grade_for(grades, i))) for i, rgb in produced)
 
 
 def check_solver_available(solver: str) -> None:

@@ -45,6 +45,9 @@ class Stroke:
         kind: "colour", "neutral" or "erase".
         hardness: 0..1; 1 is a hard edge, lower values feather the brush's rim (the
             feathered rim is not a hint; only the core at least half covered is).
+        swatch: the name of the project palette colour the stroke uses, or None; the
+            editor recolours every stroke of a swatch when the swatch changes. ``color``
+            always holds the colour itself, so the engine never needs the palette.
     """
 
     points: list[tuple[float, float]]
@@ -53,6 +56,7 @@ class Stroke:
     frame: int = 0
     kind: str = "colour"
     hardness: float = 1.0
+    swatch: str | None = None
 
     def __post_init__(self):
         if self.kind not in STROKE_KINDS:
@@ -73,6 +77,7 @@ class Stroke:
             "width": self.width,
             "hardness": self.hardness,
             "points": [list(p) for p in self.points],
+            **({"swatch": self.swatch} if self.swatch is not None else {}),
         }
 
     @classmethod
@@ -84,6 +89,7 @@ class Stroke:
             frame=data.get("frame", 0),
             kind=data.get("kind", "colour"),
             hardness=data.get("hardness", 1.0),
+            swatch=None if data.get("swatch") is None else str(data["swatch"]),
         )
 
 

@@ -12,7 +12,9 @@ A project is stored as a ``.keyhue`` file, a versioned JSON document::
       "hints": {...},                           # colorcore.hints.Hints.to_dict(): strokes as vectors
       "references": [{"frame": 12, "png": "<base64>", "source": "ref.png"}],
       "exemplars": [{"frames": [0, 100] | null, "png": "<base64>", "source": "photo.jpg"}],
-      "settings": {"solver": "fast", "device": "auto", ...}
+      "settings": {"solver": "fast", "device": "auto", ...},
+      "grades": [{"frames": [0, 48], "saturation": 1.1, "hue": -4.0}],  # optional
+      "palette": {"sky": [0.45, 0.62, 0.85]}    # optional: named colours strokes use
     }
 
 Reference and exemplar images are embedded as lossless PNG (base64), so a project file is
@@ -37,6 +39,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from colorcore.errors import InputError
+from colorcore.grade import ShotGrade
 from colorcore.guidance.hints import Hints, RasterHint, Stroke
 from colorcore.guidance.references import Exemplar, Guidance, Reference
 from colorcore.guidance.schema import PROJECT_FORMAT, PROJECT_VERSION, parse_project_text, validate_project_data
@@ -159,6 +162,8 @@ class Project:
         references: aligned colour frames (HxWx3 uint8/uint16 RGB, the clip's size).
         exemplars: colour photographs matched to frames (any size).
         settings: solver, device and other render options (JSON values).
+        grades: per-shot grades applied after propagation (:class:`colorcore.grade.ShotGrade`).
+        palette: named colours, name -> (r, g, b) 0..1, that strokes refer to (``Stroke.swatch``).
         path: where the project was last saved or loaded from; None if never saved.
     """
 
@@ -167,6 +172,8 @@ class Project:
     references: list[Reference] = field(default_factory=list)
     exemplars: list[Exemplar] = field(default_factory=list)
     settings: dict = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+    grades: list[ShotGrade] = field(default_factory=list)
+    palette: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     path: Path | None = None
 
     @classmethod
@@ -271,6 +278,8 @@ class Project:
                 for e in self.exemplars
             ],
             "settings": dict(self.settings),
+            **({"grades": [g.to_dict() for g in self.grades]} if self.grades else {}),
+            **({"palette": {k: list(v) for k, v in self.palette.items()}} if self.palette else {}),
         }
 
     @classmethod
@@ -311,6 +320,7 @@ class Project:
                     frame=st["frame"],
                     kind=st["kind"],
                     hardness=st["hardness"],
+                    swatch=st["swatch"],
                 )
                 for st in h["strokes"]
             ],
@@ -337,7 +347,17 @@ class Project:
             for i, e in enumerate(data["exemplars"])
         ]
         settings = {**DEFAULT_SETTINGS, **data["settings"]}
-        return cls(media=media, hints=hints, references=references, exemplars=exemplars, settings=settings)
+        grades = [ShotGrade(g["frames"][0], g["frames"][1], g["saturation"], g["hue"]) for g in data["grades"]]
+        palette = {name: tuple(rgb) for name, rgb in data["palette"].items()}
+        return cls(
+            media=media,
+            hints=hints,
+            references=references,
+            exemplars=exemplars,
+            settings=settings,
+            grades=grades,
+            palette=palette,
+        )
 
     def to_json(self, base: Path | None = None) -> str:
         """:meth:`to_dict` as a JSON document."""

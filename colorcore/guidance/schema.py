@@ -180,7 +180,33 @@ def validate_project_data(data) -> dict:
         for i, e in _objects(data.get("exemplars", []), "exemplars", MAX_IMAGES)
     ]
     out["settings"] = _settings(data.get("settings", {}))
+    out["grades"] = [
+        {
+            "frames": _grade_span(g.get("frames"), f"grades[{i}].frames", frames),
+            "saturation": _number(g.get("saturation", 1.0), f"grades[{i}].saturation", 0.0, 4.0),
+            "hue": _number(g.get("hue", 0.0), f"grades[{i}].hue", -180.0, 180.0),
+        }
+        for i, g in _objects(data.get("grades", []), "grades", MAX_IMAGES)
+    ]
+    palette = _object(data.get("palette", {}), "palette")
+    if len(palette) > MAX_IMAGES:
+        _fail("palette", f"at most {MAX_IMAGES} colours", None, f"{len(palette)}")
+    out["palette"] = {
+        _text(name, "palette", allow_empty=False): [
+            _number(c, f"palette.{_short(name)}[{k}]", 0.0, 1.0)
+            for k, c in enumerate(_list(rgb, f"palette.{_short(name)}", 3, 3))
+        ]
+        for name, rgb in palette.items()
+    }
     return out
+
+
+def _grade_span(value, where: str, frames: int) -> list[int]:
+    """[start, stop] of a grade: 0 <= start < stop <= frames."""
+    span = _list(value, where, 2, 2)
+    start = _integer(span[0], f"{where}[0]", 0, frames - 1)
+    stop = _integer(span[1], f"{where}[1]", start + 1, frames)
+    return [start, stop]
 
 
 def _hints(value, frames: int) -> dict:
@@ -207,6 +233,9 @@ def _hints(value, frames: int) -> dict:
                 "width": _number(stroke.get("width", 5.0), f"{where}.width", 0.0, MAX_COORDINATE, low_open=True),
                 "hardness": _number(stroke.get("hardness", 1.0), f"{where}.hardness", 0.0, 1.0),
                 "points": [_point(p, f"{where}.points[{k}]") for k, p in enumerate(points)],
+                "swatch": None
+                if stroke.get("swatch") is None
+                else _text(stroke.get("swatch"), f"{where}.swatch", allow_empty=False),
             }
         )
     rasters = [

@@ -25,6 +25,7 @@ def solve_chroma(
     prior: tuple[np.ndarray, np.ndarray] | None = None,
     initial: np.ndarray | None = None,
     tolerance: float = DEFAULT_TOL,
+    frame: int | None = None,
 ) -> np.ndarray:
     """Chroma for one frame from its hints, by Levin's equation.
 
@@ -44,6 +45,7 @@ def solve_chroma(
             "exact"; it never changes the solution beyond the solver's tolerance.
         tolerance: estimated RMS chroma error at which "fast" stops (the default keeps
             45 dB or more of agreement with "exact"; video asks for less, for steadiness).
+        frame: the frame's index in its clip, named in warnings (None for a still image).
 
     Returns:
         HxWx2 float64 chroma (I, Q); all zero when there are no hints and no prior weight.
@@ -64,7 +66,8 @@ def solve_chroma(
     try:
         return solve_multigrid(luma, hints.mask, hints.chroma, ops=ops, tol=tolerance, prior=prior, initial=initial)
     except ConvergenceError:
-        warnings.warn("the fast solver did not converge on this frame; solving it exactly (slower)", stacklevel=2)
+        where = "this frame" if frame is None else f"frame {frame}"
+        warnings.warn(f"the fast solver did not converge on {where}; solving it exactly (slower)", stacklevel=2)
         return solve_exact(luma, hints.mask, hints.chroma, prior=prior)
 
 

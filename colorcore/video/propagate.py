@@ -471,7 +471,15 @@ class _Propagation:
         if store.has("exemplar_chroma", f):
             exemplar = (store.get("exemplar_chroma", f), store.get("exemplar_weight", f))
         return _solve_frame(
-            luma, self._hard_hints(f, luma.shape), sources, exemplar, self.settings, self.solver, self.device, initial
+            luma,
+            self._hard_hints(f, luma.shape),
+            sources,
+            exemplar,
+            self.settings,
+            self.solver,
+            self.device,
+            initial,
+            frame=f,
         )
 
     def _hard_hints(self, f: int, shape: tuple[int, int]) -> HintRaster:
@@ -546,9 +554,9 @@ def exemplar_hints(matchers, frame: int, small_luma: np.ndarray) -> tuple[np.nda
 
 
 def _solve_frame(
-    luma, hard: HintRaster, sources, exemplar, settings: PropagationSettings, solver, device, initial=None
+    luma, hard: HintRaster, sources, exemplar, settings: PropagationSettings, solver, device, initial=None, frame=None
 ):
-    """One Levin solve of a frame: HxW float ``luma``, hard hints at its size, soft
+    """One Levin solve of frame ``frame`` (named in warnings): HxW float ``luma``, hard hints at its size, soft
     ``sources`` [(HxWx2 chroma, HxW weight)] and ``exemplar`` hints (of any size: they are
     resized to the luma's). Returns HxWx2 float32 chroma."""
     sources = list(sources)
@@ -564,7 +572,14 @@ def _solve_frame(
     if hard.count == 0 and prior is None:
         return np.zeros(luma.shape + (2,), np.float32)
     chroma = solve_chroma(
-        luma, hard, solver=solver, device=device, prior=prior, initial=initial, tolerance=settings.tolerance
+        luma,
+        hard,
+        solver=solver,
+        device=device,
+        prior=prior,
+        initial=initial,
+        tolerance=settings.tolerance,
+        frame=frame,
     )
     return chroma.astype(np.float32)
 
@@ -611,7 +626,7 @@ def colorize_keyframe(
         size = (max(2, round(width * scale)), max(2, round(height * scale)))
     solve_luma = full if size == (width, height) else cv2.resize(full, size, interpolation=cv2.INTER_AREA)
     hard = keyframe_hints(guidance, frame, size)
-    chroma = _solve_frame(solve_luma, hard, [], exemplar, settings, solver, device)
+    chroma = _solve_frame(solve_luma, hard, [], exemplar, settings, solver, device, frame=frame)
     if size != (width, height):
         chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
     return compose(full, chroma, dtype=luma.dtype)

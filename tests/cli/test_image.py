@@ -155,6 +155,7 @@ def test_ci_runs_the_readme_test_command():
     assert command in readme
 
 
+@pytest.mark.testdata
 def test_levin_example_reproduces_the_authors_result(tmp_path):
     folder = require_testdata("levin2004")
     for solver in ("exact", "fast"):

@@ -130,3 +130,21 @@ def test_save_into_missing_folder_is_an_input_error(tmp_path):
     project = new_project(tmp_path)
     with pytest.raises(InputError, match="cannot save"):
         project.save(tmp_path / "nowhere" / "p.keyhue")
+
+
+def test_palette_and_stroke_swatches_round_trip(tmp_path):
+    import numpy as np
+
+    from colorcore.guidance.hints import Stroke
+    from colorcore.guidance.project import Project
+    from colorcore.media import open_clip, open_writer
+
+    with open_writer(tmp_path / "c.mkv", fps=24, width=16, height=12) as writer:
+        writer.write(np.zeros((12, 16, 3), np.uint8))
+    with open_clip(tmp_path / "c.mkv") as clip:
+        project = Project.for_clip(clip)
+    project.palette["sky"] = (0.4, 0.6, 0.9)
+    project.hints.strokes.append(Stroke([(1, 1)], color=(0.4, 0.6, 0.9), frame=0, swatch="sky"))
+    project.save(tmp_path / "p.keyhue")
+    loaded = Project.load(tmp_path / "p.keyhue")
+    assert loaded.palette == {"sky": (0.4, 0.6, 0.9)} and loaded.hints.strokes[0].swatch == "sky"

@@ -196,3 +196,20 @@ def test_colours_arrive_at_a_keyframe_without_a_jump(disc_clip):
     steps = [float(np.abs(chroma[i + 1] - chroma[i]).mean()) for i in range(23)]
     assert steps[-1] < 2.5 * float(np.median(steps)), steps
     assert float(np.abs(chroma[22] - chroma[23]).mean()) < 0.5 * float(np.abs(chroma[12] - chroma[23]).mean())
+
+
+def test_the_non_convergence_warning_names_the_frame(monkeypatch):
+    import colorcore.solvers.colorize as colorize
+    from colorcore.guidance.hints import HintRaster
+    from colorcore.solvers.multigrid import ConvergenceError
+
+    def fails(*args, **kwargs):
+        raise ConvergenceError("stand-in for a solve that stalls")
+
+    monkeypatch.setattr(colorize, "solve_multigrid", fails)
+    luma = np.linspace(0, 1, 16 * 16).reshape(16, 16)
+    mask = np.zeros((16, 16), bool)
+    mask[4, 4] = True
+    raster = HintRaster(mask=mask, chroma=np.full((16, 16, 2), 0.1))
+    with pytest.warns(UserWarning, match="did not converge on frame 41"):
+        colorize.solve_chroma(luma, raster, frame=41)
