@@ -26,6 +26,7 @@ processes stop), removes the staging and leaves nothing under the final names.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -312,12 +313,13 @@ class _Driver:
         self.total -= len(job.spec.span)
 
     def _stop(self, job: OutputJob) -> None:
-        for other, _, ref in self.in_flight:
-            if other is job:
-                self.ray.cancel(ref, force=True)
-        for ref in job._keys.values():
-            self.ray.cancel(ref, force=True)
+        refs = [ref for other, _, ref in self.in_flight if other is job] + list(job._keys.values())
         job._keys.clear()
+        for ref in refs:
+            # On Ctrl-C the cluster's own processes get the signal too and may be going
+            # down: a cancel that fails must not hide the interrupt or skip the clean-up.
+            with contextlib.suppress(Exception):
+                self.ray.cancel(ref, force=True)
         if job._writer is not None:
             job._writer.abort()
             job._clip.close()
