@@ -152,4 +152,5 @@ def _run_one(job: OutputJob, workers, address, progress, cancel) -> Path:
     run_jobs([job], workers=workers, address=address, progress=progress, cancel=cancel)
     if job.error is not None:
         raise FarmError(f"{job.name}: {job.error}")
+    assert job.path is not None  # a job ends with a path or an error
     return job.path

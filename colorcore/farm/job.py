@@ -26,6 +26,7 @@ processes stop), removes the staging and leaves nothing under the final names.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -34,6 +35,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -91,10 +93,16 @@ class OutputJob:
     staging: Path | None = None
     seconds: float = 0.0
     _began: float = 0.0
-    _writer: object = None
-    _clip: object = None
-    _spec_ref: object = None
+    _writer: Any = None
+    _clip: Any = None
+    _spec_ref: Any = None
     _keys: dict = field(default_factory=dict)
+
+    @property
+    def staged(self) -> Path:
+        """The staging folder (set once the job is prepared)."""
+        assert self.staging is not None
+        return self.staging
 
 
 def run_jobs(
@@ -185,10 +193,12 @@ class _Driver:
         self.in_flight: deque = deque()
         options = {"max_retries": retries, "retry_exceptions": True}
         gpu = 1 if ray.cluster_resources().get("GPU") else 0
-        self.solve = ray.remote(solve_keyframe_task).options(num_cpus=1, **options)
-        self.render = ray.remote(render_unit_task).options(num_cpus=1, **options)
-        self.gpu_options = {"num_cpus": 1, "num_gpus": gpu} if gpu else None
-        self.board = ray.remote(_Board).options(num_cpus=0).remote()
+        self.solve: Any = ray.remote(solve_keyframe_task)
+        self.render: Any = ray.remote(render_unit_task)
+        self.options: dict = {"num_cpus": 1, **options}
+        # Deep-network solves ask for a GPU where the cluster has one.
+        self.gpu_options: dict = {"num_gpus": gpu} if gpu else {}
+        self.board: Any = ray.remote(_Board).options(num_cpus=0).remote()
         self.total = sum(len(job.spec.span) for job in jobs)
         self.started = time.monotonic()
         self.last_report = 0.0
@@ -234,20 +244,19 @@ class _Driver:
         if job._spec_ref is None:
             job._spec_ref = self.ray.put(job.spec)
             job._began = time.monotonic()
-        deep = job.spec.solver == "deep" and self.gpu_options
+        extra = {**self.options, **(self.gpu_options if job.spec.solver == "deep" else {})}
         solved = []
         for k in unit.keyframes:
             if k not in job._keys:
-                solve = self.solve.options(**self.gpu_options) if deep else self.solve
-                job._keys[k] = solve.remote(job._spec_ref, k)
+                job._keys[k] = self.solve.options(**extra).remote(job._spec_ref, k)
             solved.append(job._keys[k])
         # A keyframe is needed by the units beside it only: drop the driver's reference
         # once the last of them is submitted, so the object store can free it.
         for k in list(job._keys):
             if k < unit.frames.start:
                 del job._keys[k]
-        render = self.render.options(**self.gpu_options) if deep else self.render
-        return render.remote(job._spec_ref, unit, str(job.staging), self.board, (id(job), unit.index), *solved)
+        render = self.render.options(**extra)
+        return render.remote(job._spec_ref, unit, str(job.staged), self.board, (id(job), unit.index), *solved)
 
     # -- assembling --------------------------------------------------------------------
 
@@ -264,14 +273,14 @@ class _Driver:
         if job._writer is None:
             job._clip = open_clip(job.spec.source)
             job._writer = open_output(
-                job.staging / job.output.name,
+                job.staged / job.output.name,
                 job._clip,
                 span=job.spec.span,
                 audio=job.audio,
                 image_format=job.image_format,
             )
         writer = job._writer
-        path = segment_path(job.staging, unit)
+        path = segment_path(job.staged, unit)
         dtype = np.uint16 if job.spec.bit_depth == 16 else np.uint8
         frames = np.memmap(path, dtype=dtype, mode="r").reshape(len(unit.frames), writer.height, writer.width, 3)
         for frame in frames:
@@ -286,11 +295,11 @@ class _Driver:
             job._clip.close()
             if job.output.exists() and not job.overwrite:
                 raise InputError(f"output '{job.output}' appeared while rendering; not replaced")
-            os.replace(job.staging / job.output.name, job.output)
+            os.replace(job.staged / job.output.name, job.output)
         else:
             span, ext = job.spec.span, job.spec.image_ext
             names = [frame_file_name(i, len(span), ext, span.start) for i in range(len(span))]
-            install_folder(frames_folder(job.staging), job.output, names, overwrite=job.overwrite)
+            install_folder(frames_folder(job.staged), job.output, names, overwrite=job.overwrite)
         _remove_staging(job)
         job.path = job.output
         job.seconds = time.monotonic() - job._began
@@ -304,12 +313,13 @@ class _Driver:
         self.total -= len(job.spec.span)
 
     def _stop(self, job: OutputJob) -> None:
-        for other, _, ref in self.in_flight:
-            if other is job:
-                self.ray.cancel(ref, force=True)
-        for ref in job._keys.values():
-            self.ray.cancel(ref, force=True)
+        refs = [ref for other, _, ref in self.in_flight if other is job] + list(job._keys.values())
         job._keys.clear()
+        for ref in refs:
+            # On Ctrl-C the cluster's own processes get the signal too and may be going
+            # down: a cancel that fails must not hide the interrupt or skip the clean-up.
+            with contextlib.suppress(Exception):
+                self.ray.cancel(ref, force=True)
         if job._writer is not None:
             job._writer.abort()
             job._clip.close()
@@ -328,7 +338,7 @@ class _Driver:
         if self.progress is None or (not force and now - self.last_report < 0.25):
             return
         self.last_report = now
-        done = min(self.ray.get(self.board.total.remote()), self.total)
+        done = min(int(self.ray.get(self.board.total.remote())), self.total)
         elapsed = now - self.started
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (self.total - done) / rate if rate > 0 else None

@@ -120,7 +120,7 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
     from colorcore.video.propagate import colorize_clip
 
     began = time.monotonic()
-    staging = Path(staging)
+    folder = Path(staging)
     clip = _clip(spec.source)
     dtype = np.uint16 if spec.bit_depth == 16 else np.uint8
     token = secrets.token_hex(4)
@@ -137,13 +137,13 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
             keyframe_chroma=dict(zip(unit.keyframes, solved)),
         )
         if spec.kind == "folder":
-            out = frames_folder(staging)
+            out = frames_folder(folder)
             for f, rgb in frames:
                 _write_image(out, f - spec.span.start, _to_depth(rgb, dtype), spec, token)
                 done += 1
                 reported = _report(board, board_key, done, reported)
         else:
-            target = segment_path(staging, unit)
+            target = segment_path(folder, unit)
             partial = target.with_name(f".{target.name}.{token}")
             try:
                 with open(partial, "wb") as stream:
