@@ -10,8 +10,9 @@ import tomllib
 project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
 requirements = list(project["dependencies"])
 for extra, items in project["optional-dependencies"].items():
-    if extra not in ("torch", "lint"):  # torch: the local CPU wheel; lint: pinned tools
-        requirements += [r for r in items if not r.startswith("keyhue")]
+    if extra != "lint":  # the linters are pinned already
+        requirements += [r for r in items if not r.startswith(("keyhue", "torch"))]
+# torch comes from the local CPU wheel (torch==2.13.0, the declared lower bound).
 for requirement in requirements:
     match = re.match(r"^([A-Za-z0-9_.\-]+)(\[[^\]]*\])?\s*>=\s*([^,;\s]+)", requirement)
     if not match:

@@ -92,8 +92,7 @@ class Scopes(QWidget):
         self.vectorscope.hideAxis("left")
         self.vectorscope.hideAxis("bottom")
         self._vector_image.setLookupTable(_lut((40, 220, 120)))
-        extent = _UV_RANGE
-        self._vector_image.setRect(-extent, -extent, 2 * extent, 2 * extent)
+        extent = _UV_RANGE  # the images are placed by set_image: an empty ImageItem has no size to scale
         for radius in (0.15, 0.3, 0.45):
             circle = pg.QtWidgets.QGraphicsEllipseItem(-radius, -radius, 2 * radius, 2 * radius)
             circle.setPen(pg.mkPen("#4a4a4a", width=1, cosmetic=True))
@@ -122,8 +121,6 @@ class Scopes(QWidget):
         self.parade.hideAxis("bottom")
         self.waveform, self._waveform_image = _plot("Luma waveform")
         self.waveform.hideAxis("bottom")
-        for item in (self._parade_image, self._waveform_image):
-            item.setRect(0, 0, 1, 255)
         self._waveform_image.setLookupTable(_lut((220, 220, 220)))
         for plot in (self.parade, self.waveform):
             plot.setRange(xRange=(0, 1), yRange=(0, 255), padding=0.02)
