@@ -377,17 +377,24 @@ def _timed(frames: Iterator[tuple[int, np.ndarray]], scores: MethodScores) -> It
 
 
 def _score_frame(
-    scores: MethodScores, output: np.ndarray, truth: np.ndarray, previous: np.ndarray | None, motion, tracked
+    scores: MethodScores,
+    output: np.ndarray,
+    truth: np.ndarray,
+    previous: np.ndarray | None,
+    motion,
+    tracked,
+    truth_ssim=None,
 ) -> None:
     """Append one frame's metrics (all metric calls of the benchmark happen here).
 
     ``motion`` is ``(flow, valid)`` from the previous true frame's luma to this one's, or
-    None on the first frame; ``tracked`` the HxW bool mask of tracked pixels.
+    None on the first frame; ``tracked`` the HxW bool mask of tracked pixels;
+    ``truth_ssim`` an optional :class:`colorcore.metrics.SsimReference` of ``truth``.
     """
-    from colorcore.metrics import channel_histograms, colourfulness, frame_warp_error, psnr, ssim, to_rgb8
+    from colorcore.metrics import SsimReference, channel_histograms, colourfulness, frame_warp_error, psnr, to_rgb8
 
     scores.psnr.append(psnr(output, truth))
-    scores.ssim.append(ssim(output, truth))
+    scores.ssim.append((truth_ssim or SsimReference(truth)).score(output))
     scores.colourfulness.append(colourfulness(output))
     scores.histograms.append(channel_histograms(output))
     scores.warp_error.append(float("nan") if motion is None else frame_warp_error(previous, output, *motion))
@@ -464,7 +471,7 @@ def benchmark_clip(
         (:data:`TRUTH`) and the strongest baseline's figures repeated as :data:`BEST`.
     """
     from colorcore.bench.baselines import FlowCache
-    from colorcore.metrics import CONSISTENT
+    from colorcore.metrics import CONSISTENT, SsimReference
     from colorcore.video.flow import consistency
 
     guidance = protocol_guidance(protocol, clip, frames, seed)
@@ -486,8 +493,9 @@ def benchmark_clip(
                 raise RuntimeError(f"{name} yielded frame {index} where {i} was due")
             outputs[name] = rgb
         tracked = next(tracked_masks)
+        truth_ssim = SsimReference(truth)
         for name, rgb in outputs.items():
-            _score_frame(scores[name], rgb, truth, previous.get(name), motion, tracked)
+            _score_frame(scores[name], rgb, truth, previous.get(name), motion, tracked, truth_ssim)
         previous = outputs
         flows.drop_before(i)
     given = given_frames(protocol, frames)

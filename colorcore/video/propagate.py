@@ -90,6 +90,13 @@ class PropagationSettings:
             colours are trusted when carried to other frames; 0 trusts them everywhere.
         tolerance: the fast solver's stopping error (RMS chroma). Tighter than a single
             image needs: errors that differ from frame to frame show as flicker.
+        border_trust: a pixel that flow brings in from outside the picture (a pan)
+            continues the colour of the nearest border pixel, as plain flow-warping tools
+            do, trusted this much (times that pixel's own reliability); 0 leaves it to
+            Levin's equation alone.
+        register_exemplars: also try to put each exemplar in register with each frame
+            (:mod:`colorcore.video.registration`); where it registers, its colours count
+            like an aligned reference's.
     """
 
     carry_weight: float = 1.0
@@ -100,6 +107,8 @@ class PropagationSettings:
     steadiness: float = 1.0
     stroke_reach: float = 0.1
     tolerance: float = 5e-4
+    register_exemplars: bool = True
+    border_trust: float = 0.5
 
 
 Progress = Callable[[float], None]
@@ -188,12 +197,16 @@ class _Track:
         xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
         return cls(np.dstack([xs, ys]), np.ones(shape, np.float32))
 
-    def follow(self, flow_to_tracked: np.ndarray, round_trip_ok: np.ndarray) -> _Track:
+    def follow(self, flow_to_tracked: np.ndarray, round_trip_ok: np.ndarray, border_trust: float = 0.0) -> _Track:
         """The track of a neighbouring frame.
 
         Args:
             flow_to_tracked: HxWx2 flow from the neighbour to this track's frame.
-            round_trip_ok: that flow's forward-backward confidence, HxW 0..1.
+            round_trip_ok: that flow's forward-backward confidence, HxW 0..1 (0 where
+                the flow leaves the picture).
+            border_trust: a pixel whose flow leaves the picture (it came in from outside,
+                as on a pan) takes the track of the nearest border pixel, with that
+                track's reliability times this; 0 marks it lost.
         """
         flow = flow_to_tracked.astype(np.float32)
         points = warp(self.points, flow, border_value=-1.0)
@@ -201,6 +214,13 @@ class _Track:
         # A point interpolated between one that left the frame (-1) and a live one lies nowhere.
         lost = warp((self.points[..., 0] >= 0).astype(np.float32), flow) < 0.999
         reliability[lost] = 0.0
+        if border_trust > 0:
+            outside = ~_inside(flow)
+            if outside.any():
+                nearest = warp(self.points, flow, border=cv2.BORDER_REPLICATE)
+                points[outside] = nearest[outside]
+                nearest_reliability = warp(self.reliability, flow, border=cv2.BORDER_REPLICATE)
+                reliability[outside] = border_trust * nearest_reliability[outside]
         return _Track(points, reliability)
 
     def sample(self, key_image: np.ndarray) -> np.ndarray:
@@ -208,6 +228,14 @@ class _Track:
         return cv2.remap(
             key_image, self.points[..., 0], self.points[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
+
+
+def _inside(flow: np.ndarray) -> np.ndarray:
+    """HxW bool: where ``x + flow(x)`` lies inside the picture (bilinear samples fully inside)."""
+    height, width = flow.shape[:2]
+    xs = np.arange(width, dtype=np.float32)[None, :] + flow[..., 0]
+    ys = np.arange(height, dtype=np.float32)[:, None] + flow[..., 1]
+    return (xs >= 0) & (xs <= width - 1) & (ys >= 0) & (ys <= height - 1)
 
 
 class _Propagation:
@@ -281,7 +309,9 @@ class _Propagation:
                     pass  # the previous frame again, exactly
                 else:
                     if forward is not None:
-                        forward = forward.follow(store.get("bwd", f), store.get("bwd_ok", f))
+                        forward = forward.follow(
+                            store.get("bwd", f), store.get("bwd_ok", f), self.settings.border_trust
+                        )
                     previous = self._between(store, f, a, b, forward, key_a, key_b, previous)
                     full = self._enlarge(previous)
                 if f in wanted:
@@ -329,19 +359,30 @@ class _Propagation:
         return j, False
 
     def _scan_extras(self, store: FrameStore, f: int, luma: np.ndarray) -> None:
-        matchers = [m for exemplar, m in self._matchers if exemplar.applies_to(f)]
+        matchers = [(m, r) for exemplar, m, r in self._matchers if exemplar.applies_to(f)]
         if not matchers:
             return
         y = luma_of(luma).astype(np.float32)
         total_chroma = np.zeros(y.shape + (2,), np.float32)
         total_weight = np.zeros(y.shape, np.float32)
-        for matcher in matchers:
+        registered_chroma = np.zeros(y.shape + (2,), np.float32)
+        registered_weight = np.zeros(y.shape, np.float32)
+        for matcher, registration in matchers:
             chroma, confidence = matcher.match(y)
             total_chroma += chroma * confidence[..., None]
             total_weight += confidence
+            registered = registration.register(y) if self.settings.register_exemplars else None
+            if registered is not None:
+                registered_chroma += registered[0] * registered[1][..., None]
+                registered_weight += registered[1]
         chroma = total_chroma / np.maximum(total_weight, 1e-6)[..., None]
         store.put("exemplar_chroma", f, chroma.astype(np.float16))
         store.put("exemplar_weight", f, np.minimum(total_weight, 1.0).astype(np.float16))
+        if registered_weight.any():
+            # An exemplar in register with the frame is a partial aligned reference.
+            chroma = registered_chroma / np.maximum(registered_weight, 1e-6)[..., None]
+            store.put("registered_chroma", f, chroma.astype(np.float16))
+            store.put("registered_weight", f, np.minimum(registered_weight, 1.0).astype(np.float16))
 
     def _luma(self, f: int) -> np.ndarray:
         try:
@@ -371,7 +412,7 @@ class _Propagation:
             if f in self.keyframes:
                 break
             self._check_cancel()
-            track = track.follow(store.get("fwd", f + 1), store.get("fwd_ok", f + 1))
+            track = track.follow(store.get("fwd", f + 1), store.get("fwd_ok", f + 1), self.settings.border_trust)
             store.put("back_points", f, track.points)
             store.put("back_reliability", f, track.reliability.astype(np.float16))
             self._advance()
@@ -425,10 +466,14 @@ class _Propagation:
             back = _Track(store.get("back_points", f), store.get("back_reliability", f).astype(np.float32))
             sources.append((back.sample(key_b), back.reliability * self._trust(back, b, near_b) * share_b))
         if previous is not None and self.settings.steadiness > 0:
-            carried = warp(previous, store.get("bwd", f).astype(np.float32))
+            flow = store.get("bwd", f).astype(np.float32)
+            carried = warp(previous, flow, border=cv2.BORDER_REPLICATE)
             # Towards keyframe b the carried output gives way to b itself, so that the
-            # colours arrive at b instead of jumping there.
-            weight = store.get("bwd_ok", f).astype(np.float32) * (self.settings.steadiness * (1.0 - near_b))
+            # colours arrive at b instead of jumping there. What came in from outside the
+            # picture continues the nearest border colour, with less trust.
+            weight = store.get("bwd_ok", f).astype(np.float32)
+            weight = np.where(_inside(flow), weight, self.settings.border_trust)
+            weight *= self.settings.steadiness * (1.0 - near_b)
             sources.append((carried, weight))
         initial = sources[0][0] if sources else None
         return self._solve(store, f, sources, initial=initial)
@@ -441,12 +486,13 @@ class _Propagation:
         luma = luma_of(store.get("luma" if full_size else "small", f))
         hard = self._hard_hints(f, luma.shape)
         sources = list(sources)
-        if store.has("exemplar_chroma", f):
-            weight = store.get("exemplar_weight", f).astype(np.float32) * self.settings.exemplar_weight
-            chroma = store.get("exemplar_chroma", f).astype(np.float32)
-            if full_size:
-                chroma, weight = self._enlarge(chroma), self._enlarge(weight)
-            sources.append((chroma, weight))
+        for kind, strength in (("exemplar", self.settings.exemplar_weight), ("registered", 1.0)):
+            if store.has(f"{kind}_chroma", f):
+                weight = store.get(f"{kind}_weight", f).astype(np.float32) * strength
+                chroma = store.get(f"{kind}_chroma", f).astype(np.float32)
+                if full_size:
+                    chroma, weight = self._enlarge(chroma), self._enlarge(weight)
+                sources.append((chroma, weight))
         prior = _mix(sources, self.settings.carry_weight) if sources else None
         if hard.count == 0 and prior is None:
             return np.zeros(luma.shape + (2,), np.float32)
@@ -483,8 +529,12 @@ class _Propagation:
         if not self.guidance.exemplars:
             return []
         from colorcore.video.exemplar import ExemplarMatcher
+        from colorcore.video.registration import ExemplarRegistration
 
-        return [(exemplar, ExemplarMatcher(exemplar.rgb)) for exemplar in self.guidance.exemplars]
+        return [
+            (exemplar, ExemplarMatcher(exemplar.rgb), ExemplarRegistration(exemplar.rgb))
+            for exemplar in self.guidance.exemplars
+        ]
 
     # -- progress and cancellation ---------------------------------------------------
 
