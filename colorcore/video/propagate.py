@@ -94,6 +94,9 @@ class PropagationSettings:
             continues the colour of the nearest border pixel, as plain flow-warping tools
             do, trusted this much (times that pixel's own reliability); 0 leaves it to
             Levin's equation alone.
+        luma_mismatch: a keyframe colour carried by a track counts less where the pixel's
+            luma differs from its tracked point's in the keyframe (blurred, 0..1 scale):
+            by 1/e at this difference; 0 turns the check off.
         register_exemplars: also try to put each exemplar in register with each frame
             (:mod:`colorcore.video.registration`); where it registers, its colours count
             like an aligned reference's.
@@ -109,6 +112,7 @@ class PropagationSettings:
     tolerance: float = 5e-4
     register_exemplars: bool = True
     border_trust: float = 0.5
+    luma_mismatch: float = 0.1
 
 
 Progress = Callable[[float], None]
@@ -262,6 +266,7 @@ class _Propagation:
         self._last_good: np.ndarray | None = None
         self._damaged: set[int] = set()
         self._confidences: dict[int, np.ndarray] = {}
+        self._key_lumas: dict[int, np.ndarray] = {}
 
     # -- the run -----------------------------------------------------------------
 
@@ -451,6 +456,25 @@ class _Propagation:
         like it) while halfway mainly the stroked parts do."""
         return np.maximum(track.sample(self._key_confidence(k)), floor)
 
+    def _smooth_luma(self, store: FrameStore, f: int) -> np.ndarray:
+        """Frame f's luma at the working size, lightly blurred (HxW float32 0..1)."""
+        return cv2.GaussianBlur(luma_of(store.get("small", f)).astype(np.float32), (0, 0), 1.5)
+
+    def _likeness(self, store: FrameStore, track: _Track, k: int, luma: np.ndarray | None) -> np.ndarray | float:
+        """How much a frame's pixels look like the keyframe points they track to (HxW 0..1).
+
+        Flow can be consistent both ways and still wrong, e.g. smooth over water dragged
+        along by a moving subject; then the pixel's luma differs from its tracked point's,
+        and the keyframe's colour there is not its colour."""
+        if luma is None:
+            return 1.0
+        if k not in self._key_lumas:
+            if len(self._key_lumas) >= 4:  # only keyframes a and b are in use at a time
+                self._key_lumas.pop(next(iter(self._key_lumas)))
+            self._key_lumas[k] = self._smooth_luma(store, k)
+        difference = luma - track.sample(self._key_lumas[k])
+        return np.exp(-((difference / self.settings.luma_mismatch) ** 2)).astype(np.float32)
+
     def _between(self, store, f: int, a, b, forward, key_a, key_b, previous) -> np.ndarray:
         """Chroma (working size) of a frame that is not a keyframe: blend, then solve."""
         if a is not None and b is not None:
@@ -460,11 +484,14 @@ class _Propagation:
             share_a = share_b = 1.0
             near_a = near_b = 0.0
         sources = []
+        luma = self._smooth_luma(store, f) if self.settings.luma_mismatch > 0 else None
         if forward is not None:
-            sources.append((forward.sample(key_a), forward.reliability * self._trust(forward, a, near_a) * share_a))
+            weight = forward.reliability * self._trust(forward, a, near_a) * share_a
+            sources.append((forward.sample(key_a), weight * self._likeness(store, forward, a, luma)))
         if b is not None and store.has("back_points", f):
             back = _Track(store.get("back_points", f), store.get("back_reliability", f).astype(np.float32))
-            sources.append((back.sample(key_b), back.reliability * self._trust(back, b, near_b) * share_b))
+            weight = back.reliability * self._trust(back, b, near_b) * share_b
+            sources.append((back.sample(key_b), weight * self._likeness(store, back, b, luma)))
         if previous is not None and self.settings.steadiness > 0:
             flow = store.get("bwd", f).astype(np.float32)
             carried = warp(previous, flow, border=cv2.BORDER_REPLICATE)
