@@ -65,6 +65,7 @@ from colorcore.guidance.references import Guidance
 from colorcore.solvers.colorize import solve_chroma
 from colorcore.video.flow import FlowEstimator, consistency, warp
 from colorcore.video.frame_store import FrameStore
+from colorcore.video.registration import frame_features
 from colorcore.video.shots import histogram_distance, is_cut, luma_histogram
 
 
@@ -97,6 +98,9 @@ class PropagationSettings:
         luma_mismatch: a keyframe colour carried by a track counts less where the pixel's
             luma differs from its tracked point's in the keyframe (blurred, 0..1 scale):
             by 1/e at this difference; 0 turns the check off.
+        register_keyframes: frames are also registered with the aligned references of
+            their keyframes (as with exemplars); where they register, the reference's
+            colours count beside the tracked ones.
         register_exemplars: also try to put each exemplar in register with each frame
             (:mod:`colorcore.video.registration`); where it registers, its colours count
             like an aligned reference's.
@@ -111,6 +115,7 @@ class PropagationSettings:
     stroke_reach: float = 0.1
     tolerance: float = 5e-4
     register_exemplars: bool = True
+    register_keyframes: bool = True
     border_trust: float = 0.5
     luma_mismatch: float = 0.1
 
@@ -267,6 +272,7 @@ class _Propagation:
         self._damaged: set[int] = set()
         self._confidences: dict[int, np.ndarray] = {}
         self._key_lumas: dict[int, np.ndarray] = {}
+        self._registrations: dict = {}
 
     # -- the run -----------------------------------------------------------------
 
@@ -456,6 +462,21 @@ class _Propagation:
         like it) while halfway mainly the stroked parts do."""
         return np.maximum(track.sample(self._key_confidence(k)), floor)
 
+    def _key_registration(self, store: FrameStore, k: int | None):
+        """Keyframe k, when it has an aligned reference, as an exemplar to register frames
+        with (:mod:`colorcore.video.registration`): on a pan, the static background
+        registers with it directly, without the drift of chained tracks. None otherwise."""
+        if k is None or self.guidance.reference_at(k) is None:
+            return None
+        if k not in self._registrations:
+            if len(self._registrations) >= 2:  # only keyframes a and b are in use at a time
+                self._registrations.pop(next(iter(self._registrations)))
+            from colorcore.video.registration import ExemplarRegistration
+
+            rgb = self.guidance.reference_at(k).rgb
+            self._registrations[k] = ExemplarRegistration(cv2.resize(rgb, self.work_size, interpolation=cv2.INTER_AREA))
+        return self._registrations[k]
+
     def _smooth_luma(self, store: FrameStore, f: int) -> np.ndarray:
         """Frame f's luma at the working size, lightly blurred (HxW float32 0..1)."""
         return cv2.GaussianBlur(luma_of(store.get("small", f)).astype(np.float32), (0, 0), 1.5)
@@ -492,6 +513,17 @@ class _Propagation:
             back = _Track(store.get("back_points", f), store.get("back_reliability", f).astype(np.float32))
             weight = back.reliability * self._trust(back, b, near_b) * share_b
             sources.append((back.sample(key_b), weight * self._likeness(store, back, b, luma)))
+        if self.settings.register_keyframes:
+            features = None
+            for k, share in ((a, share_a), (b, share_b)):
+                registration = self._key_registration(store, k)
+                if registration is None:
+                    continue
+                if features is None:
+                    features = frame_features(luma_of(store.get("small", f)))
+                registered = registration.register(luma_of(store.get("small", f)).astype(np.float32), features)
+                if registered is not None:
+                    sources.append((registered[0], registered[1] * share))
         if previous is not None and self.settings.steadiness > 0:
             flow = store.get("bwd", f).astype(np.float32)
             carried = warp(previous, flow, border=cv2.BORDER_REPLICATE)

@@ -76,16 +76,15 @@ class ExemplarRegistration:
                 self._views.append((mirrored, points, descriptors))
 
     def _keypoints(self, luma: np.ndarray):
-        image = np.ascontiguousarray(np.clip(luma * 255 + 0.5, 0, 255).astype(np.uint8))
-        keypoints, descriptors = self._sift.detectAndCompute(image, None)
-        points = np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2)
-        return points, descriptors
+        return _keypoints(self._sift, luma)
 
-    def register(self, luma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    def register(self, luma: np.ndarray, features=None) -> tuple[np.ndarray, np.ndarray] | None:
         """The exemplar's chroma put in register with one grey frame.
 
         Args:
             luma: HxW float luma on 0..1 (float32 preferred).
+            features: the frame's :func:`frame_features`, when several exemplars are
+                registered with one frame (found here otherwise).
 
         Returns:
             ``(chroma, confidence)``: HxWx2 float32 YIQ chroma and HxW float32 confidence
@@ -136,6 +135,31 @@ class ExemplarRegistration:
         agreement = _luma_agreement(luma, warped_luma, inside.astype(bool))
         confidence = coverage * agreement * min(1.0, count / FULL_SUPPORT)
         return chroma.astype(np.float32), confidence.astype(np.float32)
+
+
+def frame_features(luma: np.ndarray):
+    """A grey frame's SIFT keypoints for :meth:`ExemplarRegistration.register`.
+
+    Args:
+        luma: HxW float luma on 0..1.
+
+    Returns:
+        ``(points N x 2 float32 in frame pixels, descriptors N x 128 float32 or None,
+        scale of the detection raster)``.
+    """
+    luma = np.asarray(luma, dtype=np.float32)
+    height, width = luma.shape
+    scale = min(1.0, DETECT_SIZE / max(height, width))
+    if scale < 1.0:
+        luma = cv2.resize(luma, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    points, descriptors = _keypoints(cv2.SIFT_create(), luma)
+    return points / scale, descriptors, scale
+
+
+def _keypoints(sift, luma: np.ndarray):
+    image = np.ascontiguousarray(np.clip(luma * 255 + 0.5, 0, 255).astype(np.uint8))
+    keypoints, descriptors = sift.detectAndCompute(image, None)
+    return np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2), descriptors
 
 
 def _plausible(homography: np.ndarray) -> bool:
