@@ -474,7 +474,9 @@ class _Propagation:
             from colorcore.video.registration import ExemplarRegistration
 
             rgb = self.guidance.reference_at(k).rgb
-            self._registrations[k] = ExemplarRegistration(cv2.resize(rgb, self.work_size, interpolation=cv2.INTER_AREA))
+            self._registrations[k] = ExemplarRegistration(
+                cv2.resize(rgb, self.work_size, interpolation=cv2.INTER_AREA), mirrored=False
+            )
         return self._registrations[k]
 
     def _smooth_luma(self, store: FrameStore, f: int) -> np.ndarray:

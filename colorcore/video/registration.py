@@ -18,8 +18,9 @@ exemplar becomes a partial aligned reference:
    something moved or parallax breaks it, lumas disagree and the hint is withdrawn),
    times how well the homography is supported (inlier count).
 
-Cost at 427x240 (the propagation's working size): about 25 ms a frame for keypoints and
-matching on one core, plus two warps.
+Cost at 427x240 (the propagation's working size), on one core: about 60 ms a frame for
+its keypoints (:func:`frame_features`, shared by every exemplar and keyframe registered
+with it), then about 15 ms per exemplar orientation to match and warp.
 """
 
 from __future__ import annotations
@@ -44,8 +45,10 @@ RIM = 4
 # A homography whose area scale (determinant of its linear part) leaves this range is
 # taken as a false registration.
 SCALE_RANGE = (0.1, 10.0)
-# Keypoints are found on images with this long side at most (pixels).
+# Keypoints are found on images with this long side at most (pixels), the strongest
+# KEYPOINTS of them kept: matching cost grows with the product of the two counts.
 DETECT_SIZE = 640
+KEYPOINTS = 500
 
 
 class ExemplarRegistration:
@@ -53,9 +56,11 @@ class ExemplarRegistration:
 
     Args:
         exemplar_rgb: HxWx3 uint8 or uint16 RGB (not BGR).
+        mirrored: also try the exemplar mirrored left to right (a printed photograph
+            may be); False for a frame of the clip itself.
     """
 
-    def __init__(self, exemplar_rgb: np.ndarray):
+    def __init__(self, exemplar_rgb: np.ndarray, mirrored: bool = True):
         rgb = np.asarray(exemplar_rgb)
         scale = min(1.0, DETECT_SIZE / max(rgb.shape[:2]))
         if scale < 1.0:
@@ -64,16 +69,16 @@ class ExemplarRegistration:
         full = rgb.astype(np.float32) / np.float32(np.iinfo(rgb.dtype).max)
         self._luma = full @ LUMA_WEIGHTS.astype(np.float32)
         self._chroma = full @ RGB_TO_YIQ[1:].T.astype(np.float32)
-        self._sift = cv2.SIFT_create()
+        self._sift = cv2.SIFT_create(KEYPOINTS)
         self._matcher = cv2.BFMatcher(cv2.NORM_L2)
         self._views = []  # (mirrored, keypoint positions N x 2, descriptors)
-        for mirrored in (False, True):
-            luma = self._luma[:, ::-1] if mirrored else self._luma
+        for mirror in (False, True) if mirrored else (False,):
+            luma = self._luma[:, ::-1] if mirror else self._luma
             points, descriptors = self._keypoints(luma)
             if descriptors is not None and len(points) >= MIN_INLIERS:
-                if mirrored:  # positions in the unmirrored exemplar
+                if mirror:  # positions in the unmirrored exemplar
                     points[:, 0] = self._luma.shape[1] - 1 - points[:, 0]
-                self._views.append((mirrored, points, descriptors))
+                self._views.append((mirror, points, descriptors))
 
     def _keypoints(self, luma: np.ndarray):
         return _keypoints(self._sift, luma)
@@ -93,16 +98,9 @@ class ExemplarRegistration:
         """
         luma = np.asarray(luma, dtype=np.float32)
         height, width = luma.shape
-        scale = min(1.0, DETECT_SIZE / max(height, width))
-        small = (
-            luma
-            if scale == 1.0
-            else cv2.resize(luma, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-        )
-        points, descriptors = self._keypoints(small)
+        points, descriptors, scale = features if features is not None else frame_features(luma)
         if descriptors is None or len(points) < MIN_INLIERS:
             return None
-        points /= scale  # frame pixels
         best = None
         for _, exemplar_points, exemplar_descriptors in self._views:
             pairs = self._matcher.knnMatch(descriptors, exemplar_descriptors, k=2)
@@ -152,7 +150,7 @@ def frame_features(luma: np.ndarray):
     scale = min(1.0, DETECT_SIZE / max(height, width))
     if scale < 1.0:
         luma = cv2.resize(luma, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    points, descriptors = _keypoints(cv2.SIFT_create(), luma)
+    points, descriptors = _keypoints(cv2.SIFT_create(KEYPOINTS), luma)
     return points / scale, descriptors, scale
 
 
