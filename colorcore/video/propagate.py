@@ -24,7 +24,20 @@ prior mixes, each with a per-pixel weight:
 - the keyframe b after f, tracked the same way in a backward pass;
 - the previous output, carried one step by flow (``steadiness``), which steadies what
   the keyframes do not reach, such as newly revealed areas;
-- exemplars (:class:`colorcore.exemplar.ExemplarMatcher`) where the match is good.
+- exemplars (:class:`colorcore.exemplar.ExemplarMatcher`) where the match is good, and
+  where an exemplar registers with the frame (:mod:`colorcore.video.registration`), its
+  colours warped into place, trusted like a reference's;
+- keyframes with an aligned reference, registered with the frame the same way: on a
+  pan the static background reads the reference directly, without the drift of
+  chained tracks (the luma check withdraws it where something moved).
+
+Two checks keep tracks honest. A pixel that flow brings in from outside the picture (a
+pan) continues the track of the nearest border pixel at half trust (``border_trust``),
+as a plain flow-warping tool replicates the border, instead of being left to Levin's
+equation, which fills it with whatever colour is nearest across weak edges. And a
+track's colour counts less where the pixel's luma differs from the luma of the point it
+tracks to (``luma_mismatch``): flow that is consistent both ways can still be wrong,
+e.g. smooth over water that a moving subject drags along.
 
 Between keyframes a < f < b, a and b are weighted by their shares s_a = (b - f)/(b - a)
 and s_b = (f - a)/(b - a) times their confidences, so each keyframe dominates near
