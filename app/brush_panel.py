@@ -95,7 +95,16 @@ class BrushPanel(QWidget):
         self._rebuild_palette()
 
     def choose(self) -> None:
-        """Open the colour chooser."""
+        """Open the colour chooser: the window's luminance-aware picker when it set
+        ``chooser``, else the plain RGB dialog."""
+        chooser = getattr(self, "chooser", None)
+        if chooser is not None:
+            chooser()
+        else:
+            self.choose_rgb()
+
+    def choose_rgb(self) -> None:
+        """Open the plain RGB colour dialog."""
         colour = QColorDialog.getColor(self.colour, self, "Brush colour")
         if colour.isValid():
             self.set_colour(colour)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from colorcore.guidance.hints import Stroke
 
-TOOLS = ("brush", "eraser", "neutral", "eyedropper")
+TOOLS = ("brush", "eraser", "neutral", "eyedropper", "select")
 VIEWS = ("grey", "colour", "split")
 ZOOM_RANGE = (0.05, 32.0)
 _WIPE_GRAB = 6  # widget pixels either side of the wipe line that grab it
@@ -34,12 +34,15 @@ class Canvas(QWidget):
         colourPicked(tuple): (r, g, b) in 0..1 under the eyedropper.
         zoomChanged(float): the new zoom factor (1.0 is 100%).
         hovered(int, int): the frame pixel under the pointer ((-1, -1) outside the frame).
+        strokeClicked(int): with the select tool, the index (in painting order on this
+            frame) of the stroke under the click, or -1 for none.
     """
 
     strokeFinished = Signal(list, str)
     colourPicked = Signal(tuple)
     zoomChanged = Signal(float)
     hovered = Signal(int, int)
+    strokeClicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -64,6 +67,10 @@ class Canvas(QWidget):
         self._panning: QPointF | None = None
         self._dragging_wipe = False
         self._hover: QPointF | None = None
+        self.selected: int | None = None  # index of the selected stroke on this frame
+        self.notice = ""  # what the canvas says about the colour shown (a pending solve, stale)
+        self.compare: QImage | None = None  # left of the wipe instead of the grey source
+        self.compare_label = ""
 
     # -- content ----------------------------------------------------------------------
 
@@ -84,6 +91,37 @@ class Canvas(QWidget):
         """The strokes of the current frame, drawn over the picture."""
         self.strokes = list(strokes)
         self.update()
+
+    def select_stroke(self, index: int | None) -> None:
+        """Highlight the stroke ``index`` of this frame (None: none)."""
+        self.selected = index
+        self.update()
+
+    def set_notice(self, text: str) -> None:
+        """A line shown over the picture's top-left corner ("" hides it)."""
+        if text != self.notice:
+            self.notice = text
+            self.update()
+
+    def set_compare(self, image: QImage | None, label: str = "") -> None:
+        """Show ``image`` left of the wipe instead of the grey source (None: the grey
+        source again); ``label`` names it on the picture."""
+        self.compare, self.compare_label = image, label
+        self.update()
+
+    def stroke_at(self, point: QPointF) -> int | None:
+        """Index of the topmost stroke whose painted area holds frame point ``point``."""
+        for index in range(len(self.strokes) - 1, -1, -1):
+            stroke = self.strokes[index]
+            reach = (stroke.width / 2 + 2 / self.zoom) ** 2
+            points = stroke.points
+            for (x0, y0), (x1, y1) in zip(points, points[1:] or points):
+                dx, dy = x1 - x0, y1 - y0
+                length = dx * dx + dy * dy
+                t = 0.0 if length == 0 else max(0.0, min(1.0, ((point.x() - x0) * dx + (point.y() - y0) * dy) / length))
+                if (x0 + t * dx - point.x()) ** 2 + (y0 + t * dy - point.y()) ** 2 <= reach:
+                    return index
+        return None
 
     def set_view(self, view: str) -> None:
         """'grey', 'colour' or 'split'."""
@@ -178,7 +216,12 @@ class Canvas(QWidget):
         painter.drawImage(target, shown)
         if self.view == "split" and self.colour is not None:
             left = QRectF(0, 0, width * self.wipe, height)
-            painter.drawImage(QRectF(target.topLeft(), left.size() * self.zoom), self.grey, left)
+            before = self.grey
+            if self.compare is not None:
+                before = self.compare
+                if self.compare.size() != self.grey.size():
+                    before = self.compare.scaled(self.grey.size())
+            painter.drawImage(QRectF(target.topLeft(), left.size() * self.zoom), before, left)
             x = self._wipe_x()
             painter.setPen(QPen(QColor(235, 235, 235), 1.5))
             painter.drawLine(QPointF(x, target.top()), QPointF(x, target.bottom()))
@@ -190,11 +233,37 @@ class Canvas(QWidget):
                 self._paint_stroke(
                     painter, stroke.points, stroke.kind, stroke.width, QColor.fromRgbF(*stroke.color), stroke.hardness
                 )
+        if self.show_strokes and self.selected is not None and self.selected < len(self.strokes):
+            stroke = self.strokes[self.selected]
+            outline = QPainterPath(QPointF(*stroke.points[0]))
+            for x, y in stroke.points[1:]:
+                outline.lineTo(x, y)
+            painter.setPen(
+                QPen(QColor(255, 255, 255, 230), 1.5 / self.zoom, Qt.PenStyle.DashLine, Qt.PenCapStyle.RoundCap)
+            )
+            painter.drawPath(outline)
+            for x, y in (stroke.points[0], stroke.points[-1]):
+                painter.drawEllipse(QPointF(x, y), stroke.width / 2, stroke.width / 2)
         if self._drawing:
             kind = {"brush": "colour", "eraser": "erase", "neutral": "neutral"}[self.tool]
             self._paint_stroke(painter, self._drawing, kind, self.brush_size, self.brush_colour, self.brush_hardness)
         painter.resetTransform()
+        self._paint_labels(painter, target)
         self._paint_cursor(painter)
+
+    def _paint_labels(self, painter: QPainter, target: QRectF) -> None:
+        """The notice (top left) and, in a compare wipe, what is left of the line."""
+        texts = []
+        if self.notice:
+            texts.append((self.notice, QPointF(target.left() + 8, target.top() + 8)))
+        if self.view == "split" and self.compare_label and self.colour is not None:
+            texts.append((self.compare_label, QPointF(target.left() + 8, target.bottom() - 28)))
+        metrics = painter.fontMetrics()
+        for text, at in texts:
+            box = QRectF(at, metrics.size(0, text)).adjusted(-6, -3, 6, 3)
+            painter.fillRect(box, QColor(20, 20, 20, 190))
+            painter.setPen(QColor(230, 230, 230))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_stroke(
         self, painter: QPainter, points, kind: str, width: float, colour: QColor, hardness: float = 1.0
@@ -235,7 +304,7 @@ class Canvas(QWidget):
             painter.drawPath(path)
 
     def _paint_cursor(self, painter: QPainter) -> None:
-        if self._hover is None or self.tool == "eyedropper" or self._panning is not None:
+        if self._hover is None or self.tool in ("eyedropper", "select") or self._panning is not None:
             return
         radius = self.brush_size * self.zoom / 2
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -266,6 +335,10 @@ class Canvas(QWidget):
         point = self.to_frame(pos)
         if self.tool == "eyedropper":
             self._pick(point)
+            return
+        if self.tool == "select":
+            found = self.stroke_at(point)
+            self.strokeClicked.emit(-1 if found is None else found)
             return
         self._drawing = [(point.x(), point.y())]
         self.update()
@@ -328,6 +401,8 @@ class Canvas(QWidget):
             self.update()
 
     def _tool_cursor(self) -> Qt.CursorShape:
+        if self.tool == "select":
+            return Qt.CursorShape.ArrowCursor
         return Qt.CursorShape.PointingHandCursor if self.tool == "eyedropper" else Qt.CursorShape.CrossCursor
 
     def _pick(self, point: QPointF) -> None:

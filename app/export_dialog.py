@@ -119,6 +119,8 @@ class ExportDialog(QDialog):
         in_out: (start, stop) of the current in/out range, stop exclusive; the default
             range is the whole clip.
         frame_size: (width, height) of the clip, to refuse odd sizes H.264/ProRes cannot hold.
+        settings: a QSettings where the dialog remembers the format, the audio choice and
+            the output folder between exports (None: it remembers nothing).
     """
 
     def __init__(
@@ -132,8 +134,10 @@ class ExportDialog(QDialog):
         source_path: str | os.PathLike | None = None,
         in_out: tuple[int, int] | None = None,
         frame_size: tuple[int, int] | None = None,
+        settings=None,
     ):
         super().__init__(parent)
+        self._memory = settings
         self.setWindowTitle("Export")
         self._count = max(1, int(frame_count))
         self._fps = float(fps)
@@ -206,6 +210,29 @@ class ExportDialog(QDialog):
         start, stop = in_out if in_out is not None else (0, self._count)
         self.set_range(start, stop)
         self._format_changed()
+        self._recall()
+
+    def _recall(self) -> None:
+        """The last export's format, audio choice and folder (same name as suggested)."""
+        if self._memory is None:
+            return
+        key = self._memory.value("export/format")
+        if key in FORMATS_BY_KEY:
+            self.set_format(key)
+        folder = self._memory.value("export/folder")
+        if folder and Path(folder).is_dir():
+            self.path_edit.setText(str(Path(folder) / Path(self.path_edit.text().strip()).name))
+        audio = self._memory.value("export/audio")
+        if audio is not None and self.audio_box.isEnabled():
+            self.audio_box.setChecked(str(audio).lower() == "true")
+
+    def _remember(self) -> None:
+        if self._memory is None:
+            return
+        chosen = self.settings()
+        self._memory.setValue("export/format", chosen.format)
+        self._memory.setValue("export/folder", str(chosen.path.parent))
+        self._memory.setValue("export/audio", "true" if self.audio_box.isChecked() else "false")
 
     # -- state -----------------------------------------------------------------------
 
@@ -296,6 +323,7 @@ class ExportDialog(QDialog):
             self._overwrite = True
         else:
             self._overwrite = False
+        self._remember()
         super().accept()
 
     # -- reactions -------------------------------------------------------------------

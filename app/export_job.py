@@ -1,6 +1,6 @@
 """Export in the background: frames from a factory, written by colorcore's atomic writers.
 
-``ExportJob`` runs on a worker QThread and reports through signals; the window stays
+``ExportJob`` runs on the editor's worker pattern and reports through signals; the window stays
 responsive and Cancel is honoured between frames. The output appears only when complete:
 on failure or cancel the writer is aborted and nothing is left at the target (an output
 that was there before is kept).
@@ -12,18 +12,18 @@ import errno
 import logging
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
-from colorcore.errors import CancelledError, InputError
+from colorcore.errors import InputError
 from colorcore.media import Clip, FrameWriter, open_clip, output_kind
 from colorcore.render import open_output
 from keyhue.export_dialog import FORMATS_BY_KEY, ExportSettings
+from keyhue.workers import Task, Worker
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,8 @@ def _convert(rgb: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 class ExportJob(QObject):
-    """Writes ``settings.frames`` of a clip to ``settings.path``.
+    """Writes ``settings.frames`` of a clip to ``settings.path``, on the editor's worker
+    pattern (:class:`keyhue.workers.Worker`).
 
     Args:
         settings: what to export (ExportSettings from the export dialog).
@@ -93,76 +94,63 @@ class ExportJob(QObject):
     Bit depth: 16-bit TIFF sequences are 16 bits; other formats keep the clip's depth
     (ProRes stores 10 of 16, H.264 8).
 
-    Signals (delivered on the receiver's thread):
-        progress(done, total): frames done so far, of total.
+    Signals (delivered on the thread that created the job, the GUI thread):
+        progress(done, total): frames written so far, of total.
         finished(path): the output is complete at ``path``.
         failed(message): a one-line message that says what happened and what to do.
         cancelled(): cancel() was honoured; nothing was written.
-    Exactly one of finished, failed, cancelled is emitted per run. With ``start()`` they
-    are emitted on the thread that created the job (the GUI thread), so receivers may
-    touch widgets.
+        warning(message): an engine warning raised while the frames were made.
+    Exactly one of finished, failed, cancelled is emitted per run.
 
-    Use ``start()`` to run on a worker thread owned by the job (``wait()`` joins it), or
-    call ``run()`` to export on the calling thread.
+    Use ``start()`` to run on a worker thread (``wait()`` joins it), or ``run()`` to
+    export on the calling thread.
     """
 
     progress = Signal(int, int)
     finished = Signal(str)
     failed = Signal(str)
     cancelled = Signal()
+    warning = Signal(str)
 
     def __init__(self, settings: ExportSettings, clip: Clip | str | os.PathLike, frames_factory: FramesFactory):
         super().__init__()
         self.settings = settings
         self._clip_or_path = clip
         self._factory = frames_factory
-        self._cancel = threading.Event()
-        self._thread: QThread | None = None
-        self._worker: _Worker | None = None
-        self._out: QObject = self
         self._done = 0
+        self.worker = Worker(self._export, name="export", parent=self)
+        self.worker.progressed.connect(self.progress)
+        self.worker.warning.connect(self.warning)
+        self.worker.finished.connect(lambda path: self.finished.emit(path))
+        self.worker.cancelled.connect(lambda: self.cancelled.emit())
+        self.worker.failed.connect(self._failed)
 
     def cancel(self) -> None:
         """Ask the job to stop; it emits ``cancelled`` once it has cleaned up. Thread-safe."""
-        self._cancel.set()
+        self.worker.cancel()
 
     def is_cancelled(self) -> bool:
         """True once cancel() was called."""
-        return self._cancel.is_set()
+        return self.worker.task.cancelled()
 
     def start(self) -> None:
-        """Run on a new worker QThread; the thread ends with the job.
-
-        The job itself stays on the calling (GUI) thread and re-emits the worker's signals
-        there, so any receiver, a lambda included, runs on the GUI thread.
-        """
-        thread = QThread()
-        worker = _Worker(self)
-        worker.moveToThread(thread)
-        self._thread, self._worker = thread, worker
-        for name in ("progress", "finished", "failed", "cancelled"):
-            getattr(worker, name).connect(getattr(self, name))  # queued to this thread
-        for signal in (worker.finished, worker.failed, worker.cancelled):
-            # Direct: the worker ends its own loop, even while the GUI thread waits in wait().
-            signal.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        thread.started.connect(worker.run)
-        thread.start()
+        """Run on a worker thread; the signals arrive on the calling (GUI) thread."""
+        self.worker.start()
 
     def wait(self, msecs: int = -1) -> bool:
         """Block until the worker thread started by ``start()`` ends; False on timeout."""
-        if self._thread is None:
-            return True
-        return self._thread.wait() if msecs < 0 else self._thread.wait(msecs)
+        return self.worker.wait(msecs)
 
     @Slot()
     def run(self) -> None:
-        """Export now, on the calling thread, emitting this job's signals from it; ends with
-        one of the three result signals."""
-        self._export(self)
+        """Export now, on the calling thread; ends with one of the three result signals."""
+        self.worker.run_here()
 
-    def _export(self, out: QObject) -> None:
-        """The export; reports through ``out``'s progress/finished/failed/cancelled signals."""
-        self._out = out
+    def _failed(self, message: str, details: str) -> None:
+        self.failed.emit(f"Export failed: {message}. Nothing was written." if details else message)
+
+    def _export(self, task: Task) -> str:
+        """The export (on the worker thread); returns the output's path."""
         settings = self.settings
         owned = not isinstance(self._clip_or_path, Clip)
         writer: FrameWriter | None = None
@@ -170,27 +158,19 @@ class ExportJob(QObject):
             clip = open_clip(self._clip_or_path) if owned else self._clip_or_path
             try:
                 writer = self._open_writer(clip)
-                self._write_all(writer)
+                self._write_all(writer, task)
                 writer.close()
                 writer = None
             finally:
                 if owned:
                     clip.close()
-        except CancelledError:
-            self._abort(writer)
-            out.cancelled.emit()
         except InputError as exc:
-            self._abort(writer)
-            out.failed.emit(describe_input_error(exc, settings.path))
+            raise InputError(describe_input_error(exc, settings.path)) from exc
         except OSError as exc:
+            raise InputError(describe_os_error(exc, settings.path)) from exc
+        finally:
             self._abort(writer)
-            out.failed.emit(describe_os_error(exc, settings.path))
-        except Exception as exc:
-            self._abort(writer)
-            log.exception("export to %s failed", settings.path)
-            out.failed.emit(f"Export failed: {exc}. Nothing was written.")
-        else:
-            out.finished.emit(str(settings.path))
+        return str(settings.path)
 
     def _abort(self, writer: FrameWriter | None) -> None:
         if writer is not None:
@@ -215,51 +195,32 @@ class ExportJob(QObject):
             image_format="tiff" if settings.format == "tiff" else "png",
         )
 
-    def _report(self, done: float) -> None:
+    def _report(self, task: Task, done: float) -> None:
         # Monotonic, and only on whole-frame steps: the factory's fraction and the
         # written count both feed it.
         total = len(self.settings.frames)
         done = min(int(done), total)
         if done > self._done:
             self._done = done
-            self._out.progress.emit(done, total)
+            task.progress(done, total)
 
-    def _write_all(self, writer: FrameWriter) -> None:
+    def _write_all(self, writer: FrameWriter, task: Task) -> None:
         frames = self.settings.frames
         total = len(frames)
         self._done = 0
-        self._out.progress.emit(0, total)
+        task.progress(0, total)
         expected = iter(frames)
         written = 0
-        for i, rgb in self._factory(frames, lambda f: self._report(f * total), self._cancel.is_set):
-            if self._cancel.is_set():
-                raise CancelledError("export cancelled")
+        for i, rgb in self._factory(frames, lambda f: self._report(task, f * total), task.cancelled):
+            task.check_cancel()
             if i != next(expected, None):
                 raise RuntimeError(f"frames came out of order: got frame {i}")
             writer.write(_convert(np.asarray(rgb), writer.dtype))
             written += 1
-            self._report(written)
-        if self._cancel.is_set():
-            raise CancelledError("export cancelled")
+            self._report(task, written)
+        task.check_cancel()
         if written != total:
             raise RuntimeError(f"only {written} of {total} frames were produced")
-
-
-class _Worker(QObject):
-    """Runs an ExportJob on the worker thread; its signals mirror the job's."""
-
-    progress = Signal(int, int)
-    finished = Signal(str)
-    failed = Signal(str)
-    cancelled = Signal()
-
-    def __init__(self, job: ExportJob):
-        super().__init__()
-        self._job = job
-
-    @Slot()
-    def run(self) -> None:
-        self._job._export(self)
 
 
 class ExportProgressDialog(QProgressDialog):

@@ -15,3 +15,12 @@ def to_qimage(rgb: np.ndarray) -> QImage:
     rgb = np.ascontiguousarray(rgb)
     height, width, _ = rgb.shape
     return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+def to_dtype(rgb: np.ndarray, dtype) -> np.ndarray:
+    """``rgb`` rescaled to ``dtype`` (uint8 <-> uint16) when they differ."""
+    if rgb.dtype == dtype:
+        return rgb
+    if dtype == np.uint16:
+        return rgb.astype(np.uint16) * 257
+    return np.round(rgb / 257).astype(np.uint8)

@@ -1,11 +1,12 @@
-"""Live preview: re-solve the current keyframe in a worker thread after each edit.
+"""Live preview: re-solve the current keyframe after each edit, on the worker pattern.
 
-Each request gets a generation number; a newer request supersedes every older one. A
-request is solved twice: first small (about QUICK_PIXELS pixels, e.g. half size for an
-854x480 frame; shown at once, composed with the full-resolution luma), then at full
-size. Work for a superseded request is skipped before each stage starts and its results
-are dropped, so the UI only ever shows the newest edit and never waits for a solve. (A
-solve already running is not interrupted; it finishes unseen in its worker thread.)
+The preview of a keyframe is :func:`colorcore.render.preview_frame`, which at full size is
+the very frame the export writes (its strokes or reference and the exemplars that apply,
+one code path). Each request gets a generation number; a newer request supersedes every
+older one. A request is solved twice: first small (about QUICK_PIXELS pixels; shown at
+once, composed with the full-resolution luma, marked as pending), then at full size.
+Work for a superseded request is skipped before each stage starts and its results are
+dropped, so the UI only ever shows the newest edit and never waits for a solve.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 from colorcore.guidance.references import Guidance
 from colorcore.render import preview_frame
+from colorcore.video.propagate import exemplar_matchers
+from keyhue.workers import Task, Worker
 
 #: Pixel count of the quick first solve: about 100 ms on one core of a laptop CPU.
 QUICK_PIXELS = 110_000
@@ -29,33 +32,32 @@ def quick_scale(width: int, height: int) -> float:
 
 
 class PreviewSolver(QObject):
-    """Solves one frame's preview off the UI thread.
+    """Solves one keyframe's preview off the UI thread.
 
     Signals:
         ready(int, int, object, bool): generation, frame, HxWx3 RGB array (same dtype as
-            the grey frame) or None when the frame has no hints, and True for the
+            the grey frame) or None when the frame is not a keyframe, and True for the
             full-size result (False for the quick small one).
         failed(int, str): generation and a one-line reason.
+        warning(str): an engine warning raised by a solve.
     """
 
     ready = Signal(int, int, object, bool)
     failed = Signal(int, str)
+    warning = Signal(str)
 
     def __init__(self, parent: QObject | None = None, solver: str = "fast", device: str = "auto"):
         super().__init__(parent)
         self.solver = solver
         self.device = device
-        self.pool = QThreadPool(self)
-        # Two threads: a new edit's quick solve need not wait for an older full solve.
-        self.pool.setMaxThreadCount(2)
         self._generation = 0
         self._lock = threading.Lock()
+        self._workers: set[Worker] = set()
+        self._matchers: tuple[tuple, list] = ((), [])  # exemplars' ids, their matchers
 
-    def request(self, gray: np.ndarray, guidance: Guidance, frame: int) -> int:
-        """Start solving ``frame`` (grey source ``gray``) with a snapshot of ``guidance``.
-
-        Returns the request's generation; older requests are superseded.
-        """
+    def request(self, luma: np.ndarray, guidance: Guidance, frame: int) -> int:
+        """Start solving ``frame`` (its luma, HxW as ``Clip.luma`` gives it) with a snapshot
+        of ``guidance``. Returns the request's generation; older requests are superseded."""
         with self._lock:
             self._generation += 1
             generation = self._generation
@@ -63,8 +65,15 @@ class PreviewSolver(QObject):
         snapshot = Guidance(
             hints=None if guidance.hints is None else guidance.hints.for_frame(frame),
             references=[r for r in guidance.references if r.frame == frame],
+            exemplars=list(guidance.exemplars),
         )
-        self.pool.start(_Job(self, generation, gray, snapshot, frame))
+        worker = Worker(self._solve, generation, luma, snapshot, frame, name="preview", parent=self)
+        worker.result.connect(lambda item: self.ready.emit(*item))
+        worker.failed.connect(lambda message, _details: self.failed.emit(generation, message))
+        worker.warning.connect(self.warning)
+        worker.ended.connect(lambda: self._workers.discard(worker))
+        self._workers.add(worker)
+        worker.start()
         return generation
 
     def is_current(self, generation: int) -> bool:
@@ -73,26 +82,28 @@ class PreviewSolver(QObject):
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until all started solves finished (for tests and shutdown)."""
-        return self.pool.waitForDone(msecs)
+        return all(worker.wait(msecs) for worker in list(self._workers))
 
+    def _matchers_for(self, exemplars: list) -> list:
+        # Exemplar matchers are built once per set of exemplars, not per stroke.
+        key = tuple(id(e.rgb) for e in exemplars)
+        with self._lock:
+            if self._matchers[0] == key:
+                return self._matchers[1]
+        matchers = exemplar_matchers(Guidance(exemplars=exemplars))
+        with self._lock:
+            self._matchers = (key, matchers)
+        return matchers
 
-class _Job(QRunnable):
-    def __init__(self, owner: PreviewSolver, generation: int, gray, guidance, frame: int):
-        super().__init__()
-        self.owner, self.generation, self.gray, self.guidance, self.frame = owner, generation, gray, guidance, frame
-
-    def run(self):
-        owner = self.owner
-        try:
-            height, width = self.gray.shape[:2]
-            for scale in sorted({quick_scale(width, height), 1.0}):
-                if not owner.is_current(self.generation):
-                    return
-                rgb = preview_frame(self.gray, self.guidance, self.frame, scale, owner.solver, owner.device)
-                if not owner.is_current(self.generation):
-                    return
-                owner.ready.emit(self.generation, self.frame, rgb, scale == 1.0)
-                if rgb is None:
-                    return
-        except Exception as exc:
-            owner.failed.emit(self.generation, f"{type(exc).__name__}: {exc}")
+    def _solve(self, task: Task, generation: int, luma: np.ndarray, guidance: Guidance, frame: int) -> None:
+        height, width = luma.shape[:2]
+        matchers = self._matchers_for(guidance.exemplars)
+        for scale in sorted({quick_scale(width, height), 1.0}):
+            if not self.is_current(generation):
+                return
+            rgb = preview_frame(luma, guidance, frame, scale, self.solver, self.device, matchers=matchers)
+            if not self.is_current(generation):
+                return
+            task.emit((generation, frame, rgb, scale == 1.0))
+            if rgb is None:
+                return

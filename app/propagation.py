@@ -1,92 +1,65 @@
-"""Worker threads over the clip: propagation (``colorcore.render.project_frames``) and
-shot-cut detection.
+"""Work over the whole clip for :class:`keyhue.workers.Worker`: propagation and shot cuts.
 
-The worker reports each finished frame with its quality values, so the timeline, the
-quality plot and the picture update while the rest of the clip is still being coloured.
-Cancelling stops it between frames; frames already delivered stay valid.
+Propagated frames are cached ungraded; the window grades them for display and export
+with :func:`colorcore.grade.apply_grade`, so a grade never needs a new propagation.
+
+:func:`propagate_runs` colours the runs of frames that need it (``colorcore.render.
+project_frames``, the export's code path) and hands each finished frame over with its
+quality values, so the timeline, the quality plot and the picture update while the rest
+is still being coloured; progress counts frames finished. Cancelling stops it between
+frames; frames already delivered stay valid.
 """
 
 from __future__ import annotations
 
 import copy
-import threading
+from dataclasses import dataclass
 
-from PySide6.QtCore import QThread, Signal
-
-from colorcore.errors import CancelledError, InputError
+from colorcore.errors import InputError
 from colorcore.render import project_frames
 from colorcore.video.shots import find_cuts
 from keyhue.quality_plot import frame_metrics
+from keyhue.result_cache import ResultCache
+from keyhue.workers import Task
 
 
-class PropagationWorker(QThread):
-    """Colours ``frames`` of ``clip`` from a snapshot of ``project``.
+@dataclass(frozen=True)
+class FrameDone:
+    """One propagated frame (its pixels are in the result cache already)."""
 
-    Signals:
-        frameDone(int, object, float, float): frame index, HxWx3 RGB (clip dtype),
-            colourfulness and change from the previous frame (NaN for the first).
-        progress(float): fraction done, 0..1.
-        done(str, str): outcome ("finished", "cancelled" or "failed") and, for a failure,
-            a one-line reason.
+    frame: int
+    colourfulness: float
+    change: float  # colour change from the previous frame (NaN at a run's start)
+    version: int  # the guidance version it was computed for
+
+
+def propagate_runs(task: Task, project, clip, runs: list[range], results: ResultCache, version: int) -> int:
+    """Colour ``runs`` of ``clip`` from a snapshot of ``project`` into ``results``.
+
+    Emits a :class:`FrameDone` per frame (written to ``results`` first, on this worker
+    thread, so the GUI thread never encodes) and reports progress as frames finished of
+    all frames asked. Returns the number of frames coloured.
     """
-
-    frameDone = Signal(int, object, float, float)
-    progress = Signal(float)
-    done = Signal(str, str)
-
-    def __init__(self, project, clip, frames: range | None = None, parent=None):
-        super().__init__(parent)
-        # A deep copy: the archivist keeps editing while this runs.
-        self.project = copy.deepcopy(project)
-        self.clip = clip
-        self.frames = frames
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        """Ask the worker to stop after the frame in hand."""
-        self._cancel.set()
-
-    def run(self):
+    project = copy.deepcopy(project)  # the archivist keeps editing while this runs
+    total = sum(len(r) for r in runs)
+    done = 0
+    task.progress(0, total)
+    for run in runs:
         previous = None
-        try:
-            for index, rgb in project_frames(
-                self.project, self.clip, self.frames, self.progress.emit, self._cancel.is_set
-            ):
-                colourfulness, change, previous = frame_metrics(rgb, previous)
-                self.frameDone.emit(index, rgb, colourfulness, change)
-        except CancelledError:
-            self.done.emit("cancelled", "")
-            return
-        except InputError as exc:
-            self.done.emit("failed", str(exc))
-            return
-        except Exception as exc:
-            self.done.emit("failed", f"{type(exc).__name__}: {exc}")
-            return
-        self.done.emit("finished", "")
+        for index, rgb in project_frames(project, clip, run, None, task.cancelled, graded=False):
+            colourfulness, change, previous = frame_metrics(rgb, previous)
+            results.put(index, rgb)
+            done += 1
+            task.emit(FrameDone(index, colourfulness, change, version))
+            task.progress(done, total)
+            task.check_cancel()
+    return done
 
 
-class CutFinder(QThread):
-    """Finds the shot cuts of a clip in the background (``colorcore.shots.find_cuts``).
-
-    Signals:
-        found(list): the frames that start a new shot, once the whole clip is scanned.
-    """
-
-    found = Signal(list)
-
-    def __init__(self, clip, parent=None):
-        super().__init__(parent)
-        self.clip = clip
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        """Stop scanning soon; nothing is reported."""
-        self._cancel.set()
-
-    def run(self):
-        try:
-            cuts = find_cuts(self.clip, cancel=self._cancel.is_set)
-        except (CancelledError, InputError):
-            return  # cancelled, or a damaged frame: the timeline simply shows no cuts
-        self.found.emit(cuts)
+def shot_cuts(task: Task, clip) -> list[int]:
+    """The frames of ``clip`` that start a new shot (``colorcore.video.shots.find_cuts``);
+    a damaged frame gives no cuts rather than an error."""
+    try:
+        return find_cuts(clip, cancel=task.cancelled)
+    except InputError:
+        return []

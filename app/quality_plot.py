@@ -3,7 +3,8 @@
 Colourfulness (Hasler and Suesstrunk) shows where colour fades or swells along the clip;
 the change term (the Jensen-Shannon divergence of a frame's RGB histograms with those of
 the previous frame, CDC's d = 1 term, see DESIGN.md) spikes where colour flickers. Each
-curve has its own axis: colourfulness on the left, change on the right.
+curve has its own scale, stated in the legend. The plot has no side axes, so its x axis
+spans the same width as the timeline above it: frame i lies under frame i.
 """
 
 from __future__ import annotations
@@ -68,33 +69,37 @@ class QualityPlot(QWidget):
         self.plot_widget.setMenuEnabled(False)
         self.plot_widget.setMinimumHeight(90)
         self.plot_widget.setToolTip(
-            "Light curve, left axis: colourfulness of each frame.\n"
-            "Ochre curve, right axis: colour change from the previous frame (JS divergence of the RGB histograms); spikes are flicker.\n"
-            "Click to go to a frame."
+            "Light curve: colourfulness of each frame.\n"
+            "Ochre curve: colour change from the previous frame (Jensen-Shannon divergence of the RGB histograms); "
+            "spikes are flicker.\nClick to go to a frame."
         )
         item = self.plot_widget.getPlotItem()
         item.hideButtons()
         item.setMouseEnabled(x=False, y=False)
         item.showGrid(x=False, y=True, alpha=0.12)
+        # No axes beside the view: it spans the widget's width exactly as the timeline's
+        # strip does, so the shared frame axis lines up. The legend names each curve and its
+        # scale (the top of the plot).
         for name in ("left", "bottom", "right"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(_AXIS))
-            axis.setTextPen(pg.mkPen(_AXIS))
-            axis.enableAutoSIPrefix(False)  # JS values are small; "x0.001" labels confuse
-        # Each axis is labelled in its curve's colour; that is the legend (a legend box
-        # would cover the curves in a plot this short).
-        item.getAxis("left").setLabel("colourfulness", color=_COLOURFULNESS)
-        item.getAxis("right").setLabel("change (JS)", color=_CHANGE)
-        item.showAxis("right")
+            item.hideAxis(name)
+        item.setContentsMargins(0, 0, 0, 0)
+        self.plot_widget.setContentsMargins(0, 0, 0, 0)
+        # Not anchored (offset None): an anchor follows the view's geometry through a
+        # signal that can fire while a closing window's view is already deleted. The
+        # view's top-left corner is its own origin, so a fixed position is enough.
+        self.legend = pg.LegendItem(offset=None, labelTextColor=_AXIS, brush=pg.mkBrush(30, 30, 30, 200))
+        self.legend.setParentItem(item.vb)
+        self.legend.setPos(6, 4)
         self.colourfulness_curve = item.plot(pen=pg.mkPen(_COLOURFULNESS, width=1.5), connect="finite")
         # The change curve lives in a second view box sharing the x axis, so each curve
         # keeps its own scale on its own axis.
         self._change_view = pg.ViewBox(enableMouse=False)
         item.scene().addItem(self._change_view)
-        item.getAxis("right").linkToView(self._change_view)
         self._change_view.setXLink(item)
         self.change_curve = pg.PlotDataItem(pen=pg.mkPen(_CHANGE, width=1.5), connect="finite")
         self._change_view.addItem(self.change_curve)
+        self.legend.addItem(self.colourfulness_curve, "colourfulness")
+        self.legend.addItem(self.change_curve, "colour change from the previous frame")
         item.vb.sigResized.connect(self._align_views)
         self.current_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(_CURRENT, width=1))
         item.addItem(self.current_line, ignoreBounds=True)
@@ -149,23 +154,29 @@ class QualityPlot(QWidget):
     def _redraw(self) -> None:
         self._redraw_timer.stop()
         x = np.arange(self._count, dtype=np.float64)
-        for curve, y, view in (
-            (self.colourfulness_curve, self._colourfulness, self.plot_widget.getPlotItem().vb),
-            (self.change_curve, self._change, self._change_view),
+        for curve, y, view, name, digits in (
+            (self.colourfulness_curve, self._colourfulness, self.plot_widget.getPlotItem().vb, "colourfulness", 1),
+            (self.change_curve, self._change, self._change_view, "colour change from the previous frame", 4),
         ):
             finite = np.isfinite(y)
+            top = float(np.max(y[finite])) if finite.any() else 0.0
             if finite.any():
                 curve.setData(x, y, connect="finite")
-                top = float(np.max(y[finite]))
                 view.setYRange(0, top * 1.1 if top > 0 else 1, padding=0)
             else:
                 curve.setData([], [])
                 view.setYRange(0, 1, padding=0)
+            self.legend.getLabel(curve).setText(f"{name} (top {top * 1.1:.{digits}f})" if top > 0 else name)
 
     def _align_views(self) -> None:
-        view = self.plot_widget.getPlotItem().vb
-        self._change_view.setGeometry(view.sceneBoundingRect())
-        self._change_view.linkedViewChanged(view, self._change_view.XAxis)
+        # The change view belongs to the scene, which deletes it before the plot item when
+        # the widget goes away; a resize signal may still arrive then.
+        try:
+            view = self.plot_widget.getPlotItem().vb
+            self._change_view.setGeometry(view.sceneBoundingRect())
+            self._change_view.linkedViewChanged(view, self._change_view.XAxis)
+        except RuntimeError:
+            pass
 
     def _clicked(self, event) -> None:
         if self._count == 0 or event.button() != Qt.MouseButton.LeftButton:

@@ -1,5 +1,9 @@
 """The timeline of one clip: ruler with timecode, markers, thumbnails, per-frame state, playhead.
 
+The widget paints and takes input; its parts live beside it: the time axis's arithmetic
+and the frame states in :mod:`keyhue.timeline_model` (Qt-free), playback timing in
+:mod:`keyhue.playback`, thumbnails on the worker pattern in :mod:`keyhue.thumbnails`.
+
 ``Timeline`` is the widget the main window places under the picture. It knows nothing about
 colour: the window tells it the clip's length and rate, where the keyframes, references and
 shot cuts are, and what state each frame is in; it reports the frame the user picks
@@ -12,14 +16,12 @@ cache, so a long film never blocks the interface nor fills memory.
 
 from __future__ import annotations
 
-import enum
 import math
-import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -33,37 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from keyhue.playback import Playback
+from keyhue.thumbnails import ThumbnailLoader
+from keyhue.timeline_model import MAX_PIXELS_PER_FRAME, FrameState, TimeAxis, nominal_rate, timecode
 
-class FrameState(enum.Enum):
-    """How far a frame's colour is: not yet propagated, propagated, or stale after an edit."""
-
-    PENDING = 0
-    PROPAGATED = 1
-    STALE = 2
-
-
-def nominal_rate(fps: float) -> int:
-    """The whole frame count per timecode second for ``fps`` frames per second (at least 1).
-
-    Non-integer rates are rounded to the nearest integer (23.976 -> 24, 29.97 -> 30,
-    59.94 -> 60), which is how non-drop-frame SMPTE timecode counts them: the FF field
-    runs 0 .. nominal-1 and timecode drifts slowly from wall-clock time (3.6 s an hour at
-    29.97). Drop-frame numbering is not used, so every frame number maps to one timecode.
-    """
-    return max(1, int(round(float(fps))))
-
-
-def timecode(frame: int, fps: float) -> str:
-    """SMPTE-style non-drop-frame timecode 'HH:MM:SS:FF' of 0-based ``frame`` at ``fps``.
-
-    Frame 0 is 00:00:00:00. See ``nominal_rate`` for how non-integer rates are counted.
-    """
-    rate = nominal_rate(fps)
-    frame = max(0, int(frame))
-    seconds, ff = divmod(frame, rate)
-    minutes, ss = divmod(seconds, 60)
-    hh, mm = divmod(minutes, 60)
-    return f"{hh:02d}:{mm:02d}:{ss:02d}:{ff:02d}"
+__all__ = ["STATE_COLOURS", "FrameState", "Timeline", "nominal_rate", "timecode"]
 
 
 # Colours: greys only, except a muted amber for stale frames, so the chrome never tints
@@ -85,80 +61,7 @@ STATE_COLOURS = {
     FrameState.PROPAGATED: QColor(150, 150, 150),
     FrameState.STALE: QColor(150, 122, 64),
 }
-# Which state wins when several frames share one pixel column: a stale or pending frame
-# must never hide behind propagated neighbours.
-_STATE_PRIORITY = np.array([1, 0, 2], np.int8)  # by FrameState.value
-_STATE_BY_PRIORITY = [FrameState.PROPAGATED, FrameState.PENDING, FrameState.STALE]
-
-_MAX_PIXELS_PER_FRAME = 48.0
 _THUMB_CACHE_SIZE = 400
-
-
-class _ThumbnailLoader(QObject):
-    """Produces thumbnails on one worker thread, newest requests first.
-
-    ``loaded(generation, frame, image)`` is delivered on the GUI thread; results of an
-    older generation (a previous clip) are for the receiver to drop.
-    """
-
-    loaded = Signal(int, int, QImage)
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._condition = threading.Condition()
-        self._wanted: list[int] = []
-        self._source: Callable[[int], QImage | None] | None = None
-        self._height = 48
-        self._generation = 0
-        self._thread: threading.Thread | None = None
-        self._stopped = False
-
-    def reset(self, source: Callable[[int], QImage | None] | None, height: int) -> int:
-        """Forget pending requests and serve ``source`` from now on; returns the new generation."""
-        with self._condition:
-            self._wanted = []
-            self._source = source
-            self._height = height
-            self._generation += 1
-            return self._generation
-
-    def request(self, frames: list[int]) -> None:
-        """Replace the pending requests by ``frames`` (first ones first)."""
-        with self._condition:
-            self._wanted = list(frames)
-            if self._thread is None and frames:
-                # A daemon thread: a thumbnail being decoded must not hold up quitting.
-                self._thread = threading.Thread(target=self._work, name="thumbnails", daemon=True)
-                self._thread.start()
-            self._condition.notify()
-
-    def stop(self) -> None:
-        """End the worker thread after its current thumbnail."""
-        with self._condition:
-            self._stopped = True
-            self._wanted = []
-            self._condition.notify()
-
-    def _work(self) -> None:
-        while True:
-            with self._condition:
-                while not self._wanted and not self._stopped:
-                    self._condition.wait()
-                if self._stopped:
-                    return
-                frame = self._wanted.pop(0)
-                source, height, generation = self._source, self._height, self._generation
-            image = None
-            try:
-                image = source(frame) if source is not None else None
-                if image is not None and not image.isNull():
-                    image = image.scaledToHeight(height, Qt.TransformationMode.SmoothTransformation)
-            except Exception:
-                image = None
-            try:
-                self.loaded.emit(generation, frame, image if image is not None else QImage())
-            except RuntimeError:  # the timeline was deleted meanwhile
-                return
 
 
 class _TimelineCanvas(QWidget):
@@ -267,21 +170,15 @@ class Timeline(QWidget):
         self._keyframes: list[int] = []
         self._references: list[int] = []
         self._cuts: list[int] = []
-        self._ppf = 1.0  # pixels per frame
-        self._offset = 0.0  # content x at the canvas's left edge
-        self._fit = True  # keep the whole clip in view on resize until the user zooms
+        self.axis = TimeAxis()  # frames <-> pixels: zoom, scroll, fit
         self._thumbs: OrderedDict[int, QImage] = OrderedDict()
         self._thumb_source: Callable[[int], QImage | None] | None = None
         self._thumb_aspect = 16 / 9
-        self._loader = _ThumbnailLoader(self)
+        self._loader = ThumbnailLoader(self)
         self._loader.loaded.connect(self._thumbnail_loaded)
         self._generation = self._loader.reset(None, _TimelineCanvas.THUMB_H)
-        self._play_timer = QTimer(self)
-        self._play_timer.setSingleShot(True)
-        self._play_timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._play_timer.timeout.connect(self._play_tick)
-        self._play_clock = QElapsedTimer()
-        self._play_ticks = 0
+        self.playback = Playback(self)
+        self.playback.tick.connect(self._play_tick)
         self._visible = (0.0, 0.0)
 
         self.play_button = QToolButton(self)
@@ -347,7 +244,7 @@ class Timeline(QWidget):
         self._thumb_aspect = 16 / 9
         self._generation = self._loader.reset(thumbnail, _TimelineCanvas.THUMB_H)
         self._current = 0
-        self._fit = True
+        self.axis.fit = True
         self._layout_changed()
         self._update_readout()
         self.canvas.update()
@@ -424,6 +321,11 @@ class Timeline(QWidget):
             self._states[i] = state.value
             self.canvas.update()
 
+    def set_states(self, states: np.ndarray) -> None:
+        """Every frame's state at once (an array of FrameState values, one per frame)."""
+        self._states = np.asarray(states, np.int8).copy()
+        self.canvas.update()
+
     def set_all_states(self, state: FrameState) -> None:
         """Set every frame to ``state``."""
         self._states[:] = state.value
@@ -444,9 +346,7 @@ class Timeline(QWidget):
             return
         if self._current >= self._count - 1:
             self.set_current(0)
-        self._play_ticks = 0
-        self._play_clock.start()
-        self._play_timer.start(self._next_tick_ms())
+        self.playback.start(self._fps)
         self._update_play_button()
         self.playingChanged.emit(True)
 
@@ -454,13 +354,13 @@ class Timeline(QWidget):
         """Stop playback (the playhead stays where it is)."""
         if not self.is_playing():
             return
-        self._play_timer.stop()
+        self.playback.stop()
         self._update_play_button()
         self.playingChanged.emit(False)
 
     def is_playing(self) -> bool:
         """True while playing."""
-        return self._play_timer.isActive()
+        return self.playback.is_running()
 
     def toggle_playback(self) -> None:
         """Play if paused, pause if playing."""
@@ -469,27 +369,20 @@ class Timeline(QWidget):
         else:
             self.play()
 
-    def _next_tick_ms(self) -> int:
-        # Ticks are timed from the start of playback rather than from the previous tick,
-        # so integer-millisecond timers do not make 29.97 fps drift.
-        due = (self._play_ticks + 1) * 1000.0 / self._fps
-        return max(0, int(round(due - self._play_clock.elapsed())))
-
     def _play_tick(self) -> None:
+        # The playback timer is already re-armed, so is_playing() holds for frameChanged's receivers.
         if self._current >= self._count - 1:
+            self.playback.stop()
             self._update_play_button()
             self.playingChanged.emit(False)
             return
-        # Restart the timer before emitting, so is_playing() holds for frameChanged's receivers.
         self._current += 1
-        self._play_ticks += 1
-        self._play_timer.start(self._next_tick_ms())
         self._ensure_visible(self._current)
         self._update_readout()
         self.canvas.update()
         self.frameChanged.emit(self._current)
         if self._current >= self._count - 1:
-            self._play_timer.stop()
+            self.playback.stop()
             self._update_play_button()
             self.playingChanged.emit(False)
 
@@ -497,34 +390,35 @@ class Timeline(QWidget):
 
     def pixels_per_frame(self) -> float:
         """Current zoom: width of one frame in pixels."""
-        return self._ppf
+        return self.axis.ppf
 
     def set_pixels_per_frame(self, ppf: float, anchor_x: float | None = None) -> None:
         """Zoom so one frame is ``ppf`` pixels wide, keeping content under ``anchor_x`` (canvas
         x; default: the playhead) in place."""
-        ppf = min(max(float(ppf), self._fit_ppf()), _MAX_PIXELS_PER_FRAME)
+        self.axis.width = max(self.canvas.width(), 1)
+        ppf = min(max(float(ppf), self.axis.fit_ppf()), MAX_PIXELS_PER_FRAME)
         if anchor_x is None:
             anchor_x = self.frame_x(self._current)
             if not 0 <= anchor_x <= self.canvas.width():
                 anchor_x = self.canvas.width() / 2
-        anchor_frame = (anchor_x + self._offset) / self._ppf
-        self._ppf = ppf
-        self._fit = math.isclose(ppf, self._fit_ppf())
+        anchor_frame = (anchor_x + self.axis.offset) / self.axis.ppf
+        self.axis.ppf = ppf
+        self.axis.fit = math.isclose(ppf, self.axis.fit_ppf())
         self._set_offset(anchor_frame * ppf - anchor_x)
         self._sync_zoom_slider()
         self.canvas.update()
 
     def zoom_in(self) -> None:
         """Double the zoom."""
-        self.set_pixels_per_frame(self._ppf * 2)
+        self.set_pixels_per_frame(self.axis.ppf * 2)
 
     def zoom_out(self) -> None:
         """Halve the zoom."""
-        self.set_pixels_per_frame(self._ppf / 2)
+        self.set_pixels_per_frame(self.axis.ppf / 2)
 
     def zoom_to_fit(self) -> None:
         """Fit the whole clip into the width."""
-        self._fit = True
+        self.axis.fit = True
         self._layout_changed()
 
     def visible_range(self) -> tuple[float, float]:
@@ -534,52 +428,42 @@ class Timeline(QWidget):
 
     def frame_x(self, i: int) -> float:
         """Canvas x of the centre of frame ``i`` (where the playhead is drawn)."""
-        return (i + 0.5) * self._ppf - self._offset
+        return self.axis.frame_x(i)
 
     def frame_at(self, x: float) -> int:
         """The frame under canvas x, clamped to the clip."""
-        i = int(math.floor((x + self._offset) / self._ppf))
-        return min(max(i, 0), max(self._count - 1, 0))
+        return self.axis.frame_at(x)
 
     def state_band_rect(self) -> QRectF:
         """The state band's rectangle in the canvas's coordinates (``self.canvas``)."""
         return self.canvas.band_rect()
 
-    def _fit_ppf(self) -> float:
-        width = max(self.canvas.width(), 1)
-        return width / max(self._count, 1)
-
     def _layout_changed(self) -> None:
-        if self._fit:
-            self._ppf = self._fit_ppf()
-            self._offset = 0.0
-        else:
-            self._ppf = max(self._ppf, self._fit_ppf())
-        self._set_offset(self._offset)
+        self.axis.width = max(self.canvas.width(), 1)
+        self.axis.count = self._count
+        self.axis.relayout()
+        self._set_offset(self.axis.offset)
         self._sync_zoom_slider()
 
     def _set_offset(self, offset: float) -> None:
-        content = self._ppf * self._count
-        limit = max(0.0, content - self.canvas.width())
-        self._offset = min(max(offset, 0.0), limit)
+        self.axis.width = max(self.canvas.width(), 1)
+        self.axis.offset = self.axis.clamp_offset(offset)
+        limit = self.axis.limit()
         self.scrollbar.blockSignals(True)
         self.scrollbar.setRange(0, int(math.ceil(limit)))
         self.scrollbar.setPageStep(max(1, self.canvas.width()))
-        self.scrollbar.setSingleStep(max(1, int(self._ppf)))
-        self.scrollbar.setValue(int(round(self._offset)))
+        self.scrollbar.setSingleStep(max(1, int(self.axis.ppf)))
+        self.scrollbar.setValue(int(round(self.axis.offset)))
         self.scrollbar.blockSignals(False)
         self.scrollbar.setVisible(limit > 0)
         self._view_changed()
 
     def _scrolled(self, value: int) -> None:
-        self._offset = float(value)
+        self.axis.offset = float(value)
         self._view_changed()
 
     def _view_changed(self) -> None:
-        # Frame i's centre is at i, as on a plot's x axis over frame numbers.
-        first = self._offset / self._ppf - 0.5
-        last = (self._offset + self.canvas.width()) / self._ppf - 0.5
-        visible = (first, min(last, self._count - 0.5))
+        visible = self.axis.visible()
         if visible != self._visible:
             self._visible = visible
             self.visibleRangeChanged.emit(*visible)
@@ -592,31 +476,27 @@ class Timeline(QWidget):
         x = self.frame_x(i)
         margin = min(40.0, self.canvas.width() / 10)
         if x < margin or x > self.canvas.width() - margin:
-            self._set_offset((i + 0.5) * self._ppf - margin)
+            self._set_offset((i + 0.5) * self.axis.ppf - margin)
 
     def _zoom_slider_value(self) -> int:
-        low, high = math.log(self._fit_ppf()), math.log(_MAX_PIXELS_PER_FRAME)
-        if high <= low:
-            return 0
-        return int(round(1000 * (math.log(self._ppf) - low) / (high - low)))
+        return self.axis.zoom_value()
 
     def _sync_zoom_slider(self) -> None:
         self.zoom_slider.blockSignals(True)
         self.zoom_slider.setValue(self._zoom_slider_value())
-        self.zoom_slider.setEnabled(self._fit_ppf() < _MAX_PIXELS_PER_FRAME)
+        self.zoom_slider.setEnabled(self.axis.fit_ppf() < MAX_PIXELS_PER_FRAME)
         self.zoom_slider.blockSignals(False)
 
     def _zoom_slider_moved(self, value: int) -> None:
-        low, high = math.log(self._fit_ppf()), math.log(_MAX_PIXELS_PER_FRAME)
-        self.set_pixels_per_frame(math.exp(low + (high - low) * value / 1000))
+        self.set_pixels_per_frame(self.axis.ppf_for_value(value))
 
     def _wheel(self, event) -> None:
         delta = event.angleDelta().y() or event.angleDelta().x()
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             factor = 2 ** (delta / 240)  # one notch: x1.41
-            self.set_pixels_per_frame(self._ppf * factor, anchor_x=event.position().x())
+            self.set_pixels_per_frame(self.axis.ppf * factor, anchor_x=event.position().x())
         else:
-            self._set_offset(self._offset - delta / 120 * self.canvas.width() / 8)
+            self._set_offset(self.axis.offset - delta / 120 * self.canvas.width() / 8)
         event.accept()
 
     # -- input -------------------------------------------------------------------------
@@ -688,15 +568,15 @@ class Timeline(QWidget):
         slot_w = max(8.0, _TimelineCanvas.THUMB_H * self._thumb_aspect)
         if self._count == 0:
             return slot_w, []
-        first_slot = int(self._offset // slot_w)
-        last_slot = int((self._offset + self.canvas.width()) // slot_w)
-        content_w = self._ppf * self._count
+        first_slot = int(self.axis.offset // slot_w)
+        last_slot = int((self.axis.offset + self.canvas.width()) // slot_w)
+        content_w = self.axis.ppf * self._count
         slots = []
         for k in range(first_slot, last_slot + 1):
             content_x = k * slot_w
             if content_x >= content_w:
                 break
-            slots.append((content_x - self._offset, self.frame_at(content_x - self._offset)))
+            slots.append((content_x - self.axis.offset, self.frame_at(content_x - self.axis.offset)))
         return slot_w, slots
 
     def _request_thumbnails(self) -> None:
@@ -746,18 +626,12 @@ class Timeline(QWidget):
 
     def _tick_steps(self) -> tuple[int, int]:
         """(minor, major) tick spacing in frames for the current zoom."""
-        rate = nominal_rate(self._fps)
-        candidates = [1, 2, 5, 10]
-        candidates += [s * rate for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)]
-        candidates = sorted(set(candidates))
-        major = next((c for c in candidates if c * self._ppf >= 110), candidates[-1])
-        minor = next((c for c in candidates if c * self._ppf >= 10 and major % c == 0), major)
-        return minor, major
+        return self.axis.tick_steps(self._fps)
 
     def _paint_ruler(self, p: QPainter, canvas: _TimelineCanvas) -> None:
         minor, major = self._tick_steps()
-        first = int(self._offset / self._ppf) // minor * minor
-        last = int((self._offset + canvas.width()) / self._ppf) + 1
+        first = int(self.axis.offset / self.axis.ppf) // minor * minor
+        last = int((self.axis.offset + canvas.width()) / self.axis.ppf) + 1
         height = canvas.RULER_H
         font = QFont(self.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1.5))
@@ -765,11 +639,11 @@ class Timeline(QWidget):
         metrics = QFontMetrics(font)
         p.setPen(QPen(_TICK, 1))
         for frame in range(first, min(last, self._count) + 1, minor):
-            x = round(self.frame_x(frame) - self._ppf / 2) + 0.5  # frame's left edge
+            x = round(self.frame_x(frame) - self.axis.ppf / 2) + 0.5  # frame's left edge
             tall = frame % major == 0
             p.drawLine(QPointF(x, height - (10 if tall else 4)), QPointF(x, height))
         for frame in range(first - first % major, min(last, self._count), major):
-            x = round(self.frame_x(frame) - self._ppf / 2) + 3
+            x = round(self.frame_x(frame) - self.axis.ppf / 2) + 3
             p.setPen(_LABEL)
             p.drawText(QPointF(x, metrics.ascent() + 1), timecode(frame, self._fps))
             p.setPen(_LABEL_DIM)
@@ -779,7 +653,7 @@ class Timeline(QWidget):
 
     def _paint_thumbnails(self, p: QPainter, canvas: _TimelineCanvas) -> None:
         rect = canvas.thumb_rect()
-        content_right = self._ppf * self._count - self._offset
+        content_right = self.axis.ppf * self._count - self.axis.offset
         p.save()
         p.setClipRect(QRectF(rect.left(), rect.top(), min(rect.width(), content_right), rect.height()))
         slot_w, slots = self._thumb_slots()
@@ -794,42 +668,8 @@ class Timeline(QWidget):
 
     def _state_columns(self, width: int) -> list[tuple[int, int, FrameState]]:
         """Runs (x0, x1, state) of the state band over pixel columns 0..width."""
-        if self._ppf >= 1:
-            first = max(0, int(self._offset / self._ppf))
-            last = min(self._count, int((self._offset + width) / self._ppf) + 1)
-            if first >= last:
-                return []
-            states = self._states[first:last]
-            change = np.flatnonzero(np.diff(states)) + 1
-            starts = np.concatenate([[0], change])
-            stops = np.concatenate([change, [len(states)]])
-            runs = []
-            for a, b in zip(starts, stops):
-                x0 = round((first + a) * self._ppf - self._offset)
-                x1 = round((first + b) * self._ppf - self._offset)
-                runs.append((x0, x1, FrameState(int(states[a]))))
-            return runs
-        # Several frames per pixel: each column shows its most pressing state.
-        columns = np.arange(width + 1)
-        bounds = np.floor((columns + self._offset) / self._ppf).astype(np.int64)
-        bounds = np.clip(bounds, 0, self._count)
-        valid = bounds[:-1] < bounds[1:]
-        # Frames up to the last column's end only, so that column's reduction stops there.
-        priority = _STATE_PRIORITY[self._states[: bounds[-1]]]
-        column_priority = np.zeros(width, np.int8)
-        starts = bounds[:-1][valid]
-        if len(starts):
-            column_priority[valid] = np.maximum.reduceat(priority, starts)
-        runs = []
-        x0 = None
-        for x in range(width + 1):
-            inside = x < width and valid[x]
-            if x0 is not None and (not inside or column_priority[x] != column_priority[x0]):
-                runs.append((x0, x, _STATE_BY_PRIORITY[int(column_priority[x0])]))
-                x0 = None
-            if inside and x0 is None:
-                x0 = x
-        return runs
+        self.axis.width = width
+        return self.axis.state_columns(self._states)
 
     def _paint_states(self, p: QPainter, canvas: _TimelineCanvas) -> None:
         band = canvas.band_rect()
@@ -844,7 +684,7 @@ class Timeline(QWidget):
         pen = QPen(_CUT, 1, Qt.PenStyle.DashLine)
         p.setPen(pen)
         for frame, _ in self._visible_frames(self._cuts, canvas):
-            x = round(self.frame_x(frame) - self._ppf / 2) + 0.5  # a cut is between frames
+            x = round(self.frame_x(frame) - self.axis.ppf / 2) + 0.5  # a cut is between frames
             p.drawLine(QPointF(x, canvas.RULER_H), QPointF(x, canvas.band_rect().bottom()))
         lane = canvas.marker_rect()
         mid = lane.center().y()
@@ -869,8 +709,8 @@ class Timeline(QWidget):
 
     def _paint_playhead(self, p: QPainter, canvas: _TimelineCanvas) -> None:
         x = self.frame_x(self._current)
-        if self._ppf >= 4:  # the current frame's cell, when frames are wide enough to see
-            p.fillRect(QRectF(x - self._ppf / 2, 0, self._ppf, canvas.RULER_H), QColor(255, 255, 255, 28))
+        if self.axis.ppf >= 4:  # the current frame's cell, when frames are wide enough to see
+            p.fillRect(QRectF(x - self.axis.ppf / 2, 0, self.axis.ppf, canvas.RULER_H), QColor(255, 255, 255, 28))
         xi = round(x) + 0.5
         p.setPen(QPen(_PLAYHEAD, 1))
         p.drawLine(QPointF(xi, 0), QPointF(xi, canvas.height()))

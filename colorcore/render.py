@@ -5,22 +5,21 @@ the editor's export.
 with the project's guidance and settings); :func:`write_frames` writes such frames with
 :func:`colorcore.media.open_writer`, which is atomic: an error, a cancel or Ctrl-C leaves
 no half-written output. :func:`render_project` is the two together.
-:func:`preview_frame` is the editor's live preview of one keyframe, solved alone.
+:func:`preview_frame` is the editor's live preview of one keyframe, the same frame as
+:func:`project_frames` gives for it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from colorcore.colorspace import compose, luma_of
+from colorcore.colorspace import luma_of
 from colorcore.guidance.project import Project
-from colorcore.solvers.colorize import solve_chroma
-from colorcore.video.propagate import keyframe_hints
 
 
 def project_frames(
@@ -29,8 +28,10 @@ def project_frames(
     frames: range | None = None,
     progress: Callable[[float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    graded: bool = True,
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """Colourised frames of a project, in increasing order.
+    """Colourised frames of a project, in increasing order, with the project's per-shot
+    grades applied (:func:`colorcore.grade.apply_grade`).
 
     Args:
         project: the project (its guidance and its ``solver``/``device`` settings).
@@ -39,21 +40,41 @@ def project_frames(
         progress: called with the fraction done, 0..1.
         cancel: polled; when it returns True the iterator raises
             :class:`colorcore.errors.CancelledError`.
+        graded: apply the grades (the editor keeps ungraded frames and grades them for
+            display and export with the same function).
 
     Yields:
         (frame index, HxWx3 RGB of the clip's dtype), luma equal to the source's.
     """
+    from colorcore.grade import apply_grade, grade_for
     from colorcore.video.propagate import colorize_clip
 
-    return colorize_clip(
+    solver = project.settings.get("solver", "fast")
+    check_solver_available(solver)
+    produced = colorize_clip(
         clip,
         project.guidance(),
-        solver=project.settings.get("solver", "fast"),
+        solver=solver,
         device=project.settings.get("device", "auto"),
         frames=frames,
         progress=progress,
         cancel=cancel,
     )
+    grades = list(project.grades) if graded else []
+    if not grades:
+        return produced
+    return ((i, apply_grade(rgb, grade_for(grades, i))) for i, rgb in produced)
+
+
+def check_solver_available(solver: str) -> None:
+    """Refuse, in one line, a solver a project may name but this installation lacks
+    ("deep" needs the colorcore.solvers.deep package)."""
+    from colorcore.errors import InputError
+
+    if solver == "deep" and importlib.util.find_spec("colorcore.solvers.deep") is None:
+        raise InputError(
+            "the project asks for the 'deep' solver, which this Keyhue does not include; use --solver fast"
+        )
 
 
 def write_frames(
@@ -133,6 +154,7 @@ def open_output(
         overwrite=overwrite,
         image_format=image_format,
         frame_count=len(span),
+        first_number=span.start,
         inputs=[clip],
     )
 
@@ -153,8 +175,10 @@ def render_project(
     starts at the first frame's time, in sync with the picture).
 
     Raises:
-        InputError: media missing or changed (see :meth:`Project.open_clip`), an output
-            that cannot be written, a frame range outside the clip.
+        InputError: media missing or changed (see :meth:`Project.open_clip`: its size and
+            hash are checked), an output that cannot be written (one line: read-only
+            folder, full disk, path too long, device gone), a frame range outside the
+            clip, a solver this installation lacks, a frame too large for the exact solver.
         CancelledError: ``cancel`` returned True; nothing is left at ``output``.
     """
     from colorcore.errors import InputError
@@ -175,14 +199,17 @@ def render_project(
 
 
 def preview_frame(
-    gray: np.ndarray, guidance, frame: int, scale: float = 1.0, solver: str = "fast", device: str = "auto"
+    gray: np.ndarray,
+    guidance,
+    frame: int,
+    scale: float = 1.0,
+    solver: str = "fast",
+    device: str = "auto",
+    matchers=None,
 ) -> np.ndarray | None:
-    """A quick colour version of one keyframe, solved alone (no propagation).
-
-    The keyframe's hard hints are those :func:`colorcore.propagate.colorize_clip` uses:
-    its aligned reference when it has one, else its strokes. Exemplars are left out (they
-    need the propagation's matching), so a keyframe guided by exemplars too may render
-    slightly differently.
+    """The editor's live preview of one keyframe: at ``scale`` 1 exactly the frame
+    :func:`project_frames` yields for it (:func:`colorcore.video.propagate.colorize_keyframe`:
+    its strokes or reference and the exemplars that apply to it).
 
     Solving at ``scale`` < 1 is much faster (the half-size solve of an 854x480 frame takes
     about a tenth of the full one); the chroma is then resized to the full frame and
@@ -190,23 +217,22 @@ def preview_frame(
     are softer.
 
     Args:
-        gray: HxW uint8/uint16 source frame (or HxWx3).
+        gray: HxW uint8/uint16 source luma as ``Clip.luma`` gives it (or HxWx3 RGB).
         guidance: the clip's guidance.
         frame: frame index.
         scale: solve size as a fraction of the frame size, in (0, 1].
-        solver, device: as :func:`colorcore.colorize.solve_chroma`.
+        solver, device: as :func:`colorcore.solvers.colorize.solve_chroma`.
+        matchers: :func:`colorcore.video.propagate.exemplar_matchers` of ``guidance``
+            (built here when None).
 
     Returns:
-        HxWx3 RGB of ``gray``'s dtype, or None when the frame has no hints.
+        HxWx3 RGB of ``gray``'s dtype, or None when the frame is not a keyframe.
     """
-    luma = luma_of(gray)
-    height, width = luma.shape
-    small = (max(2, round(width * scale)), max(2, round(height * scale)))
-    raster = keyframe_hints(guidance, frame, small)
-    if raster.count == 0:
+    from colorcore.video.propagate import colorize_keyframe
+
+    if frame not in guidance.keyframes():
         return None
-    small_luma = luma if small == (width, height) else cv2.resize(luma, small, interpolation=cv2.INTER_AREA)
-    chroma = solve_chroma(small_luma, raster, solver=solver, device=device)
-    if small != (width, height):
-        chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
-    return compose(luma, chroma, dtype=gray.dtype)
+    if gray.ndim == 3:
+        top = np.iinfo(gray.dtype).max
+        gray = np.round(luma_of(gray) * top).astype(gray.dtype)
+    return colorize_keyframe(gray, guidance, frame, solver=solver, device=device, matchers=matchers, scale=scale)

@@ -4,12 +4,36 @@
 - ``quality``: DESIGN.md's four protocols on clips with true colour, beside baselines.
 - ``speed``: frames per second of the whole ``colorcore video`` pipeline at 854x480, and
   (``--memory``) peak memory on a short and a long clip.
+- ``farm``: ``--workers N`` on a local Ray cluster against the serial render, same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
+
+
+def _fraction(text: str) -> float:
+    """A number in (0, 1), for --scribbled."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"wants a number between 0 and 1, not {text!r}") from None
+    if not (math.isfinite(value) and 0.0 < value < 1.0):
+        raise argparse.ArgumentTypeError(f"wants a fraction of pixels between 0 and 1 (e.g. 0.05), not {text!r}")
+    return value
+
+
+def _positive(text: str) -> int:
+    """An integer >= 1, for frame counts and clip lengths."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"wants a whole number >= 1, not {text!r}") from None
+    if not 1 <= value <= 10**7:
+        raise argparse.ArgumentTypeError(f"wants a whole number between 1 and 10000000, not {text!r}")
+    return value
 
 
 def _add_solver_options(parser, suppress_defaults: bool) -> None:
@@ -24,7 +48,7 @@ def _add_solver_options(parser, suppress_defaults: bool) -> None:
         "--image", type=Path, default=pick(None), help="colour image to benchmark on (default: the bundled demo photo)"
     )
     parser.add_argument(
-        "--scribbled", type=float, default=pick(0.05), help="fraction of pixels under simulated strokes"
+        "--scribbled", type=_fraction, default=pick(0.05), help="fraction of pixels under simulated strokes"
     )
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=pick("cpu"))
     parser.add_argument("--skip-1080p", action="store_true", default=pick(False), help="only the 854x480 case")
@@ -34,7 +58,7 @@ def register(sub) -> None:
     bench = sub.add_parser("bench", help="benchmarks: solver (the default), quality, speed")
     _add_solver_options(bench, suppress_defaults=False)
     bench.set_defaults(run=run_solver)
-    kinds = bench.add_subparsers(dest="benchmark", metavar="{solver,quality,speed}")
+    kinds = bench.add_subparsers(dest="benchmark", metavar="{solver,quality,speed,farm}")
 
     solver = kinds.add_parser("solver", help="exact vs fast solver: times, agreement, memory (the default)")
     _add_solver_options(solver, suppress_defaults=True)
@@ -46,7 +70,7 @@ def register(sub) -> None:
     )
     quality.add_argument("--data", type=Path, help="folder of clips (default: ../shared/testdata/davis480p/JPEGImages)")
     quality.add_argument("--clips", nargs="+", metavar="NAME", help="clips inside --data (default: all)")
-    quality.add_argument("--frames", type=int, metavar="N", help="only the first N frames of each clip")
+    quality.add_argument("--frames", type=_positive, metavar="N", help="only the first N frames of each clip")
     quality.add_argument("--solver", choices=("exact", "fast"), default="fast")
     quality.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
     quality.add_argument("--seed", type=int, default=0, help="stroke simulator seed (protocol 2)")
@@ -63,7 +87,7 @@ def register(sub) -> None:
         type=Path,
         help="colour clip to build the test video from (default: the DAVIS goat clip, or a synthetic one)",
     )
-    speed.add_argument("--frames", type=int, default=90, metavar="N", help="frames in the test video")
+    speed.add_argument("--frames", type=_positive, default=90, metavar="N", help="frames in the test video")
     speed.add_argument(
         "--device",
         choices=("cpu", "cuda", "both"),
@@ -73,12 +97,20 @@ def register(sub) -> None:
     speed.add_argument(
         "--memory",
         nargs="*",
-        type=int,
+        type=_positive,
         metavar="FRAMES",
         help="instead: peak RSS of the pipeline on synthetic clips of these lengths (default 300 3000)",
     )
     speed.add_argument("--json", type=Path, metavar="PATH", help="also save the figures as JSON")
     speed.set_defaults(run=run_speed)
+
+    farm = kinds.add_parser("farm", help="--workers N on a local Ray cluster against the serial render, same clip")
+    farm.add_argument("--workers", type=int, default=2, metavar="N", help="local Ray workers (default 2)")
+    farm.add_argument("--frames", type=int, default=300, metavar="N", help="clip length (default 300)")
+    farm.add_argument("--repeat", type=int, default=1, metavar="N", help="serial/farm pairs, alternating order")
+    farm.add_argument("--source", type=Path, help="colour clip to loop (default: DAVIS goat, or synthetic)")
+    farm.add_argument("--json", type=Path, metavar="PATH", help="also save the figures as JSON")
+    farm.set_defaults(run=run_farm)
 
 
 def run_solver(args) -> int:
@@ -111,4 +143,18 @@ def run_speed(args) -> int:
         run_memory_benchmark(lengths=args.memory or (300, 3000), json_path=args.json)
     else:
         run_speed_benchmark(source=args.source, frames=args.frames, device=args.device, json_path=args.json)
+    return 0
+
+
+def run_farm(args) -> int:
+    from colorcore.bench.farm import run_farm_benchmark
+    from colorcore.farm import INSTALL_HINT, ray_available
+
+    if not ray_available():
+        from colorcore.errors import InputError
+
+        raise InputError(INSTALL_HINT)
+    run_farm_benchmark(
+        workers=args.workers, frames=args.frames, repeat=args.repeat, source=args.source, json_path=args.json
+    )
     return 0

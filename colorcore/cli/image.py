@@ -27,7 +27,7 @@ def run(args) -> int:
     gray = read_image(args.gray)
     marked = read_image(args.marked)
     if gray.ndim == 3 and not ((gray[..., 0] == gray[..., 1]).all() and (gray[..., 0] == gray[..., 2]).all()):
-        warnings.warn(f"'{args.gray}' has colour; its luma is used as the grey image")
+        warnings.warn(f"'{args.gray}' has colour; its luma is used as the grey image", stacklevel=2)
     if marked.ndim == 2:
         raise InputError(f"'{args.marked}' is a grey image; the marked image must carry colour scribbles")
     if marked.dtype != gray.dtype:

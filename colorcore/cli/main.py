@@ -8,6 +8,7 @@ and never loads torch unless a GPU solve asks for it.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 import warnings
@@ -42,15 +43,71 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# OSErrors that come from the user's machine (a full disk, a folder that went away),
+# not from a bug: reported in one line like an InputError if they reach main.
+_ENVIRONMENT_ERRNOS = {
+    errno.ENOSPC,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EIO,
+    errno.ENODEV,
+    errno.ENXIO,
+    errno.ENAMETOOLONG,
+    errno.EDQUOT,
+    errno.ENOENT,
+    errno.ESTALE,
+    errno.EFBIG,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``colorcore`` console script; returns the exit status."""
+    """Entry point of the ``colorcore`` console script; returns the exit status.
+
+    0: done; 2: bad input or an output that cannot be written (one line on stderr);
+    130: Ctrl-C; 128 + N: ended by signal N (SIGTERM, SIGHUP). Whatever way it ends, no
+    partial output and no scratch folder is left behind; leftovers of earlier Keyhue
+    processes that were killed are swept at start (colorcore.media.leftovers).
+    """
+    from colorcore.cli.signals import Terminated, terminate_like_interrupt
+
     args = build_parser().parse_args(argv)
     warnings.showwarning = _one_line_warnings
     try:
-        return args.run(args)
+        with terminate_like_interrupt():
+            _sweep(args)
+            return args.run(args)
     except InputError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except Terminated as exc:
+        print(f"{PROG}: stopped by {exc}; no output was written", file=sys.stderr)
+        return 128 + exc.signum
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; no output was written", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS:
+            raise
+        where = f"'{exc.filename}': " if exc.filename else ""
+        print(f"{PROG}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"{PROG}: error: not enough memory for this job (try --solver fast or a smaller frame)", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _sweep(args) -> None:
+    """Remove what killed Keyhue processes left in the temporary folder and beside the
+    paths this command writes (see colorcore.media.leftovers.sweep_leftovers)."""
+    from pathlib import Path
+
+    from colorcore.media.leftovers import sweep_leftovers
+
+    output = getattr(args, "output", None)
+    folders = [Path(output).parent] if isinstance(output, (str, Path)) else []
+    sweep_leftovers(folders)

@@ -60,18 +60,45 @@ def register(sub) -> None:
     )
     video.add_argument("--no-audio", action="store_true", help="do not copy the source's audio")
     video.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    add_farm_options(video)
     video.set_defaults(run=run)
+
+
+def add_farm_options(parser) -> None:
+    """``--workers N | --ray ADDRESS``: render on a Ray cluster (the extra keyhue[cluster])."""
+    farm = parser.add_mutually_exclusive_group()
+    farm.add_argument(
+        "--workers", type=int, metavar="N", help="render on a local Ray cluster of N workers started for the job"
+    )
+    farm.add_argument(
+        "--ray", metavar="ADDRESS", help="render on an existing Ray cluster ('auto': the one this machine is in)"
+    )
+
+
+def farm_wanted(args) -> bool:
+    """True when ``--workers`` or ``--ray`` was given; checks that Ray is installed and N > 0."""
+    if args.workers is None and args.ray is None:
+        return False
+    from colorcore.farm import INSTALL_HINT, ray_available
+
+    if not ray_available():
+        raise InputError(INSTALL_HINT)
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers wants a positive number of workers, not {args.workers}")
+    return True
 
 
 def run(args) -> int:
     from colorcore.cli.progress import ProgressBar
-    from colorcore.cli.render import parse_frames
+    from colorcore.cli.render import check_frames, parse_frames
     from colorcore.guidance.hints import Hints
     from colorcore.guidance.references import Exemplar, Guidance, Reference
     from colorcore.media import check_output_path, open_clip, read_image
     from colorcore.render import write_frames
     from colorcore.video.propagate import PropagationSettings, colorize_clip
 
+    farm = farm_wanted(args)  # before any work: without Ray, say so at once
+    requested = parse_frames(args.frames)  # refused before any work
     inputs = [args.source] + [_split(k, "--keyframe")[1] for k in args.keyframe]
     inputs += [_split(r, "--reference")[1] for r in args.reference] + list(args.exemplar)
     if args.output.exists() and not args.overwrite and not (args.output.is_dir() and not any(args.output.iterdir())):
@@ -80,7 +107,7 @@ def run(args) -> int:
     with open_clip(args.source) as clip:
         size = (clip.width, clip.height)
         if len(clip) == 1:
-            warnings.warn(f"'{args.source}' has a single frame; it is coloured like an image")
+            warnings.warn(f"'{args.source}' has a single frame; it is coloured like an image", stacklevel=2)
         hints = Hints(canvas_size=size)
         for text in args.keyframe:
             frame, path = _split(text, "--keyframe")
@@ -92,7 +119,7 @@ def run(args) -> int:
             marked = _same_depth(marked, gray.dtype)
             found = Hints.from_marked(gray, marked, frame=frame)
             if found.rasters[0].count == 0:
-                warnings.warn(f"'{path}' has no scribbles (it matches frame {frame}'s grey)")
+                warnings.warn(f"'{path}' has no scribbles (it matches frame {frame}'s grey)", stacklevel=2)
             hints.rasters.extend(found.rasters)
         references = []
         for text in args.reference:
@@ -109,8 +136,29 @@ def run(args) -> int:
                 raise InputError(f"'{path}' is a grey image; an exemplar must be in colour")
             exemplars.append(Exemplar(rgb=rgb, source=str(path)))
         guidance = Guidance(hints=hints, references=references, exemplars=exemplars)
-        wanted = parse_frames(args.frames) or range(len(clip))
+        wanted = requested or range(len(clip))
+        check_frames(wanted, len(clip))
         settings = PropagationSettings(on_damaged=args.on_damaged)
+        if farm:
+            from colorcore.farm import colorize_distributed
+
+            with ProgressBar(f"colouring {len(wanted)} frames") as bar:
+                out = colorize_distributed(
+                    args.source,
+                    guidance,
+                    args.output,
+                    solver=args.solver,
+                    device=args.device,
+                    settings=settings,
+                    frames=wanted,
+                    workers=args.workers,
+                    address=args.ray,
+                    audio=not args.no_audio,
+                    overwrite=args.overwrite,
+                    progress=bar.frames,
+                )
+            print(f"wrote {out}")
+            return 0
         with ProgressBar(f"colouring {len(wanted)} frames") as bar:
             frames = colorize_clip(
                 clip, guidance, solver=args.solver, device=args.device, frames=wanted, progress=bar, settings=settings

@@ -45,6 +45,9 @@ class Stroke:
         kind: "colour", "neutral" or "erase".
         hardness: 0..1; 1 is a hard edge, lower values feather the brush's rim (the
             feathered rim is not a hint; only the core at least half covered is).
+        swatch: the name of the project palette colour the stroke uses, or None; the
+            editor recolours every stroke of a swatch when the swatch changes. ``color``
+            always holds the colour itself, so the engine never needs the palette.
     """
 
     points: list[tuple[float, float]]
@@ -53,6 +56,7 @@ class Stroke:
     frame: int = 0
     kind: str = "colour"
     hardness: float = 1.0
+    swatch: str | None = None
 
     def __post_init__(self):
         if self.kind not in STROKE_KINDS:
@@ -73,6 +77,7 @@ class Stroke:
             "width": self.width,
             "hardness": self.hardness,
             "points": [list(p) for p in self.points],
+            **({"swatch": self.swatch} if self.swatch is not None else {}),
         }
 
     @classmethod
@@ -84,6 +89,7 @@ class Stroke:
             frame=data.get("frame", 0),
             kind=data.get("kind", "colour"),
             hardness=data.get("hardness", 1.0),
+            swatch=None if data.get("swatch") is None else str(data["swatch"]),
         )
 
 
@@ -262,8 +268,9 @@ class Hints:
         if version > FORMAT_VERSION:
             raise InputError(f"hints format version {version} is newer than this Keyhue understands ({FORMAT_VERSION})")
         try:
+            width, height = (int(v) for v in data["canvas_size"])
             return cls(
-                canvas_size=tuple(int(v) for v in data["canvas_size"]),
+                canvas_size=(width, height),
                 strokes=[Stroke.from_dict(s) for s in data.get("strokes", [])],
                 rasters=[RasterHint.from_dict(r) for r in data.get("rasters", [])],
             )
@@ -313,7 +320,7 @@ def _stroke_coverage(stroke: Stroke, size: tuple[int, int], scale: tuple[float, 
     pts = np.array([[x * scale[0], y * scale[1]] for x, y in stroke.points]) * one
     pts = np.round(pts).astype(np.int32).reshape(-1, 1, 2)
     diameter = max(1, int(round(stroke.width * min(scale))))
-    canvas = np.zeros((height, width), dtype=np.uint8)
+    canvas: np.ndarray = np.zeros((height, width), dtype=np.uint8)
     if len(pts) == 1:
         cv2.circle(
             canvas, tuple(int(v) for v in pts[0, 0]), (diameter * one) // 2, 255, -1, cv2.LINE_AA, _SUBPIXEL_BITS

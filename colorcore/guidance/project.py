@@ -12,7 +12,9 @@ A project is stored as a ``.keyhue`` file, a versioned JSON document::
       "hints": {...},                           # colorcore.hints.Hints.to_dict(): strokes as vectors
       "references": [{"frame": 12, "png": "<base64>", "source": "ref.png"}],
       "exemplars": [{"frames": [0, 100] | null, "png": "<base64>", "source": "photo.jpg"}],
-      "settings": {"solver": "fast", "device": "auto", ...}
+      "settings": {"solver": "fast", "device": "auto", ...},
+      "grades": [{"frames": [0, 48], "saturation": 1.1, "hue": -4.0}],  # optional
+      "palette": {"sky": [0.45, 0.62, 0.85]}    # optional: named colours strokes use
     }
 
 Reference and exemplar images are embedded as lossless PNG (base64), so a project file is
@@ -28,6 +30,7 @@ written by a newer Keyhue raises an InputError with a one-line message.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -36,12 +39,13 @@ from fractions import Fraction
 from pathlib import Path
 
 from colorcore.errors import InputError
-from colorcore.guidance.hints import Hints
+from colorcore.grade import ShotGrade
+from colorcore.guidance.hints import Hints, RasterHint, Stroke
 from colorcore.guidance.references import Exemplar, Guidance, Reference
+from colorcore.guidance.schema import PROJECT_FORMAT, PROJECT_VERSION, parse_project_text, validate_project_data
 from colorcore.media.images import image_from_png_text, png_text
+from colorcore.media.limits import MAX_PROJECT_BYTES, check_regular_file
 
-PROJECT_FORMAT = "keyhue-project"
-PROJECT_VERSION = 1
 PROJECT_SUFFIX = ".keyhue"
 #: Settings a new project starts with; unknown keys in a file are kept as they are.
 DEFAULT_SETTINGS = {"solver": "fast", "device": "auto", "image_format": "png"}
@@ -158,6 +162,8 @@ class Project:
         references: aligned colour frames (HxWx3 uint8/uint16 RGB, the clip's size).
         exemplars: colour photographs matched to frames (any size).
         settings: solver, device and other render options (JSON values).
+        grades: per-shot grades applied after propagation (:class:`colorcore.grade.ShotGrade`).
+        palette: named colours, name -> (r, g, b) 0..1, that strokes refer to (``Stroke.swatch``).
         path: where the project was last saved or loaded from; None if never saved.
     """
 
@@ -166,6 +172,8 @@ class Project:
     references: list[Reference] = field(default_factory=list)
     exemplars: list[Exemplar] = field(default_factory=list)
     settings: dict = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+    grades: list[ShotGrade] = field(default_factory=list)
+    palette: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     path: Path | None = None
 
     @classmethod
@@ -188,8 +196,9 @@ class Project:
 
         Raises:
             MediaMissingError: nothing is at ``media.path`` (the GUI offers to locate it).
-            MediaChangedError: the media there differs in size, frame count or frame
-                size from what the project was made on.
+            MediaChangedError: the media there is not the one the project was made on:
+                its fingerprint (size in bytes and hash, see :func:`media_fingerprint`),
+                frame count or frame size differ.
             InputError: the media cannot be decoded.
         """
         from colorcore.media import open_clip
@@ -228,6 +237,12 @@ class Project:
 
     def _check_same_media(self, clip) -> None:
         m = self.media
+        size, digest = media_fingerprint(clip.path)
+        if (size, digest) != (m.size, m.hash):
+            raise MediaChangedError(
+                f"'{clip.path}' is not the media this project was made on (its size or content differs: "
+                f"{size} bytes, the project's source had {m.size}); locate the original media"
+            )
         if (len(clip), clip.width, clip.height) != (m.frames, m.width, m.height):
             raise MediaChangedError(
                 f"'{clip.path}' has {len(clip)} frames of {clip.width}x{clip.height}, but the project was made on "
@@ -240,10 +255,9 @@ class Project:
         """The project as JSON-ready data; the source path is made relative to ``base``."""
         source = str(self.media.path)
         if base is not None:
-            try:
+            # On another drive (Windows) there is no relative path: it stays absolute.
+            with contextlib.suppress(ValueError):
                 source = os.path.relpath(self.media.path, base)
-            except ValueError:  # another drive on Windows: keep it absolute
-                pass
         return {
             "format": PROJECT_FORMAT,
             "version": PROJECT_VERSION,
@@ -264,61 +278,86 @@ class Project:
                 for e in self.exemplars
             ],
             "settings": dict(self.settings),
+            **({"grades": [g.to_dict() for g in self.grades]} if self.grades else {}),
+            **({"palette": {k: list(v) for k, v in self.palette.items()}} if self.palette else {}),
         }
 
     @classmethod
     def from_dict(cls, data: dict, base: Path) -> Project:
         """A project from :meth:`to_dict`'s data; relative source paths resolve against ``base``.
 
+        Every field is checked first (:func:`colorcore.guidance.schema.validate_project_data`).
+
         Raises:
-            InputError: not a Keyhue project, a newer format version, or malformed data.
+            InputError: not a Keyhue project, a newer format version, or a field that is
+                missing or invalid; one line naming the field, e.g. "project field
+                'hints.strokes[3].width': must be a finite number > 0, not inf".
         """
-        if not isinstance(data, dict) or data.get("format") != PROJECT_FORMAT:
-            raise InputError("not a Keyhue project file (no 'keyhue-project' format marker)")
-        version = data.get("version")
-        if not isinstance(version, int):
-            raise InputError("the project file is damaged: its version is missing")
-        if version > PROJECT_VERSION:
-            raise InputError(
-                f"this project was saved by a newer Keyhue (format {version}; this one reads up to "
-                f"{PROJECT_VERSION}); update Keyhue to open it"
-            )
+        data = validate_project_data(data)
+        src = data["source"]
         try:
-            src = data["source"]
-            media = MediaInfo(
-                path=(base / Path(src["path"])).resolve(),
-                size=int(src["size"]),
-                hash=str(src["hash"]),
-                frames=int(src["frames"]),
-                width=int(src["width"]),
-                height=int(src["height"]),
-                fps=Fraction(str(src["fps"])),
-                bit_depth=int(src.get("bit_depth", 8)),
+            path = (base / Path(src["path"])).resolve()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise InputError(f"project field 'source.path': not a usable path ({exc})") from None
+        media = MediaInfo(
+            path=path,
+            size=src["size"],
+            hash=src["hash"],
+            frames=src["frames"],
+            width=src["width"],
+            height=src["height"],
+            fps=Fraction(src["fps"]),
+            bit_depth=src["bit_depth"],
+        )
+        h = data["hints"]
+        hints = Hints(
+            canvas_size=tuple(h["canvas_size"]),
+            strokes=[
+                Stroke(
+                    points=[tuple(p) for p in st["points"]],
+                    color=tuple(st["color"]),
+                    width=st["width"],
+                    frame=st["frame"],
+                    kind=st["kind"],
+                    hardness=st["hardness"],
+                    swatch=st["swatch"],
+                )
+                for st in h["strokes"]
+            ],
+            rasters=[],
+        )
+        for i, r in enumerate(h["rasters"]):
+            rgba = image_from_png_text(r["png"], 4, f"project field 'hints.rasters[{i}].png'")
+            hints.rasters.append(RasterHint(mask=rgba[..., 3] > 0, rgb=rgba[..., :3].copy(), frame=r["frame"]))
+        references = []
+        for i, r in enumerate(data["references"]):
+            what = f"project field 'references[{i}].png'"
+            rgb = image_from_png_text(r["png"], 3, what)
+            if rgb.shape[:2] != (media.height, media.width):
+                raise InputError(
+                    f"{what}: the image is {rgb.shape[1]}x{rgb.shape[0]} but the clip is {media.width}x{media.height}"
+                )
+            references.append(Reference(frame=r["frame"], rgb=rgb, source=r["source"]))
+        exemplars = [
+            Exemplar(
+                rgb=image_from_png_text(e["png"], 3, f"project field 'exemplars[{i}].png'"),
+                frames=tuple(e["frames"]) if e["frames"] else None,
+                source=e["source"],
             )
-            hints = Hints.from_dict(data.get("hints") or {"canvas_size": [media.width, media.height]})
-            references = [
-                Reference(
-                    frame=int(r["frame"]),
-                    rgb=image_from_png_text(r["png"], 3, f"the project file is damaged: reference {i + 1}"),
-                    source=str(r.get("source", "")),
-                )
-                for i, r in enumerate(data.get("references", []))
-            ]
-            exemplars = [
-                Exemplar(
-                    rgb=image_from_png_text(e["png"], 3, f"the project file is damaged: exemplar {i + 1}"),
-                    frames=tuple(int(v) for v in e["frames"]) if e.get("frames") else None,
-                    source=str(e.get("source", "")),
-                )
-                for i, e in enumerate(data.get("exemplars", []))
-            ]
-            settings = {**DEFAULT_SETTINGS, **dict(data.get("settings", {}))}
-        except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
-            raise InputError(f"the project file is damaged: {type(exc).__name__} {exc}") from None
-        for ref in references:
-            if ref.rgb.shape[:2] != (media.height, media.width) or not 0 <= ref.frame < media.frames:
-                raise InputError(f"the project file is damaged: reference on frame {ref.frame} does not fit the clip")
-        return cls(media=media, hints=hints, references=references, exemplars=exemplars, settings=settings)
+            for i, e in enumerate(data["exemplars"])
+        ]
+        settings = {**DEFAULT_SETTINGS, **data["settings"]}
+        grades = [ShotGrade(g["frames"][0], g["frames"][1], g["saturation"], g["hue"]) for g in data["grades"]]
+        palette = {name: tuple(rgb) for name, rgb in data["palette"].items()}
+        return cls(
+            media=media,
+            hints=hints,
+            references=references,
+            exemplars=exemplars,
+            settings=settings,
+            grades=grades,
+            palette=palette,
+        )
 
     def to_json(self, base: Path | None = None) -> str:
         """:meth:`to_dict` as a JSON document."""
@@ -345,22 +384,28 @@ class Project:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Project:
-        """Read a ``.keyhue`` file. The media is not opened (see :meth:`open_clip`).
+        """Read a ``.keyhue`` file, checking every field. The media is not opened (see
+        :meth:`open_clip`).
 
         Raises:
-            InputError: unreadable, not JSON, not a project, newer version or damaged.
+            InputError (one line; never another exception for any file content): missing,
+                unreadable, not a regular file, larger than MAX_PROJECT_BYTES, not JSON,
+                nested too deeply, not a project, a newer version, or a field that is
+                invalid (the message names it; see colorcore.guidance.schema).
         """
         path = Path(path)
+        info = check_regular_file(path, "project")  # a named pipe would block forever
+        if info.st_size > MAX_PROJECT_BYTES:
+            raise InputError(
+                f"'{path}' is {info.st_size // 2**20} MiB; a Keyhue project is at most {MAX_PROJECT_BYTES // 2**20} MiB"
+            )
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             raise InputError(f"'{path}' is not a Keyhue project file (not text)") from None
         except OSError as exc:
             raise InputError(f"cannot read project '{path}': {exc.strerror}") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"'{path}' is damaged: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        data = parse_project_text(text, f"'{path}'")
         project = cls.from_dict(data, path.resolve().parent)
         project.path = path.resolve()
         return project

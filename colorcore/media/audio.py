@@ -83,10 +83,13 @@ class AudioCopier:
         # it) is time 0 of the output.
         self._origin = Fraction(0) if origin is None else Fraction(origin)
         for video in streams.video if origin is None else ():
-            if not int(video.disposition) & _ATTACHED_PIC and video.start_time is not None:
+            if not int(video.disposition) & _ATTACHED_PIC and video.start_time is not None and video.time_base:
                 self._origin = video.start_time * video.time_base
                 break
-        self._tb = self._src.time_base
+        if not self._src.time_base:
+            self._input.close()
+            raise InputError(f"the audio of '{source}' has no time base; it cannot be copied")
+        self._tb: Fraction = self._src.time_base
         self._packets = self._input.demux(self._src)
         self.transcoding = not _can_copy(output.format.name, self._src, kind)
         if not self.transcoding:

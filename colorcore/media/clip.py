@@ -137,6 +137,7 @@ class Clip:
                     entry.rgb = frozen(self._decoded_to_rgb(entry.decoded, i))
                     entry.decoded = None  # the RGB replaces it
                 else:
+                    assert entry.luma is not None  # an entry holds at least one form
                     entry.rgb = frozen(grey_to_rgb(entry.luma))
                 self._cache.update(i)
             return entry.rgb

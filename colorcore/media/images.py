@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import os
 import re
-import secrets
 import struct
+import zlib
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from colorcore.errors import InputError
+from colorcore.media.limits import check_frame_size, check_regular_file, png_size
 from colorcore.media.pixels import SUPPORTED_DTYPES
 
 #: Extensions (lower case) that count as frames in a folder and that write_image accepts.
@@ -82,10 +84,30 @@ def _kind(data: bytes) -> str | None:
     return None
 
 
+def _png_chunks_intact(data: bytes) -> bool:
+    # libpng prints its own line on stderr for a damaged chunk before OpenCV gives up;
+    # checking every chunk's length and CRC first (zlib.crc32 runs at GB/s) keeps the
+    # user's view to our one line.
+    pos = 8
+    end = len(data)
+    while pos + 12 <= end:
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        stop = pos + 12 + length
+        if stop > end:
+            return False
+        chunk = data[pos + 4 : pos + 8 + length]
+        if zlib.crc32(chunk) != struct.unpack(">I", data[pos + 8 + length : stop])[0]:
+            return False
+        if chunk[:4] == b"IEND":
+            return True
+        pos = stop
+    return False
+
+
 def _looks_truncated(data: bytes, kind: str | None) -> bool:
     # Some OpenCV builds return a half-grey picture for a cut JPEG, with only a warning.
     if kind == "PNG":
-        return b"IEND" not in data[-64:]
+        return not _png_chunks_intact(data)
     if kind == "JPEG":
         # Entropy-coded data never holds a bare FFD9, so the main image's end-of-image
         # marker must follow its last start-of-scan marker.
@@ -94,6 +116,8 @@ def _looks_truncated(data: bytes, kind: str | None) -> bool:
 
 
 def _read_bytes(path: Path) -> bytes:
+    if path.exists() and not path.is_dir():
+        check_regular_file(path, "image")  # a named pipe would block forever
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -118,14 +142,19 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
         file stores it. An alpha channel is dropped; a palette image comes back as RGB.
 
     Raises:
-        InputError: the file is missing, empty, not an image, truncated or corrupt, or
-            holds samples other than 8- or 16-bit unsigned integers.
+        InputError: the file is missing, empty, not a regular file (a named pipe), not an
+            image, truncated or corrupt, larger than colorcore.media.limits allow
+            (checked from the header, before decoding), or holds samples other than 8-
+            or 16-bit unsigned integers.
     """
     path = Path(path)
     data = _read_bytes(path)
     kind = _kind(data)
+    truncated = _looks_truncated(data, kind)
+    if not truncated:
+        _check_declared_size(data, f"'{path}'")
     image = None
-    if not _looks_truncated(data, kind):
+    if not truncated:
         with _quiet_opencv():
             try:
                 image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
@@ -148,6 +177,16 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
         else:
             raise InputError(f"cannot read '{path}': {channels} colour channels are not supported")
     return np.ascontiguousarray(image)
+
+
+def _check_declared_size(data: bytes, what: str) -> None:
+    """Refuse an image whose header declares a size beyond the limits, before decoding."""
+    try:
+        size = _header_size(io.BytesIO(data))
+    except (struct.error, ValueError):
+        size = None
+    if size is not None:
+        check_frame_size(size[0], size[1], what)
 
 
 def image_size(path: str | os.PathLike) -> tuple[int, int]:
@@ -278,9 +317,14 @@ def image_from_png_text(text: str, channels: int, what: str) -> np.ndarray:
             starts with ``what`` (e.g. "the project file is damaged: reference 2").
     """
     try:
-        data = np.frombuffer(base64.b64decode(text, validate=True), dtype=np.uint8)
+        raw = base64.b64decode(text, validate=True)
     except (ValueError, TypeError):
         raise InputError(f"{what} is not valid base64") from None
+    size = png_size(raw)
+    if size is None or not _png_chunks_intact(raw):
+        raise InputError(f"{what} is not an {'RGBA' if channels == 4 else 'RGB'} PNG image")
+    check_frame_size(size[0], size[1], what)
+    data = np.frombuffer(raw, dtype=np.uint8)
     with _quiet_opencv():
         image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if image is None or image.ndim != 3 or image.shape[2] != channels:
@@ -317,13 +361,24 @@ def write_image(path: str | os.PathLike, array: np.ndarray) -> None:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary sibling of ``path``, then rename it onto ``path``."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    """Write ``data`` to a temporary sibling of ``path``, then rename it onto ``path``.
+
+    The sibling is named by :func:`colorcore.media.leftovers.partial_file` (with this
+    process's id), so a save killed halfway is swept at the next start.
+
+    Raises:
+        OSError: the file cannot be written; the temporary sibling is removed.
+    """
+    from colorcore.media.leftovers import partial_file
+
+    tmp = partial_file(path)
     try:
         # 'xb' rather than mkstemp: the file gets the usual permissions (umask), not 0600.
         with open(tmp, "xb") as f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        # The first error is the one to report; the start-up sweep removes what is left.
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise

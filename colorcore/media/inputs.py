@@ -10,6 +10,7 @@ from colorcore.errors import InputError
 from colorcore.media.clip import Clip
 from colorcore.media.folder_clip import FolderClip
 from colorcore.media.images import IMAGE_EXTENSIONS
+from colorcore.media.limits import check_regular_file
 from colorcore.media.video_clip import VideoClip
 
 
@@ -35,12 +36,19 @@ def open_clip(
 
     Raises:
         InputError (one line naming the path): missing path; not a video or image file; no
-            video stream; no decodable frame; truncated video; a folder with no frames or
+            video stream; no decodable frame; a named pipe or other non-regular file;
+            frames larger than colorcore.media.limits allow; truncated video; a folder with no frames or
             with frames of different sizes (naming the first one that differs).
     """
     path = Path(path)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a name too long, a device gone
+        raise InputError(f"cannot open '{path}': {exc.strerror or exc}") from None
+    if not exists:
         raise InputError(f"cannot open '{path}': no such file or folder")
+    if not path.is_dir():
+        check_regular_file(path, "clip")
     if path.is_dir() or path.suffix.lower() in IMAGE_EXTENSIONS:
         # A single still image is a one-frame clip, read like a folder's frames.
         return FolderClip(path, fps=fps, cache_frames=cache_frames, cache_bytes=cache_bytes)

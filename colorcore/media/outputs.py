@@ -21,6 +21,7 @@ from colorcore.media.audio import has_audio
 from colorcore.media.clip import Clip, as_frame_rate
 from colorcore.media.folder_writer import FolderWriter
 from colorcore.media.images import IMAGE_EXTENSIONS
+from colorcore.media.manifest import check_replaceable
 from colorcore.media.pixels import dtype_for_depth
 from colorcore.media.video_clip import VideoClip
 from colorcore.media.video_writer import VideoFileWriter
@@ -105,15 +106,24 @@ def check_output_path(
         output: a .mp4/.mov/.mkv file or a folder for frames (see ``output_kind``).
         inputs: the paths (or Clips) being read; none may be the output, and none may lie
             inside an output folder (replacing the folder would delete it).
-        overwrite: allow replacing an existing file or a non-empty folder.
+        overwrite: allow replacing an existing file, or a non-empty folder that holds
+            only a previous Keyhue frame sequence (see colorcore.media.manifest: any
+            other non-empty folder is refused even with overwrite).
 
     Raises:
         InputError: unsupported extension; parent folder missing; output equal to an
             input or an output folder containing one; the output exists (a file, or a
-            non-empty folder) and overwrite is False; a file where a folder is wanted or
-            the reverse.
+            non-empty folder) and overwrite is False; a non-empty folder that is not a
+            Keyhue frame sequence; a file where a folder is wanted or the reverse.
     """
     out = Path(output)
+    try:
+        return _check_output_path(out, inputs, overwrite)
+    except OSError as exc:  # a path too long, a folder that cannot be read, a device gone
+        raise InputError(f"cannot write '{out}': {exc.strerror or exc}") from None
+
+
+def _check_output_path(out: Path, inputs, overwrite: bool) -> Path:
     kind = output_kind(out)
     parent = out.parent
     if not parent.is_dir():
@@ -131,6 +141,8 @@ def check_output_path(
             raise InputError(f"output '{out}' exists and is not a folder")
         if out.is_dir() and not overwrite and any(out.iterdir()):
             raise InputError(f"output folder '{out}' is not empty (allow overwriting to replace it)")
+        if overwrite:
+            check_replaceable(out)
     else:
         if out.is_dir():
             raise InputError(f"output '{out}' is a folder, not a {kind} file")
@@ -150,6 +162,7 @@ def open_writer(
     overwrite: bool = False,
     image_format: str = "png",
     frame_count: int | None = None,
+    first_number: int = 0,
     inputs: Iterable[str | os.PathLike | Clip] = (),
 ) -> FrameWriter:
     """Open a writer for a video file or a frame folder, chosen by ``path``'s extension.
@@ -169,6 +182,8 @@ def open_writer(
         image_format: 'png' or 'tiff' for frame folders.
         frame_count: expected number of frames, used to size the zero-padding of frame
             names (at least 6 digits).
+        first_number: for a folder, the number of the first frame's file (the source
+            frame it is), so that frame files keep the source's numbering.
         inputs: paths or Clips being read, which the output must not overwrite
             (``audio_from`` is always included).
 
@@ -186,7 +201,7 @@ def open_writer(
     width, height = int(width), int(height)
     dtype_for_depth(bit_depth)
     rate = as_frame_rate(fps)
-    out = check_output_path(path, [*inputs, audio_from], overwrite=overwrite)
+    out = check_output_path(path, [*inputs, *([audio_from] if audio_from is not None else [])], overwrite=overwrite)
     kind = output_kind(out)
     if kind == "folder":
         ext = _IMAGE_FORMATS.get(str(image_format).lower())
@@ -206,6 +221,7 @@ def open_writer(
             bit_depth,
             extension=ext,
             frame_count=frame_count,
+            first_number=first_number,
             overwrite=overwrite,
         )
     return VideoFileWriter(

@@ -19,6 +19,7 @@ to go backwards.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from av.video.reformatter import VideoReformatter
 from colorcore.errors import InputError
 from colorcore.media.cache import CachedFrame
 from colorcore.media.clip import DEFAULT_FOLDER_FPS, AudioInfo, Clip
+from colorcore.media.limits import check_frame_size
 from colorcore.media.pixels import rgb_to_luma
 from colorcore.media.yuv import DECODE_FLAGS, frame_to_rgb16, source_matrix
 
@@ -204,8 +206,9 @@ class _Decoder:
         self._path = path
         self._stream_index = stream_index
         self._index = index
-        self._container = None
-        self._frames = None
+        self._container: av.container.InputContainer | None = None
+        self._stream: av.VideoStream | None = None
+        self._frames: Iterator[tuple[int, av.VideoFrame]] | None = None
         self.next_index: int | None = None
         # Counters, for tests and profiling: how the frames asked for were reached.
         self.seeks = 0
@@ -219,26 +222,28 @@ class _Decoder:
         self.next_index = None
         if self._container is not None:
             container, self._container = self._container, None
-            try:
+            with contextlib.suppress(av.FFmpegError):
                 container.close()
-            except av.FFmpegError:
-                pass
 
     def _restart(self) -> None:
         # Reopening is the one reliable way back to the very first packet.
         self.close()
         self.restarts += 1
-        self._container = _open_container(self._path)
-        self._stream = self._container.streams[self._stream_index]
+        self._container = container = _open_container(self._path)
+        stream = container.streams[self._stream_index]
+        assert isinstance(stream, av.VideoStream)  # the index was made from this file's video stream
+        self._stream = stream
         # Frame threads are fastest, but report a damaged packet a few packets late.
-        self._stream.thread_type = "AUTO" if self._threaded else "SLICE"
-        self._frames = self._decode_all()
+        stream.thread_type = "AUTO" if self._threaded else "SLICE"
+        self._frames = self._decode_all(container, stream)
         self.next_index = 0
 
-    def _decode_all(self) -> Iterator[tuple[int, av.VideoFrame]]:
+    def _decode_all(
+        self, container: av.container.InputContainer, stream: av.VideoStream
+    ) -> Iterator[tuple[int, av.VideoFrame]]:
         counted = 0
         by_pts = self._index.pts_to_index
-        for packet in self._container.demux(self._stream):
+        for packet in container.demux(stream):
             try:
                 frames = packet.decode()
             except av.FFmpegError as exc:
@@ -250,7 +255,7 @@ class _Decoder:
                     counted += 1
                     yield counted - 1, frame
                 else:
-                    i = by_pts.get(frame.pts)
+                    i = by_pts.get(frame.pts) if frame.pts is not None else None
                     if i is not None:  # else: a frame the index does not know; skip it
                         yield i, frame
 
@@ -265,6 +270,7 @@ class _Decoder:
             if self._container is None:
                 self._restart()
             if self._can_walk_to(i):
+                assert self.next_index is not None  # _can_walk_to checked it
                 frame, _ = self._walk(i, keep, floor=self.next_index, after_seek=False)
             if frame is None:
                 frame = self._seek_read(i, keep)
@@ -297,17 +303,18 @@ class _Decoder:
 
     def _seek_read(self, i: int, keep) -> av.VideoFrame:
         starts: list[int | None] = []
-        if self._index.pts is not None:
+        pts = self._index.pts
+        if pts is not None:
             k = bisect.bisect_right(self._index.keyframes, i) - 1
             starts = [self._index.keyframes[j] for j in range(k, max(k - _SEEK_TRIES, -1), -1)]
         starts.append(None)  # finally: from the very start
         for start in starts:
-            if start is None:
+            if start is None or pts is None or self._container is None or self._stream is None:
                 self._restart()
             else:
                 self.seeks += 1
-                self._container.seek(self._index.pts[start], stream=self._stream, backward=True)
-                self._frames = self._decode_all()
+                self._container.seek(pts[start], stream=self._stream, backward=True)
+                self._frames = self._decode_all(self._container, self._stream)
                 self.next_index = None
             frame, outcome = self._walk(i, keep, floor=start or 0, after_seek=start is not None)
             if frame is not None:
@@ -319,6 +326,7 @@ class _Decoder:
 
     def _walk(self, i: int, keep, floor: int, after_seek: bool):
         """Decode forward to frame i: (frame, None) or (None, an _Outcome)."""
+        assert self._frames is not None  # callers restart or seek first
         first = True
         for j, frame in self._frames:
             if first and after_seek and j > i:
@@ -375,6 +383,9 @@ class VideoClip(Clip):
             self.frame_rate = _frame_rate(stream, self._index)
             self.audio = _audio_info(container)
             declared = stream.codec_context.format
+            declared_size = (stream.codec_context.width, stream.codec_context.height)
+            if min(declared_size) > 0:  # refused before any frame is decoded
+                check_frame_size(*declared_size, f"the video '{self.path}'")
         finally:
             container.close()
         self.frame_count = self._index.frame_count
@@ -384,6 +395,7 @@ class VideoClip(Clip):
             first = self._decoder.read(0)
         except InputError as exc:
             raise InputError(f"cannot decode any frame of '{self.path}': {exc}") from None
+        check_frame_size(first.width, first.height, f"the video '{self.path}'")
         self.width, self.height = first.width, first.height
         fmt = first.format or declared  # what the decoder gives is what counts
         self.bit_depth = 16 if max(c.bits for c in fmt.components) > 8 else 8
@@ -421,11 +433,9 @@ class VideoClip(Clip):
         reformatter = reformatter or self._reformatter
         if self.bit_depth == 16:
             return frame_to_rgb16(frame, reformatter)
-        options = {"format": "rgb24", "interpolation": DECODE_FLAGS}
-        matrix = source_matrix(frame)
-        if matrix is not None:
-            options["src_colorspace"] = matrix
-        converted = reformatter.reformat(frame, **options)
+        converted = reformatter.reformat(
+            frame, format="rgb24", interpolation=DECODE_FLAGS, src_colorspace=source_matrix(frame)
+        )
         # Copy out of the frame's buffer (padded rows; owned by FFmpeg).
         return np.array(converted.to_ndarray())
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import contextlib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -13,7 +13,8 @@ from av.video.reformatter import VideoReformatter
 
 from colorcore.errors import InputError
 from colorcore.media.audio import AudioCopier
-from colorcore.media.writer import FrameWriter
+from colorcore.media.leftovers import partial_video
+from colorcore.media.writer import FrameWriter, output_error
 from colorcore.media.yuv import (
     ENCODE_FLAGS,
     OutputColour,
@@ -68,7 +69,7 @@ _RECIPES = {
 class VideoFileWriter(FrameWriter):
     """Encodes frames into a video file; see open_writer for the formats.
 
-    The file is written as '.<name>.partial-<random><ext>' in the output's folder and
+    The file is written as '.<name>.partial-<pid>-<random><ext>' in the output's folder and
     renamed onto the output by close(). Use open_writer rather than this constructor.
     """
 
@@ -96,18 +97,19 @@ class VideoFileWriter(FrameWriter):
         self._pix_fmt = recipe.pix_fmt[bit_depth]
         self._in_fmt = "rgb48le" if bit_depth == 16 else "rgb24"  # for FFV1
         self._colour: OutputColour = rgb_output_colour() if kind == "mkv" else yuv_output_colour(height)
-        self._tmp = path.with_name(f".{path.stem}.partial-{secrets.token_hex(4)}{path.suffix}")
-        self._container = None
+        self._tmp = partial_video(path)
+        self._container: av.container.OutputContainer | None = None
         self._audio: AudioCopier | None = None
         self._reformatter = VideoReformatter()
         try:
-            self._container = av.open(
+            self._container = container = av.open(
                 str(self._tmp),
                 "w",
                 format=recipe.container_format,
                 options=recipe.container_options,
             )
-            stream = self._container.add_stream(recipe.codec, rate=frame_rate, options=recipe.options)
+            stream = container.add_stream(recipe.codec, rate=frame_rate, options=recipe.options)
+            assert isinstance(stream, av.VideoStream)  # every recipe's codec is a video codec
             stream.width = width
             stream.height = height
             stream.pix_fmt = self._pix_fmt
@@ -117,10 +119,17 @@ class VideoFileWriter(FrameWriter):
             self._stream = stream
             if audio_from is not None:
                 self._audio = AudioCopier(self._container, kind, audio_from, audio_origin)
+        except OSError as exc:  # PyAV's errors for a bad path or device are OSErrors
+            self._quiet_discard()
+            raise output_error(path, exc) from None
         except BaseException:
-            self._discard()
+            self._quiet_discard()
             raise
         self._state = "open"
+
+    def _quiet_discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self._discard()
 
     @property
     def audio_codec(self) -> str | None:
@@ -146,6 +155,7 @@ class VideoFileWriter(FrameWriter):
         self._colour.tag_frame(frame)
         frame.pts = self.frames_written
         frame.time_base = self._stream.codec_context.time_base
+        assert self._container is not None  # open until _finish or _discard
         self._container.mux(self._stream.encode(frame))
         if self._audio is not None:
             self._audio.pump(float((self.frames_written + 1) / self.frame_rate))
@@ -160,10 +170,11 @@ class VideoFileWriter(FrameWriter):
         )
 
     def _finish(self) -> None:
-        self._container.mux(self._stream.encode(None))
+        container, self._container = self._container, None
+        assert container is not None  # the base class finishes an open writer once
+        container.mux(self._stream.encode(None))
         if self._audio is not None:
             self._audio.finish(float(self.frames_written / self.frame_rate))
-        container, self._container = self._container, None
         container.close()
         self._tmp.replace(self.path)
 
@@ -172,8 +183,7 @@ class VideoFileWriter(FrameWriter):
             self._audio.close()
         if self._container is not None:
             container, self._container = self._container, None
-            try:
+            # A half-written file: its trailer does not matter.
+            with contextlib.suppress(Exception):
                 container.close()
-            except Exception:  # a half-written file: its trailer does not matter
-                pass
         self._tmp.unlink(missing_ok=True)

@@ -8,12 +8,22 @@ and leaves whatever was at the target untouched.
 
 from __future__ import annotations
 
+import contextlib
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from colorcore.errors import InputError
 from colorcore.media.pixels import dtype_for_depth, grey_to_rgb
+
+
+def output_error(path: Path, exc: OSError) -> InputError:
+    """The one-line InputError for an OSError met while writing the output ``path``."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    hints = {28: " (the disk is full)", 122: " (the disk quota is exceeded)", 5: " (was the device removed?)"}
+    hint = hints.get(exc.errno, "") if exc.errno is not None else ""
+    return InputError(f"cannot write '{path}': {reason}{hint}")
 
 
 class FrameWriter:
@@ -60,6 +70,8 @@ class FrameWriter:
 
         Raises:
             ValueError: wrong shape or dtype, or the writer is closed.
+            InputError: the output cannot be written (full disk, read-only folder, device
+                gone, ...): one line; the partial output is removed.
         """
         if self._state != "open":
             raise ValueError(f"writer for '{self.path}' is closed")
@@ -72,6 +84,9 @@ class FrameWriter:
             )
         try:
             self._write(np.ascontiguousarray(frame))
+        except OSError as exc:
+            self.abort()
+            raise output_error(self.path, exc) from None
         except BaseException:
             self.abort()
             raise
@@ -82,6 +97,8 @@ class FrameWriter:
 
         Raises:
             ValueError: no frame was written (the partial output is removed).
+            InputError: the output cannot be finished (full disk, read-only folder, a
+                folder that may not be replaced, ...); the partial output is removed.
         """
         if self._state != "open":
             return
@@ -90,6 +107,9 @@ class FrameWriter:
             raise ValueError(f"no frames were written to '{self.path}'")
         try:
             self._finish()
+        except OSError as exc:
+            self.abort()
+            raise output_error(self.path, exc) from None
         except BaseException:
             self.abort()
             raise
@@ -100,7 +120,10 @@ class FrameWriter:
         if self._state != "open":
             return
         self._state = "aborted"
-        self._discard()
+        # Never hide the error that made us abort behind one from the clean-up (on a
+        # read-only or vanished folder); the start-up sweep removes what is left.
+        with contextlib.suppress(OSError):
+            self._discard()
 
     def __enter__(self):
         return self
@@ -114,10 +137,8 @@ class FrameWriter:
     def __del__(self):
         # A writer dropped without close() must not leave temporary files behind.
         if getattr(self, "_state", None) == "open":
-            try:
+            with contextlib.suppress(Exception):
                 self.abort()
-            except Exception:
-                pass
 
     # -- for subclasses --------------------------------------------------------------
 

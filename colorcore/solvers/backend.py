@@ -1,23 +1,110 @@
 """Array backends: the fast solver runs the same code on numpy (CPU) or torch (CPU or GPU).
 
-The solver code uses only slicing, arithmetic operators and the few functions below, so one
-implementation serves both. The in-place ones (``copy``, ``multiply``, ``add_product``,
-``sub_product``) write into preallocated arrays: on the CPU, allocating a fresh
-megabyte-sized temporary for every product costs as much as the product itself. torch is imported only when a torch backend is asked for:
-importing colorcore, or solving on the CPU with numpy, never loads it.
+:class:`ArrayBackend` is the contract: the multigrid code uses slicing, arithmetic
+operators and these methods only, so one implementation serves numpy
+(:class:`NumpyBackend`) and torch (:class:`TorchBackend`). The in-place operations
+(``copy``, ``multiply``, ``add_product``, ...) write into preallocated arrays: on the CPU,
+allocating a fresh megabyte-sized temporary for every product costs as much as the
+product itself. torch is imported only when a torch backend is asked for: importing
+colorcore, or solving on the CPU with numpy, never loads it.
 """
 
 from __future__ import annotations
 
 import threading
 import warnings
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
+import numpy.typing as npt
 
 DEVICES = ("auto", "cpu", "cuda")
+
+# An array of a backend: numpy.ndarray for NumpyBackend, torch.Tensor for TorchBackend.
+# The solver code uses only what both share (slicing, views, arithmetic operators), which
+# no static type spells out; the contract is the backend's methods.
+Array: TypeAlias = Any
+
+
+@runtime_checkable
+class ArrayBackend(Protocol):
+    """What the multigrid solver needs from an array library (float32 unless stated).
+
+    Shapes are tuples of ints; ``out``/``dst``/``acc`` arguments are arrays of the
+    backend's type that are written in place (views included); ``b`` may be a number
+    where the docstring says "array or number".
+    """
+
+    def asarray(self, a: Any) -> Array:
+        """``a`` (numpy array, tensor or nested sequence) as a contiguous array of the backend's dtype."""
+        ...
+
+    def zeros(self, shape: tuple[int, ...]) -> Array:
+        """A fresh zero array."""
+        ...
+
+    def buffer(self, shape: tuple[int, ...], zeroed: bool = True) -> Array:
+        """A solver's working array: zeros, or (``zeroed=False``) values never read before written."""
+        ...
+
+    def reused_buffers(self) -> AbstractContextManager[None]:
+        """A block within which ``buffer`` may lend the previous block's arrays again."""
+        ...
+
+    def to_numpy(self, a: Array) -> np.ndarray:
+        """A float64 numpy copy (or view) of ``a``."""
+        ...
+
+    def exp(self, a: Array, out: Array | None = None) -> Array:
+        """Elementwise exp, into ``out`` if given."""
+        ...
+
+    def maximum(self, a: Array, b: Array | float, out: Array | None = None) -> Array:
+        """Elementwise maximum of ``a`` and ``b`` (array or number), into ``out`` if given."""
+        ...
+
+    def minimum(self, a: Array, b: Array | float, out: Array | None = None) -> Array:
+        """Elementwise minimum of ``a`` and ``b`` (array or number), into ``out`` if given."""
+        ...
+
+    def norm(self, a: Array) -> float:
+        """Euclidean norm of all elements."""
+        ...
+
+    def copy(self, dst: Array, src: Array) -> None:
+        """dst[...] = src (broadcast)."""
+        ...
+
+    def multiply(self, a: Array, b: Array | float, out: Array) -> None:
+        """out = a * b (``b`` array or number)."""
+        ...
+
+    def add(self, a: Array, b: Array, out: Array) -> None:
+        """out = a + b."""
+        ...
+
+    def subtract(self, a: Array, b: Array, out: Array) -> None:
+        """out = a - b."""
+        ...
+
+    def add_product(self, acc: Array, a: Array, b: Array, scratch: Array, base: Array | None = None) -> None:
+        """acc = (base, or acc) + a * b; ``scratch`` is a buffer of acc's shape."""
+        ...
+
+    def sub_product(self, acc: Array, a: Array, b: Array, scratch: Array, base: Array | None = None) -> None:
+        """acc = (base, or acc) - a * b; ``scratch`` is a buffer of acc's shape."""
+        ...
+
+    def inner(self, basis: Array, v: Array) -> np.ndarray:
+        """Inner products of the rows of ``basis`` (k, N) with ``v`` (N,): float64 numpy (k,)."""
+        ...
+
+    def add_combination(self, v: Array, basis: Array, coeffs: npt.ArrayLike) -> None:
+        """v += coeffs @ basis, in place: ``basis`` (k, N), ``coeffs`` (k,) numbers."""
+        ...
 
 
 class _BufferPool:
@@ -30,19 +117,21 @@ class _BufferPool:
     of solves or of sizes seen.
     """
 
-    def __init__(self):
-        self.free: dict[tuple, list[np.ndarray]] = {}
+    def __init__(self) -> None:
+        self.free: dict[tuple[tuple[int, ...], np.dtype], list[np.ndarray]] = {}
         self.lent: list[np.ndarray] = []
 
-    def take(self, shape, dtype, zeroed: bool = True) -> np.ndarray:
+    def take(self, shape: tuple[int, ...], dtype: np.dtype, zeroed: bool = True) -> np.ndarray:
+        """An array of this shape and dtype: the last solve's if there is one (zeroed if
+        ``zeroed``), else fresh zeros."""
         stack = self.free.get((tuple(shape), dtype))
-        array = stack.pop() if stack else None
-        reused = array is not None
-        if not reused:
+        if stack:
+            array = stack.pop()
+            if zeroed:
+                array.fill(0)
+        else:
             array = np.zeros(shape, dtype=dtype)
         self.lent.append(array)
-        if reused and zeroed:
-            array.fill(0)
         return array
 
     def take_back(self) -> None:
@@ -57,22 +146,19 @@ _POOLS = threading.local()
 
 
 class NumpyBackend:
-    """numpy in float32: the default CPU path."""
+    """numpy in float32 (or ``dtype``): the default CPU path."""
 
-    name = "numpy"
-    device = "cpu"
-
-    def __init__(self, dtype=np.float32):
+    def __init__(self, dtype: npt.DTypeLike = np.float32):
         self.dtype = np.dtype(dtype)
         self._pool: _BufferPool | None = None
 
-    def asarray(self, a) -> np.ndarray:
+    def asarray(self, a: Any) -> np.ndarray:
         return np.ascontiguousarray(a, dtype=self.dtype)
 
-    def zeros(self, shape) -> np.ndarray:
+    def zeros(self, shape: tuple[int, ...]) -> np.ndarray:
         return np.zeros(shape, dtype=self.dtype)
 
-    def buffer(self, shape, zeroed: bool = True) -> np.ndarray:
+    def buffer(self, shape: tuple[int, ...], zeroed: bool = True) -> np.ndarray:
         """A solver's working array: zeros, or (``zeroed=False``) values never read before
         being written. Within :meth:`reused_buffers` it is lent from the pool."""
         if self._pool is not None:
@@ -80,7 +166,7 @@ class NumpyBackend:
         return np.zeros(shape, dtype=self.dtype) if zeroed else np.empty(shape, dtype=self.dtype)
 
     @contextmanager
-    def reused_buffers(self):
+    def reused_buffers(self) -> Iterator[None]:
         """Within this block, ``buffer`` lends the arrays of the previous such block on this
         thread (see :class:`_BufferPool`). No array from ``buffer`` may outlive the block."""
         if not hasattr(_POOLS, "pool"):
@@ -92,160 +178,153 @@ class NumpyBackend:
             self._pool = None
             _POOLS.pool.take_back()
 
-    def to_numpy(self, a) -> np.ndarray:
+    def to_numpy(self, a: np.ndarray) -> np.ndarray:
         return np.asarray(a, dtype=np.float64)
 
-    exp = staticmethod(np.exp)
-    maximum = staticmethod(np.maximum)
-    minimum = staticmethod(np.minimum)
+    @staticmethod
+    def exp(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.exp(a, out=out)
 
     @staticmethod
-    def contiguous(a):
-        return np.ascontiguousarray(a)
+    def maximum(a: np.ndarray, b: np.ndarray | float, out: np.ndarray | None = None) -> np.ndarray:
+        return np.maximum(a, b, out=out)
 
     @staticmethod
-    def norm(a) -> float:
+    def minimum(a: np.ndarray, b: np.ndarray | float, out: np.ndarray | None = None) -> np.ndarray:
+        return np.minimum(a, b, out=out)
+
+    @staticmethod
+    def norm(a: np.ndarray) -> float:
         # float32 sums (einsum's own loop, no BLAS threads): a relative error near 1e-5,
         # ample for the solver's stop test, without a float64 copy.
         flat = a.reshape(-1)
         return float(np.sqrt(np.einsum("i,i->", flat, flat)))
 
     @staticmethod
-    def copy(dst, src) -> None:
+    def copy(dst: np.ndarray, src: np.ndarray) -> None:
         np.copyto(dst, src)
 
     @staticmethod
-    def multiply(a, b, out) -> None:
+    def multiply(a: np.ndarray, b: np.ndarray | float, out: np.ndarray) -> None:
         np.multiply(a, b, out=out)
 
     @staticmethod
-    def add(a, b, out) -> None:
+    def add(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
         np.add(a, b, out=out)
 
     @staticmethod
-    def subtract(a, b, out) -> None:
+    def subtract(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
         np.subtract(a, b, out=out)
 
     @staticmethod
-    def add_product(acc, a, b, scratch, base=None) -> None:
+    def add_product(
+        acc: np.ndarray, a: np.ndarray, b: np.ndarray, scratch: np.ndarray, base: np.ndarray | None = None
+    ) -> None:
         """acc = (base, or acc) + a * b; ``scratch`` is a buffer of acc's shape."""
         np.multiply(a, b, out=scratch)
         np.add(acc if base is None else base, scratch, out=acc)
 
     @staticmethod
-    def sub_product(acc, a, b, scratch, base=None) -> None:
+    def sub_product(
+        acc: np.ndarray, a: np.ndarray, b: np.ndarray, scratch: np.ndarray, base: np.ndarray | None = None
+    ) -> None:
         """acc = (base, or acc) - a * b; ``scratch`` is a buffer of acc's shape."""
         np.multiply(a, b, out=scratch)
         np.subtract(acc if base is None else base, scratch, out=acc)
 
     @staticmethod
-    def inner(basis, v) -> np.ndarray:
+    def inner(basis: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Inner products of the rows of ``basis`` (k, N) with ``v`` (N,): float64 (k,)."""
         return np.asarray(basis @ v, dtype=np.float64)
 
-    def add_combination(self, v, basis, coeffs) -> None:
+    def add_combination(self, v: np.ndarray, basis: np.ndarray, coeffs: npt.ArrayLike) -> None:
         """v += coeffs @ basis, in place: ``basis`` (k, N), ``coeffs`` (k,) numbers."""
         v += np.asarray(coeffs, dtype=self.dtype) @ basis
-
-    @staticmethod
-    def bands(work, rows: int, elements_per_row: int) -> None:
-        """Run ``work(row_slice)`` over all rows, as one band.
-
-        Splitting rows across threads measured no faster on two cores and, with the
-        thread-local buffer pools, gave results that changed from run to run; so one
-        solve runs on one thread (independent solves may still run on several)."""
-        work(slice(0, rows))
 
 
 class TorchBackend:
     """torch in float32 on a given device ("cpu" or "cuda")."""
 
-    name = "torch"
-
     def __init__(self, device: str):
         import torch  # deferred: torch takes seconds to import
 
-        self.torch = torch
+        self.torch: Any = torch
         self.device = device
         self.dtype = torch.float32
 
-    def asarray(self, a):
+    def asarray(self, a: Any) -> Array:
         if isinstance(a, self.torch.Tensor):
             return a.to(device=self.device, dtype=self.dtype).contiguous()
         return self.torch.as_tensor(np.ascontiguousarray(a), dtype=self.dtype, device=self.device)
 
-    def zeros(self, shape):
+    def zeros(self, shape: tuple[int, ...]) -> Array:
         return self.torch.zeros(shape, dtype=self.dtype, device=self.device)
 
-    def buffer(self, shape, zeroed: bool = True):
+    def buffer(self, shape: tuple[int, ...], zeroed: bool = True) -> Array:
         """A solver's working array (see :meth:`NumpyBackend.buffer`)."""
         if zeroed:
             return self.zeros(shape)
         return self.torch.empty(shape, dtype=self.dtype, device=self.device)
 
     @contextmanager
-    def reused_buffers(self):
+    def reused_buffers(self) -> Iterator[None]:
         """No pooling here: torch's own allocator already caches GPU memory."""
         yield
 
-    def to_numpy(self, a) -> np.ndarray:
+    def to_numpy(self, a: Array) -> np.ndarray:
         return a.detach().to("cpu", self.torch.float64).numpy()
 
-    def exp(self, a, out=None):
+    def exp(self, a: Array, out: Array | None = None) -> Array:
         return self.torch.exp(a, out=out)
 
-    def maximum(self, a, b, out=None):
+    def maximum(self, a: Array, b: Array | float, out: Array | None = None) -> Array:
         return self.torch.maximum(a, self._like(b, a), out=out)
 
-    def minimum(self, a, b, out=None):
+    def minimum(self, a: Array, b: Array | float, out: Array | None = None) -> Array:
         return self.torch.minimum(a, self._like(b, a), out=out)
 
-    @staticmethod
-    def contiguous(a):
-        return a.contiguous()
-
-    def norm(self, a) -> float:
+    def norm(self, a: Array) -> float:
         return float(self.torch.linalg.vector_norm(a.double()))
 
     @staticmethod
-    def copy(dst, src) -> None:
+    def copy(dst: Array, src: Array) -> None:
         dst.copy_(src)
 
-    def multiply(self, a, b, out) -> None:
+    def multiply(self, a: Array, b: Array | float, out: Array) -> None:
         self.torch.mul(a, b, out=out)
 
-    def add(self, a, b, out) -> None:
+    def add(self, a: Array, b: Array, out: Array) -> None:
         self.torch.add(a, b, out=out)
 
-    def subtract(self, a, b, out) -> None:
+    def subtract(self, a: Array, b: Array, out: Array) -> None:
         self.torch.sub(a, b, out=out)
 
-    def add_product(self, acc, a, b, scratch, base=None) -> None:
+    def add_product(self, acc: Array, a: Array, b: Array, scratch: Array, base: Array | None = None) -> None:
         """acc = (base, or acc) + a * b, fused; ``scratch`` is unused."""
         self.torch.addcmul(acc if base is None else base, a, b, out=acc)
 
-    def sub_product(self, acc, a, b, scratch, base=None) -> None:
+    def sub_product(self, acc: Array, a: Array, b: Array, scratch: Array, base: Array | None = None) -> None:
         """acc = (base, or acc) - a * b, fused; ``scratch`` is unused."""
         self.torch.addcmul(acc if base is None else base, a, b, value=-1.0, out=acc)
 
     @staticmethod
-    def inner(basis, v) -> np.ndarray:
+    def inner(basis: Array, v: Array) -> np.ndarray:
         """Inner products of the rows of ``basis`` (k, N) with ``v`` (N,): float64 (k,)."""
         return (basis @ v).double().cpu().numpy()
 
-    def add_combination(self, v, basis, coeffs) -> None:
+    def add_combination(self, v: Array, basis: Array, coeffs: npt.ArrayLike) -> None:
         """v += coeffs @ basis, in place: ``basis`` (k, N), ``coeffs`` (k,) numbers."""
         v.add_(self.asarray(coeffs) @ basis)
 
-    @staticmethod
-    def bands(work, rows: int, elements_per_row: int) -> None:
-        """One band: torch parallelises each operation itself (threads on CPU, a GPU)."""
-        work(slice(0, rows))
-
-    def _like(self, value, ref):
+    def _like(self, value: Array | float, ref: Array) -> Array:
         if isinstance(value, self.torch.Tensor):
             return value
         return self.torch.tensor(value, dtype=self.dtype, device=ref.device)
+
+
+if TYPE_CHECKING:  # the type checker verifies that both backends keep the contract
+    _numpy_backend: ArrayBackend = NumpyBackend()
+    _torch_backend: ArrayBackend = TorchBackend("cpu")
 
 
 @dataclass(frozen=True)
@@ -297,7 +376,7 @@ def cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
-def backend_for(choice: DeviceChoice) -> Any:
+def backend_for(choice: DeviceChoice) -> ArrayBackend:
     """The array backend for a device: numpy on the CPU, torch on a GPU."""
     if choice.kind == "cuda":
         return TorchBackend("cuda")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +25,7 @@ def solve_chroma(
     prior: tuple[np.ndarray, np.ndarray] | None = None,
     initial: np.ndarray | None = None,
     tolerance: float = DEFAULT_TOL,
+    frame: int | None = None,
 ) -> np.ndarray:
     """Chroma for one frame from its hints, by Levin's equation.
 
@@ -43,6 +45,7 @@ def solve_chroma(
             "exact"; it never changes the solution beyond the solver's tolerance.
         tolerance: estimated RMS chroma error at which "fast" stops (the default keeps
             45 dB or more of agreement with "exact"; video asks for less, for steadiness).
+        frame: the frame's index in its clip, named in warnings (None for a still image).
 
     Returns:
         HxWx2 float64 chroma (I, Q); all zero when there are no hints and no prior weight.
@@ -63,12 +66,18 @@ def solve_chroma(
     try:
         return solve_multigrid(luma, hints.mask, hints.chroma, ops=ops, tol=tolerance, prior=prior, initial=initial)
     except ConvergenceError:
-        warnings.warn("the fast solver did not converge on this frame; solving it exactly (slower)", stacklevel=2)
+        where = "this frame" if frame is None else f"frame {frame}"
+        warnings.warn(f"the fast solver did not converge on {where}; solving it exactly (slower)", stacklevel=2)
         return solve_exact(luma, hints.mask, hints.chroma, prior=prior)
 
 
-def _checked_prior(prior, shape):
-    """The prior as float arrays, or None when it is absent or weighs nothing anywhere."""
+def _checked_prior(prior: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The prior (as the caller gave it) as float32 arrays HxWx2 and HxW for a frame of
+    ``shape`` HxW, or None when it is absent or weighs nothing anywhere.
+
+    Raises:
+        ValueError: not a pair of finite arrays of those shapes with a weight >= 0.
+    """
     if prior is None:
         return None
     try:
@@ -85,7 +94,12 @@ def _checked_prior(prior, shape):
     return (chroma, weight) if weight.any() else None
 
 
-def _checked_initial(initial, shape):
+def _checked_initial(initial: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The starting guess as HxWx2 float32 for a frame of ``shape`` HxW, or None.
+
+    Raises:
+        ValueError: not a finite array of that shape.
+    """
     if initial is None:
         return None
     initial = np.asarray(initial, dtype=np.float32)

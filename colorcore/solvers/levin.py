@@ -1,13 +1,16 @@
 """Levin, Lischinski and Weiss (2004), "Colorization using optimization": the equation.
 
+This module is the definition; read it first. Chroma is in YIQ (Y = .299 R + .587 G +
+.114 B on 0..1); the luma Y is given and kept, the chroma U (I, then Q) is solved for.
 For each pixel r outside the scribbles, with 3x3 neighbours s (the window is clipped at
 the image border):
 
     U_r - sum_s w_rs U_s = 0,    w_rs ~ exp(-(Y_r - Y_s)^2 / c_r),  sum_s w_rs = 1,
     c_r = max(0.6 var_r, -min_s (Y_s - Y_r)^2 / ln(0.01), 2e-6),
 
-var_r being the population variance of the window's lumas (centre included), Y on 0..1.
-Scribbled pixels are fixed to their chroma. The system is the same for I and Q.
+var_r being the population variance of the window's lumas (centre included). Scribbled
+pixels are fixed to their chroma. The system is the same for I and Q: one matrix, two
+right-hand sides.
 
 A soft prior (used by video propagation: chroma carried from a neighbouring frame, with
 a confidence) adds a pull towards ``prior_r`` with strength ``weight_r`` >= 0 on free
@@ -16,9 +19,14 @@ Levin; with a positive weight somewhere the system is well posed even without sc
 
 The operator is kept as a 9-point stencil: an array ``S`` of shape (3, 3, H, W) where
 ``S[dy + 1, dx + 1, y, x]`` multiplies U at (y + dy, x + dx) in the equation of pixel
-(y, x); coefficients that would reach outside the image are zero. Both solvers start
-from it: :mod:`colorcore.solve_exact` turns it into a sparse matrix,
-:mod:`colorcore.multigrid` works on it directly.
+(y, x); coefficients that would reach outside the image are zero. Every solver starts
+from it and solves this same system:
+
+- :mod:`colorcore.solvers.exact` writes it out as a sparse matrix and factorises it (the
+  reference, exact to round-off);
+- :mod:`colorcore.solvers.multigrid` works on the stencil directly: an accelerated
+  iterative solver of the same equations, stopped at a tolerance, checked against the
+  exact one in dB.
 """
 
 from __future__ import annotations
@@ -26,8 +34,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
-from colorcore.solvers.backend import NumpyBackend
+from colorcore.solvers.backend import Array, ArrayBackend, NumpyBackend
 
 OFFSETS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0))
 _LN_001 = math.log(0.01)
@@ -42,13 +51,13 @@ class _Luma:
     parities, whose rows and columns are contiguous, not through stride-2 views.
     """
 
-    def __init__(self, luma, ops):
+    def __init__(self, luma: Array, ops: ArrayBackend):
         self.ops = ops
         self.height, self.width = luma.shape
         self.padded = _padded(ops.asarray(luma), ops)
-        self._parities = None
+        self._parities: list[list[Array]] | None = None
 
-    def select(self, ys: slice, xs: slice, dy: int = 0, dx: int = 0):
+    def select(self, ys: slice, xs: slice, dy: int = 0, dx: int = 0) -> Array:
         """Pixels (ys, xs) moved by (dy, dx): an (h, w) view; zero beyond the image."""
         h, w = len(range(ys.start, ys.stop, ys.step)), len(range(xs.start, xs.stop, xs.step))
         if ys.step == 1 and xs.step == 1:
@@ -58,7 +67,8 @@ class _Luma:
         parity = self.parities()[first_row % 2][first_col % 2]
         return parity[1 + first_row // 2 : 1 + first_row // 2 + h, 1 + first_col // 2 : 1 + first_col // 2 + w]
 
-    def parities(self):
+    def parities(self) -> list[list[Array]]:
+        """The bordered luma split by parity: ``[py][px]`` holds the pixels (2i + py, 2j + px)."""
         if self._parities is None:
             rows, cols = (self.height + 1) // 2, (self.width + 1) // 2
             self._parities = [[self.ops.zeros((rows + 2, cols + 2)) for _ in range(2)] for _ in range(2)]
@@ -69,14 +79,14 @@ class _Luma:
         return self._parities
 
 
-def _position(sl: slice, coordinate: int):
+def _position(sl: slice, coordinate: int) -> int | None:
     """Where image ``coordinate`` falls in the pixels ``sl`` selects, or None."""
     if sl.start <= coordinate < sl.stop and (coordinate - sl.start) % sl.step == 0:
         return (coordinate - sl.start) // sl.step
     return None
 
 
-def _raw_affinities(luma: _Luma, ys: slice, xs: slice, ops):
+def _raw_affinities(luma: _Luma, ys: slice, xs: slice, ops: ArrayBackend) -> tuple[Array, Array]:
     """Unnormalised weights exp(-(Y_r - Y_s)^2 / c_r) of the pixels (ys, xs).
 
     Args:
@@ -95,10 +105,16 @@ def _raw_affinities(luma: _Luma, ys: slice, xs: slice, ops):
     top, bottom = _position(ys, 0), _position(ys, height - 1)
     left, right = _position(xs, 0), _position(xs, width - 1)
 
-    def outside(dy, dx):
-        edges = [(top, slice(None))] if dy == -1 else [(bottom, slice(None))] if dy == 1 else []
-        edges += [(slice(None), left)] if dx == -1 else [(slice(None), right)] if dx == 1 else []
-        return [e for e in edges if None not in e]
+    def outside(dy: int, dx: int) -> list[tuple[int | slice, int | slice]]:
+        """Indices (row, column) of the selection whose neighbour (dy, dx) is outside the image."""
+        row = top if dy == -1 else bottom if dy == 1 else None
+        col = left if dx == -1 else right if dx == 1 else None
+        where: list[tuple[int | slice, int | slice]] = []
+        if row is not None:
+            where.append((row, slice(None)))
+        if col is not None:
+            where.append((slice(None), col))
+        return where
 
     # Work on differences Y_s - Y_r: the variance is shift-invariant, and differences of
     # similar lumas keep their precision in float32.
@@ -132,24 +148,24 @@ def _raw_affinities(luma: _Luma, ys: slice, xs: slice, ops):
     return raw, raw.sum(0)
 
 
-def _padded(y, ops):
+def _padded(y: Array, ops: ArrayBackend) -> Array:
     height, width = y.shape
     padded = ops.zeros((height + 2, width + 2))
     padded[1:-1, 1:-1] = y
     return padded
 
 
-def _band(sl: slice, rows: slice) -> slice:
+def _rows_of(sl: slice, rows: slice) -> slice:
     """The part of the pixel selection ``sl`` at positions ``rows``."""
     return slice(sl.start + rows.start * sl.step, sl.start + rows.stop * sl.step, sl.step)
 
 
-def affinity_weights(luma, ops=None):
+def affinity_weights(luma: Array, ops: ArrayBackend | None = None) -> Array:
     """Levin's normalised neighbour weights.
 
     Args:
         luma: HxW float array on 0..1 (numpy, or a tensor of ``ops``).
-        ops: array backend (:mod:`colorcore.backend`); numpy float32 by default.
+        ops: array backend (:mod:`colorcore.solvers.backend`); numpy float32 by default.
 
     Returns:
         (8, H, W) array in [0, 1] of ``ops``'s type: entry k is w_rs for the neighbour at
@@ -157,15 +173,8 @@ def affinity_weights(luma, ops=None):
     """
     ops = ops or NumpyBackend()
     image = _Luma(luma, ops)
-    height, width = image.height, image.width
-    weights = ops.zeros((len(OFFSETS), height, width))
-
-    def fill(rows):
-        raw, total = _raw_affinities(image, rows, slice(0, width, 1), ops)
-        weights[:, rows] = raw / ops.maximum(total, 1e-30)
-
-    ops.bands(lambda rows: fill(slice(rows.start, rows.stop, 1)), height, 8 * width)
-    return weights
+    raw, total = _raw_affinities(image, slice(0, image.height, 1), slice(0, image.width, 1), ops)
+    return raw / ops.maximum(total, 1e-30)
 
 
 class LevinOperator:
@@ -178,14 +187,20 @@ class LevinOperator:
         prior_weight: None, or HxW float >= 0 (numpy): strength of the soft prior.
     """
 
-    def __init__(self, luma, fixed, ops=None, prior_weight=None):
-        self.ops = ops or NumpyBackend()
+    def __init__(
+        self,
+        luma: Array,
+        fixed: np.ndarray,
+        ops: ArrayBackend | None = None,
+        prior_weight: np.ndarray | None = None,
+    ):
+        self.ops: ArrayBackend = ops or NumpyBackend()
         self.luma = _Luma(luma, self.ops)
         self.height, self.width = self.luma.height, self.luma.width
         self.free = self.ops.asarray(~np.asarray(fixed, dtype=bool))
-        self.centre = 1.0 if prior_weight is None else 1.0 + self.ops.asarray(prior_weight) * self.free
+        self.centre: float | Array = 1.0 if prior_weight is None else 1.0 + self.ops.asarray(prior_weight) * self.free
 
-    def write(self, out, ys: slice | None = None, xs: slice | None = None) -> None:
+    def write(self, out: Array, ys: slice | None = None, xs: slice | None = None) -> None:
         """Write the stencil rows of the pixels (ys, xs) into ``out``.
 
         Args:
@@ -195,22 +210,21 @@ class LevinOperator:
         ops = self.ops
         ys = ys or slice(0, self.height, 1)
         xs = xs or slice(0, self.width, 1)
-
-        def fill(rows):
-            # In chunks of rows: the temporaries of a chunk stay in the cache.
-            for start in range(rows.start, rows.stop, _CHUNK_ROWS):
-                chunk = slice(start, min(start + _CHUNK_ROWS, rows.stop))
-                band = _band(ys, chunk)
-                raw, total = _raw_affinities(self.luma, band, xs, ops)
-                scale = -self.free[band, xs] / ops.maximum(total, 1e-30)
-                for k, (dy, dx) in enumerate(OFFSETS):
-                    ops.multiply(raw[k], scale, out=out[dy + 1, dx + 1, chunk])
-                out[1, 1, chunk] = self.centre if isinstance(self.centre, float) else self.centre[band, xs]
-
-        ops.bands(fill, out.shape[2], 8 * out.shape[3])
+        # In chunks of rows: the temporaries of a chunk stay in the cache.
+        rows = out.shape[2]
+        for start in range(0, rows, _CHUNK_ROWS):
+            chunk = slice(start, min(start + _CHUNK_ROWS, rows))
+            pixels = _rows_of(ys, chunk)
+            raw, total = _raw_affinities(self.luma, pixels, xs, ops)
+            scale = -self.free[pixels, xs] / ops.maximum(total, 1e-30)
+            for k, (dy, dx) in enumerate(OFFSETS):
+                ops.multiply(raw[k], scale, out=out[dy + 1, dx + 1, chunk])
+            out[1, 1, chunk] = self.centre if isinstance(self.centre, float) else self.centre[pixels, xs]
 
 
-def levin_stencil(luma, fixed, ops=None, prior_weight=None):
+def levin_stencil(
+    luma: Array, fixed: np.ndarray, ops: ArrayBackend | None = None, prior_weight: np.ndarray | None = None
+) -> Array:
     """Levin's system as a 9-point stencil (see the module docstring).
 
     Args:
@@ -229,7 +243,12 @@ def levin_stencil(luma, fixed, ops=None, prior_weight=None):
     return stencil
 
 
-def levin_rhs(fixed: np.ndarray, chroma: np.ndarray, prior=None, dtype=np.float64) -> np.ndarray:
+def levin_rhs(
+    fixed: np.ndarray,
+    chroma: np.ndarray,
+    prior: tuple[np.ndarray, np.ndarray] | None = None,
+    dtype: npt.DTypeLike = np.float64,
+) -> np.ndarray:
     """Right-hand side of Levin's system: hint chroma on fixed pixels, else the prior's pull.
 
     Args:

@@ -24,6 +24,9 @@ PRESETS = {
 # medium frames misses the motion of small objects. The finest level used here is the
 # coarsest one still at least this wide (full size for frames narrower than it).
 _FINEST_WIDTH = 400
+# DIS refuses frames under 12 pixels a side (its patches do not fit): such tiny frames get
+# zero flow, so they are coloured as if nothing moved rather than crash.
+_DIS_MIN_SIDE = 12
 
 
 class FlowEstimator:
@@ -42,8 +45,11 @@ class FlowEstimator:
             luma_a, luma_b: HxW luma, uint8 (0..255), uint16 (0..65535) or float (0..1).
 
         Returns:
-            HxWx2 float32 flow ``f_ab`` in pixels (see the module docstring).
+            HxWx2 float32 flow ``f_ab`` in pixels (see the module docstring); all zero
+            for frames under 12 pixels a side, which DIS cannot handle.
         """
+        if min(luma_a.shape[:2]) < _DIS_MIN_SIDE:
+            return np.zeros((*luma_a.shape[:2], 2), np.float32)
         width = luma_a.shape[1]
         if width != self._width:
             self._width = width

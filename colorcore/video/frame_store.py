@@ -8,17 +8,21 @@ here each array is a small file in a private temporary folder, removed on close.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from colorcore.media.leftovers import scratch_folder
 
 
 class FrameStore:
     """Arrays keyed by (name, frame index), kept as .npy files in a temporary folder."""
 
     def __init__(self, prefix: str = "keyhue-"):
-        self._folder = Path(tempfile.mkdtemp(prefix=prefix))
+        # The folder's name carries our process id, so that a start-up sweep removes it if
+        # this process is killed (colorcore.media.leftovers).
+        word = prefix.removeprefix("keyhue").strip("-")
+        self._folder = scratch_folder(word if word.isalpha() and word.islower() else "")
 
     def put(self, name: str, frame: int, array: np.ndarray) -> None:
         """Store ``array`` (any shape and dtype) under (name, frame), replacing any earlier one."""

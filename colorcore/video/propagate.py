@@ -65,7 +65,7 @@ so memory holds a handful of frames whatever the clip length or keyframe distanc
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import cv2
@@ -127,10 +127,10 @@ class PropagationSettings:
     steadiness: float = 1.0
     stroke_reach: float = 0.1
     tolerance: float = 5e-4
-    register_exemplars: bool = True
-    register_keyframes: bool = True
     border_trust: float = 0.5
     luma_mismatch: float = 0.1
+    register_exemplars: bool = True
+    register_keyframes: bool = True
 
 
 Progress = Callable[[float], None]
@@ -146,6 +146,7 @@ def colorize_clip(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     settings: PropagationSettings | None = None,
+    keyframe_chroma: Mapping[int, np.ndarray] | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Colourise the frames of a clip from its keyframes, references and exemplars.
 
@@ -161,6 +162,9 @@ def colorize_clip(
         cancel: polled between frames; when it returns True, CancelledError is raised
             and the scratch files are removed.
         settings: tuning; :class:`PropagationSettings` defaults when None.
+        keyframe_chroma: keyframes already solved by :func:`solve_keyframe` (frame ->
+            HxWx2 float32 full-size YIQ chroma), used instead of solving them again: the
+            farm solves each keyframe once for the two runs that share it.
 
     Yields:
         ``(index, rgb)`` in increasing index order over ``frames``; ``rgb`` is HxWx3 of
@@ -176,7 +180,37 @@ def colorize_clip(
     wanted = _check_range(frames, count)
     _check_guidance(guidance, count, (clip.width, clip.height))
     run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel)
+    run.solved_keyframes = dict(keyframe_chroma or {})
     return run.frames(wanted)
+
+
+def solve_keyframe(
+    clip,
+    guidance: Guidance,
+    frame: int,
+    *,
+    solver: str = "fast",
+    device: str = "auto",
+    settings: PropagationSettings | None = None,
+) -> np.ndarray:
+    """Keyframe ``frame`` solved alone, exactly as :func:`colorize_clip` solves it.
+
+    A keyframe depends on its own hints, references and exemplars only, so the runs on
+    either side of it can share one solve (``colorize_clip(keyframe_chroma=...)``).
+
+    Returns:
+        HxWx2 float32 YIQ chroma at the clip's full size.
+
+    Raises:
+        InputError: as :func:`colorize_clip`, or ``frame`` is not a keyframe.
+    """
+    _check_guidance(guidance, len(clip), (clip.width, clip.height))
+    if frame not in guidance.keyframes():
+        raise InputError(f"frame {frame} is not a keyframe")
+    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), None, None)
+    with FrameStore() as store:
+        run._scan(store, frame, frame + 1)
+        return run._key_chroma(store, frame)
 
 
 def _check_range(frames: range | None, count: int) -> range:
@@ -286,6 +320,8 @@ class _Propagation:
         self._confidences: dict[int, np.ndarray] = {}
         self._key_lumas: dict[int, np.ndarray] = {}
         self._registrations: dict = {}
+        self._exemplar_registrations = self._exemplar_registrations_of()
+        self.solved_keyframes: dict[int, np.ndarray] = {}
 
     # -- the run -----------------------------------------------------------------
 
@@ -383,30 +419,26 @@ class _Propagation:
         return j, False
 
     def _scan_extras(self, store: FrameStore, f: int, luma: np.ndarray) -> None:
-        matchers = [(m, r) for exemplar, m, r in self._matchers if exemplar.applies_to(f)]
-        if not matchers:
-            return
-        y = luma_of(luma).astype(np.float32)
-        total_chroma = np.zeros(y.shape + (2,), np.float32)
-        total_weight = np.zeros(y.shape, np.float32)
-        registered_chroma = np.zeros(y.shape + (2,), np.float32)
-        registered_weight = np.zeros(y.shape, np.float32)
-        for matcher, registration in matchers:
-            chroma, confidence = matcher.match(y)
-            total_chroma += chroma * confidence[..., None]
-            total_weight += confidence
-            registered = registration.register(y) if self.settings.register_exemplars else None
-            if registered is not None:
-                registered_chroma += registered[0] * registered[1][..., None]
-                registered_weight += registered[1]
-        chroma = total_chroma / np.maximum(total_weight, 1e-6)[..., None]
-        store.put("exemplar_chroma", f, chroma.astype(np.float16))
-        store.put("exemplar_weight", f, np.minimum(total_weight, 1.0).astype(np.float16))
-        if registered_weight.any():
-            # An exemplar in register with the frame is a partial aligned reference.
-            chroma = registered_chroma / np.maximum(registered_weight, 1e-6)[..., None]
-            store.put("registered_chroma", f, chroma.astype(np.float16))
-            store.put("registered_weight", f, np.minimum(registered_weight, 1.0).astype(np.float16))
+        hints = exemplar_hints(self._matchers, f, luma)
+        if hints is not None:
+            store.put("exemplar_chroma", f, hints[0])
+            store.put("exemplar_weight", f, hints[1])
+        registrations = [r for exemplar, r in self._exemplar_registrations if exemplar.applies_to(f)]
+        if registrations and f not in self.keyframes:
+            # An exemplar in register with the frame is a partial aligned reference. (Not
+            # on keyframes: they are solved exactly as colorize_keyframe, the preview, does.)
+            y = luma_of(luma).astype(np.float32)
+            features = frame_features(y)
+            chroma = np.zeros(y.shape + (2,), np.float32)
+            weight = np.zeros(y.shape, np.float32)
+            for registration in registrations:
+                registered = registration.register(y, features)
+                if registered is not None:
+                    chroma += registered[0] * registered[1][..., None]
+                    weight += registered[1]
+            if weight.any():
+                store.put("registered_chroma", f, (chroma / np.maximum(weight, 1e-6)[..., None]).astype(np.float16))
+                store.put("registered_weight", f, np.minimum(weight, 1.0).astype(np.float16))
 
     def _luma(self, f: int) -> np.ndarray:
         try:
@@ -424,6 +456,8 @@ class _Propagation:
 
     def _key_chroma(self, store: FrameStore, f: int) -> np.ndarray:
         """A keyframe's full-size chroma: its own strokes or reference (hard), plus exemplars (soft)."""
+        if f in self.solved_keyframes:
+            return self.solved_keyframes[f]
         if not store.has("key_chroma", f):
             store.put("key_chroma", f, self._solve(store, f, [], full_size=True))
         return store.get("key_chroma", f)
@@ -558,28 +592,23 @@ class _Propagation:
         """Solve frame f with its hard hints and soft ``sources`` [(chroma, weight)] at the
         working size (or the full size: then ``sources`` must be empty)."""
         luma = luma_of(store.get("luma" if full_size else "small", f))
-        hard = self._hard_hints(f, luma.shape)
-        sources = list(sources)
-        for kind, strength in (("exemplar", self.settings.exemplar_weight), ("registered", 1.0)):
-            if store.has(f"{kind}_chroma", f):
-                weight = store.get(f"{kind}_weight", f).astype(np.float32) * strength
-                chroma = store.get(f"{kind}_chroma", f).astype(np.float32)
-                if full_size:
-                    chroma, weight = self._enlarge(chroma), self._enlarge(weight)
-                sources.append((chroma, weight))
-        prior = _mix(sources, self.settings.carry_weight) if sources else None
-        if hard.count == 0 and prior is None:
-            return np.zeros(luma.shape + (2,), np.float32)
-        chroma = solve_chroma(
+        if not full_size and store.has("registered_chroma", f):
+            registered = store.get("registered_chroma", f).astype(np.float32)
+            sources = [*sources, (registered, store.get("registered_weight", f).astype(np.float32))]
+        exemplar = None
+        if store.has("exemplar_chroma", f):
+            exemplar = (store.get("exemplar_chroma", f), store.get("exemplar_weight", f))
+        return _solve_frame(
             luma,
-            hard,
-            solver=self.solver,
-            device=self.device,
-            prior=prior,
-            initial=initial,
-            tolerance=self.settings.tolerance,
+            self._hard_hints(f, luma.shape),
+            sources,
+            exemplar,
+            self.settings,
+            self.solver,
+            self.device,
+            initial,
+            frame=f,
         )
-        return chroma.astype(np.float32)
 
     def _hard_hints(self, f: int, shape: tuple[int, int]) -> HintRaster:
         """Frame f's strokes or reference at ``shape`` (H, W); none for other frames."""
@@ -599,16 +628,15 @@ class _Propagation:
             return image
         return cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR)
 
-    def _exemplar_matchers(self):
-        if not self.guidance.exemplars:
+    def _exemplar_registrations_of(self):
+        if not self.settings.register_exemplars:
             return []
-        from colorcore.video.exemplar import ExemplarMatcher
         from colorcore.video.registration import ExemplarRegistration
 
-        return [
-            (exemplar, ExemplarMatcher(exemplar.rgb), ExemplarRegistration(exemplar.rgb))
-            for exemplar in self.guidance.exemplars
-        ]
+        return [(exemplar, ExemplarRegistration(exemplar.rgb)) for exemplar in self.guidance.exemplars]
+
+    def _exemplar_matchers(self):
+        return exemplar_matchers(self.guidance)
 
     # -- progress and cancellation ---------------------------------------------------
 
@@ -623,6 +651,120 @@ class _Propagation:
     def _check_cancel(self) -> None:
         if self._cancel is not None and self._cancel():
             raise CancelledError("propagation cancelled")
+
+
+def exemplar_matchers(guidance: Guidance) -> list:
+    """(exemplar, :class:`colorcore.video.exemplar.ExemplarMatcher`) for each exemplar of
+    ``guidance``; build them once and pass them to :func:`colorize_keyframe` calls."""
+    if not guidance.exemplars:
+        return []
+    from colorcore.video.exemplar import ExemplarMatcher
+
+    return [(exemplar, ExemplarMatcher(exemplar.rgb)) for exemplar in guidance.exemplars]
+
+
+def exemplar_hints(matchers, frame: int, small_luma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Exemplar chroma hints of ``frame`` at the working size, or None when no exemplar applies.
+
+    Args:
+        matchers: as :func:`exemplar_matchers` returns.
+        small_luma: the frame's luma at the working size, HxW uint8/uint16 (or float 0..1).
+
+    Returns:
+        (HxWx2 float16 YIQ chroma, HxW float16 confidence 0..1). float16 is what the
+        propagation stores, so every caller sees the same rounded values.
+    """
+    matchers = [m for exemplar, m in matchers if exemplar.applies_to(frame)]
+    if not matchers:
+        return None
+    y = luma_of(small_luma).astype(np.float32)
+    total_chroma = np.zeros(y.shape + (2,), np.float32)
+    total_weight = np.zeros(y.shape, np.float32)
+    for matcher in matchers:
+        chroma, confidence = matcher.match(y)
+        total_chroma += chroma * confidence[..., None]
+        total_weight += confidence
+    chroma = total_chroma / np.maximum(total_weight, 1e-6)[..., None]
+    return chroma.astype(np.float16), np.minimum(total_weight, 1.0).astype(np.float16)
+
+
+def _solve_frame(
+    luma, hard: HintRaster, sources, exemplar, settings: PropagationSettings, solver, device, initial=None, frame=None
+):
+    """One Levin solve of frame ``frame`` (named in warnings): HxW float ``luma``, hard hints at its size, soft
+    ``sources`` [(HxWx2 chroma, HxW weight)] and ``exemplar`` hints (of any size: they are
+    resized to the luma's). Returns HxWx2 float32 chroma."""
+    sources = list(sources)
+    height, width = luma.shape
+    if exemplar is not None:
+        chroma = exemplar[0].astype(np.float32)
+        weight = exemplar[1].astype(np.float32) * settings.exemplar_weight
+        if chroma.shape[:2] != (height, width):
+            chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
+            weight = cv2.resize(weight, (width, height), interpolation=cv2.INTER_LINEAR)
+        sources.append((chroma, weight))
+    prior = _mix(sources, settings.carry_weight) if sources else None
+    if hard.count == 0 and prior is None:
+        return np.zeros(luma.shape + (2,), np.float32)
+    chroma = solve_chroma(
+        luma,
+        hard,
+        solver=solver,
+        device=device,
+        prior=prior,
+        initial=initial,
+        tolerance=settings.tolerance,
+        frame=frame,
+    )
+    return chroma.astype(np.float32)
+
+
+def colorize_keyframe(
+    luma: np.ndarray,
+    guidance: Guidance,
+    frame: int,
+    *,
+    solver: str = "fast",
+    device: str = "auto",
+    settings: PropagationSettings | None = None,
+    matchers=None,
+    scale: float = 1.0,
+) -> np.ndarray:
+    """One keyframe exactly as :func:`colorize_clip` produces it: its strokes or reference
+    (hard) and the exemplars that apply to it (soft), solved alone. The editor's preview
+    uses this, so what the canvas shows on a keyframe is what the export writes.
+
+    Args:
+        luma: the keyframe's luma, HxW uint8/uint16 as ``Clip.luma`` gives it.
+        guidance: the clip's guidance.
+        frame: the keyframe's index.
+        solver, device: as :func:`colorcore.solvers.colorize.solve_chroma`.
+        settings: the propagation's settings (defaults when None).
+        matchers: :func:`exemplar_matchers` of ``guidance``, to reuse them across calls.
+        scale: in (0, 1]; below 1 a quicker, softer preview solved at that fraction of the
+            size (luma still exact). Only scale 1 equals :func:`colorize_clip`'s frame.
+
+    Returns:
+        HxWx3 RGB of ``luma``'s dtype whose luma equals ``luma``.
+    """
+    settings = settings or PropagationSettings()
+    if matchers is None:
+        matchers = exemplar_matchers(guidance)
+    height, width = luma.shape[:2]
+    step = max(1, int(settings.chroma_scale))
+    work_size = (-(-width // step), -(-height // step))
+    small = luma if work_size == (width, height) else cv2.resize(luma, work_size, interpolation=cv2.INTER_AREA)
+    exemplar = exemplar_hints(matchers, frame, small)
+    full = luma_of(luma)
+    size = (width, height)
+    if scale < 1.0:
+        size = (max(2, round(width * scale)), max(2, round(height * scale)))
+    solve_luma = full if size == (width, height) else cv2.resize(full, size, interpolation=cv2.INTER_AREA)
+    hard = keyframe_hints(guidance, frame, size)
+    chroma = _solve_frame(solve_luma, hard, [], exemplar, settings, solver, device, frame=frame)
+    if size != (width, height):
+        chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
+    return compose(full, chroma, dtype=luma.dtype)
 
 
 def keyframe_hints(guidance: Guidance, frame: int, size: tuple[int, int]) -> HintRaster:

@@ -74,7 +74,7 @@ def find_cuts(
             raise CancelledError("cut detection cancelled")
         small = _small(luma)
         hist = luma_histogram(small)
-        if previous is not None:
+        if previous is not None and previous_hist is not None:
             fraction = consistent_fraction(estimator, previous, small)
             if is_cut(histogram_distance(previous_hist, hist), fraction):
                 cuts.append(i)

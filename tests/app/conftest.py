@@ -13,12 +13,17 @@ def dialogs(monkeypatch):
 
 @pytest.fixture
 def make_window(qtbot, tmp_path, dialogs):
-    """A factory of main windows sharing one settings file and autosave folder."""
+    """A factory of main windows sharing one settings file, autosave, cache and log folder."""
     from keyhue.window import MainWindow
 
     def make():
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings=settings, autosave_dir=tmp_path / "autosave")
+        window = MainWindow(
+            settings=settings,
+            autosave_dir=tmp_path / "autosave",
+            cache_dir=tmp_path / "cache",
+            log_dir=tmp_path / "logs",
+        )
         qtbot.addWidget(window)
         window.resize(1000, 700)
         window.show()

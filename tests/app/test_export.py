@@ -314,9 +314,8 @@ def test_full_disk_fails_with_a_message_and_leaves_nothing(qtbot, tmp_path, tiny
 
 
 def test_disk_full_error_message():
-    with pytest.raises(OSError) as info, open("/dev/full", "wb") as full:
+    with open("/dev/full", "wb", buffering=0) as full, pytest.raises(OSError) as info:
         full.write(b"x" * 100_000)
-        full.flush()
     assert info.value.errno == errno.ENOSPC
     message = describe_os_error(info.value, Path("/media/usb/out.mkv"))
     assert message == "The disk holding '/media/usb' is full. Free some space or export to another drive."
@@ -343,7 +342,7 @@ def messages(monkeypatch):
 
 
 def make_dialog(qtbot, path, **kwargs):
-    args = dict(frame_count=120, fps=24.0, has_audio=True)
+    args = {"frame_count": 120, "fps": 24.0, "has_audio": True}
     args.update({k: kwargs.pop(k) for k in list(kwargs) if k in args})
     dialog = ExportDialog(None, args["frame_count"], args["fps"], args["has_audio"], path, **kwargs)
     qtbot.addWidget(dialog)

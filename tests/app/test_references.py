@@ -7,6 +7,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from colorcore.media import write_image
+from keyhue.reference_placer import ReferencePlacer
 from tests.support.images import synthetic_photo
 from tests.support.qt import drag, make_grey_clip
 
@@ -73,7 +74,7 @@ def test_exemplar_promote_and_remove(qtbot, make_window, tmp_path):
     assert project.references == [] and len(project.exemplars) == 1
 
 
-def test_unusable_references_show_dialogs(make_window, tmp_path, dialogs):
+def test_unusable_references_show_dialogs(make_window, tmp_path, dialogs, monkeypatch):
     window = with_clip(make_window, tmp_path)
     panel = window.references
     (tmp_path / "notes.png").write_text("not an image")
@@ -82,10 +83,10 @@ def test_unusable_references_show_dialogs(make_window, tmp_path, dialogs):
     assert not panel.load_file(tmp_path / "notes.png")
     assert not panel.load_file(tmp_path / "grey.png")
     assert panel.load_file(tmp_path / "big.png")
-    panel.reference_button.click()  # 128x96 cannot be an aligned reference of a 64x48 clip
+    monkeypatch.setattr(ReferencePlacer, "exec", lambda self: ReferencePlacer.DialogCode.Rejected)
+    panel.reference_button.click()  # 128x96 on a 64x48 clip: the placer opens; cancelled here
     titles = [t for t, _ in dialogs.warnings]
-    assert titles == ["Cannot load reference", "Not a colour reference", "Reference does not fit"]
-    assert "128x96" in dialogs.warnings[-1][1] and "exemplar" in dialogs.warnings[-1][1]
+    assert titles == ["Cannot load reference", "Not a colour reference"]
     assert window.document.project.references == []
     assert not window.promote_frame() and dialogs.warnings[-1][0] == "Nothing to promote"
     assert window.isVisible()
@@ -99,9 +100,9 @@ def test_dropping_media_on_the_window_opens_it(make_window, tmp_path):
 
 def test_exemplar_for_the_current_shot_only(qtbot, make_window, tmp_path):
     window = with_clip(make_window, tmp_path)
-    qtbot.waitUntil(window.cut_finder.isFinished)
+    qtbot.waitUntil(lambda: window.cut_finder.outcome is not None)
     qtbot.wait(20)  # let its (empty) result arrive before standing in for real cuts
-    window.cuts = [2, 4]
+    window.session.set_cuts([2, 4])
     window.go_to(3)
     write_image(tmp_path / "scene.png", synthetic_photo(30, 40))
     assert window.references.load_file(tmp_path / "scene.png")
@@ -109,3 +110,34 @@ def test_exemplar_for_the_current_shot_only(qtbot, make_window, tmp_path):
     window.references.exemplar_button.click()
     assert window.document.project.exemplars[0].frames == (2, 4)
     assert "frames 2–3" in window.references.list.item(0).text()
+
+
+def test_a_reference_of_another_size_is_placed_from_an_automatic_alignment(qtbot, make_window, tmp_path, monkeypatch):
+    import cv2
+
+    from colorcore.colorspace import luma_of
+    from colorcore.guidance.project import Project
+    from tests.support.media import write_clip
+
+    photo = synthetic_photo(120, 160)
+    grey = np.round(luma_of(photo) * 255).astype(np.uint8)
+    write_clip(tmp_path / "wide.mkv", [np.repeat(grey[..., None], 3, axis=2)] * 3)
+    window = make_window()
+    assert window.open_path(tmp_path / "wide.mkv")
+    # The same picture at 1.5x, with a black border: another size and another framing.
+    reference = np.zeros((200, 270, 3), np.uint8)
+    reference[12:192, 20:260] = cv2.resize(photo, (240, 180), interpolation=cv2.INTER_LINEAR)
+    placer = window.open_placer(reference, "scan.png")
+    qtbot.addWidget(placer)
+    placement = placer.placement()
+    assert abs(placement.scale - 2 / 3) < 0.02 and abs(placement.x + 13.3) < 2 and abs(placement.y + 8) < 2
+    placer.opacity.setValue(80)  # the onion skin follows
+    assert placer.onion.opacity == 0.8 and placer.onion.placed is not None
+    monkeypatch.setattr(ReferencePlacer, "exec", lambda self: ReferencePlacer.DialogCode.Accepted)
+    assert window.assign_reference(reference, "scan.png")
+    (stored,) = window.document.project.references
+    assert stored.rgb.shape == photo.shape and np.abs(stored.rgb.astype(int) - photo).mean() < 6
+    window.document.project.save(tmp_path / "p.keyhue")
+    assert np.array_equal(Project.load(tmp_path / "p.keyhue").references[0].rgb, stored.rgb)
+    window.undo()
+    assert window.document.project.references == []

@@ -24,7 +24,7 @@ def test_a_new_result_replaces_the_one_on_disk_and_clear_removes_the_files():
     cache = ResultCache(memory_bytes=frame(0).nbytes)
     cache.put(0, frame(1))
     cache.put(1, frame(2))  # frame 0 goes to disk
-    folder = cache._store._folder
+    folder = cache.folder
     cache.put(0, frame(9))
     cache.put(2, frame(3))  # frame 0's new result goes to disk in turn
     assert np.array_equal(cache.get(0), frame(9))

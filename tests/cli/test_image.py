@@ -84,12 +84,12 @@ def test_marked_without_scribbles_gives_grey_with_a_warning(pair, tmp_path):
 
 
 def test_missing_file(pair, tmp_path):
-    gray_path, marked_path, _ = pair
+    _, marked_path, _ = pair
     assert_one_line_error(colorcore("image", tmp_path / "nope.png", marked_path, "-o", tmp_path / "o.png"), "nope.png")
 
 
 def test_not_an_image(pair, tmp_path):
-    gray_path, marked_path, _ = pair
+    _, marked_path, _ = pair
     (tmp_path / "text.png").write_text("this is not a picture")
     assert_one_line_error(colorcore("image", tmp_path / "text.png", marked_path, "-o", tmp_path / "o.png"), "text.png")
 
@@ -155,6 +155,7 @@ def test_ci_runs_the_readme_test_command():
     assert command in readme
 
 
+@pytest.mark.testdata
 def test_levin_example_reproduces_the_authors_result(tmp_path):
     folder = require_testdata("levin2004")
     for solver in ("exact", "fast"):

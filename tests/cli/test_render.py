@@ -104,6 +104,7 @@ def test_tiff_sequences_are_16_bit(tmp_path):
         assert len(out) == 2 and out.bit_depth == 16
 
 
+@pytest.mark.slow
 def test_readme_demo_command_renders_the_demo_clip(tmp_path):
     import shlex
     import subprocess
@@ -126,3 +127,39 @@ def test_readme_demo_command_renders_the_demo_clip(tmp_path):
             assert np.abs(colour[..., 0] - colour[..., 2]).mean() > 10  # coloured throughout
             # Lossy twice (the demo's H.264, then ours at 4:2:0): about one level on average.
             assert np.abs(out.luma(i).astype(int) - src.luma(i).astype(int)).mean() < 1.5
+
+
+def test_a_partial_render_to_frames_keeps_the_source_numbering(tmp_path):
+    project = make_project(tmp_path, frames=4)
+    assert main(["render", str(project.path), "-o", str(tmp_path / "frames"), "--frames", "2:4"]) == 0
+    assert sorted(p.name for p in (tmp_path / "frames").glob("frame_*")) == ["frame_000002.png", "frame_000003.png"]
+
+
+def test_a_shot_grade_in_the_project_is_applied_by_render_on_chroma_only(tmp_path):
+    from colorcore.grade import ShotGrade, apply_grade
+
+    project = make_project(tmp_path, frames=4)
+    assert main(["render", str(project.path), "-o", str(tmp_path / "plain"), "--frames", "0:4"]) == 0
+    project.grades = [ShotGrade(2, 4, saturation=1.6, hue=30.0)]
+    project.save()
+    reloaded = Project.load(project.path)
+    assert reloaded.grades == project.grades
+    assert main(["render", str(project.path), "-o", str(tmp_path / "graded"), "--frames", "0:4"]) == 0
+    with open_clip(tmp_path / "plain") as plain, open_clip(tmp_path / "graded") as graded:
+        assert np.array_equal(plain.rgb(1), graded.rgb(1))  # outside the graded shot: unchanged
+        assert np.array_equal(apply_grade(plain.rgb(3), project.grades[0]), graded.rgb(3))
+        assert not np.array_equal(plain.rgb(3), graded.rgb(3))
+        assert np.array_equal(plain.luma(3), graded.luma(3))  # luma untouched
+
+
+@pytest.mark.parametrize("grade", [{"frames": [3, 2]}, {"frames": [0, 2], "saturation": "nan"}, {"frames": [0, 99]}])
+def test_a_damaged_grade_is_refused_in_one_line(tmp_path, capsys, grade):
+    import json
+
+    project = make_project(tmp_path, frames=3)
+    data = json.loads(project.path.read_text())
+    data["grades"] = [grade]
+    project.path.write_text(json.dumps(data))
+    assert main(["render", str(project.path), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "grade" in err and "\n" not in err

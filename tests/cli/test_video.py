@@ -55,10 +55,10 @@ def test_reference_to_mp4_with_audio(tmp_path, capsys):
 
 
 def test_marked_keyframe_to_folder_keeps_luma(source, tmp_path, capsys):
-    root, truth = source
+    root, _ = source
     code, _, err = run(capsys, root / "grey", "-o", tmp_path / "out", "--keyframe", f"0:{root / 'marked0.png'}")
     assert code == 0, err
-    files = sorted((tmp_path / "out").iterdir())
+    files = sorted(p for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
     assert len(files) == 12
     with open_clip(root / "grey") as clip:
         for i in (0, 6, 11):

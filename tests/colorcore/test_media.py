@@ -165,7 +165,7 @@ def test_folder_errors(tmp_path):
         write_image(tmp_path / f"g{i}.png", np.zeros((H, W), np.uint8))
     write_image(tmp_path / "g3.png", np.zeros((H, W + 2), np.uint8))
     write_image(tmp_path / "g4.png", np.zeros((H + 2, W), np.uint8))
-    with pytest.raises(InputError, match="g3.png") as e:
+    with pytest.raises(InputError, match=r"g3\.png") as e:
         open_clip(tmp_path)
     assert "66x48" in one_line_error(e)
 
@@ -182,7 +182,7 @@ def test_single_image_is_a_clip(tmp_path):
 def test_png_folder_round_trip(tmp_path):
     frames = [pattern(i) for i in range(12)]
     out = write_clip(tmp_path / "frames", frames, fps=Fraction(30000, 1001), frame_count=12)
-    assert sorted(os.listdir(out)) == [f"frame_{i:06d}.png" for i in range(12)]
+    assert sorted(os.listdir(out)) == [".keyhue-frames.json"] + [f"frame_{i:06d}.png" for i in range(12)]
     with open_clip(out) as clip:
         assert clip.frame_count == 12 and all(np.array_equal(a, b) for a, b in zip(clip, frames))
     assert sorted(os.listdir(tmp_path)) == ["frames"]  # no temporary folder left
@@ -192,7 +192,7 @@ def test_tiff16_folder_round_trip(tmp_path):
     rng = np.random.default_rng(4)
     frames = [rng.integers(0, 65536, (H, W, 3), dtype=np.uint16) for _ in range(5)]
     out = write_clip(tmp_path / "deep", frames, bit_depth=16, image_format="tiff")
-    assert sorted(os.listdir(out))[0] == "frame_000000.tif"
+    assert sorted(os.listdir(out))[:2] == [".keyhue-frames.json", "frame_000000.tif"]
     with open_clip(out) as clip:
         assert clip.bit_depth == 16
         assert all(np.array_equal(clip.rgb(i), frames[i]) for i in (4, 0, 2))
@@ -410,7 +410,7 @@ def test_folder_output_skips_audio(tmp_path):
         writer = open_writer(tmp_path / "frames", fps=24, width=W, height=H, audio_from=src)
     with writer:
         writer.write(pattern(0))
-    assert os.listdir(tmp_path / "frames") == ["frame_000000.png"]
+    assert sorted(os.listdir(tmp_path / "frames")) == [".keyhue-frames.json", "frame_000000.png"]
 
 
 # -- bad input -------------------------------------------------------------------------
@@ -518,18 +518,26 @@ def test_non_empty_folder_needs_overwrite(tmp_path):
     with pytest.raises(InputError, match="not empty") as e:
         open_writer(out, fps=24, width=W, height=H)
     one_line_error(e)
-    write_clip(out, [pattern(1), pattern(2)], overwrite=True)
-    assert sorted(os.listdir(out)) == ["frame_000000.png", "frame_000001.png"]
+    # Not Keyhue's frames: refused even with overwrite, and left as it was.
+    with pytest.raises(InputError, match="not a Keyhue frame sequence") as e:
+        open_writer(out, fps=24, width=W, height=H, overwrite=True)
+    one_line_error(e)
+    assert os.listdir(out) == ["old.png"]
+    (out / "old.png").unlink()
+    write_clip(out, [pattern(1), pattern(2), pattern(3)])
+    write_clip(out, [pattern(1), pattern(2)], overwrite=True)  # Keyhue's own: replaced
+    assert sorted(os.listdir(out)) == [".keyhue-frames.json", "frame_000000.png", "frame_000001.png"]
     assert sorted(os.listdir(tmp_path)) == ["out"]
     empty = tmp_path / "empty"
     empty.mkdir()
     write_clip(empty, [pattern(1)])  # an empty folder is fine
-    assert os.listdir(empty) == ["frame_000000.png"]
+    assert sorted(os.listdir(empty)) == [".keyhue-frames.json", "frame_000000.png"]
 
 
 @pytest.mark.parametrize("name", ["out.mkv", "out.mp4", "out.mov", "out_frames"])
 def test_abort_leaves_nothing(tmp_path, name):
-    with pytest.raises(RuntimeError), open_writer(tmp_path / name, fps=24, width=W, height=H) as w:
+    # The error must rise inside the writer's block, after frames were written.
+    with pytest.raises(RuntimeError), open_writer(tmp_path / name, fps=24, width=W, height=H) as w:  # noqa: PT012
         for i in range(3):
             w.write(pattern(i))
         raise RuntimeError("interrupted")
@@ -547,7 +555,7 @@ def test_abort_leaves_nothing(tmp_path, name):
 
 def test_bad_audio_source_leaves_nothing(tmp_path):
     (tmp_path / "noise.wav").write_text("not audio")
-    with pytest.raises(InputError, match="noise.wav"):
+    with pytest.raises(InputError, match=r"noise\.wav"):
         open_writer(tmp_path / "out.mkv", fps=24, width=W, height=H, audio_from=tmp_path / "noise.wav")
     assert os.listdir(tmp_path) == ["noise.wav"]
 

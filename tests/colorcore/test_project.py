@@ -105,7 +105,7 @@ def test_fingerprint_sees_content_not_just_size(tmp_path):
         ("{not json", "not valid JSON"),
         ('{"format": "something"}', "not a Keyhue project"),
         ('{"format": "keyhue-project", "version": 99}', "newer Keyhue"),
-        ('{"format": "keyhue-project", "version": 1, "source": {}}', "damaged"),
+        ('{"format": "keyhue-project", "version": 1, "source": {}}', "project field 'source.path'"),
     ],
 )
 def test_bad_project_files_raise_one_line_errors(tmp_path, text, message):
@@ -122,7 +122,7 @@ def test_damaged_reference_image_is_reported(tmp_path):
     data = json.loads(saved.read_text())
     data["references"][0]["png"] = "aGVsbG8="
     saved.write_text(json.dumps(data))
-    with pytest.raises(InputError, match="reference 1 is not an RGB PNG"):
+    with pytest.raises(InputError, match=r"project field .references\[0\].png. is not an RGB PNG"):
         Project.load(saved)
 
 
@@ -130,3 +130,21 @@ def test_save_into_missing_folder_is_an_input_error(tmp_path):
     project = new_project(tmp_path)
     with pytest.raises(InputError, match="cannot save"):
         project.save(tmp_path / "nowhere" / "p.keyhue")
+
+
+def test_palette_and_stroke_swatches_round_trip(tmp_path):
+    import numpy as np
+
+    from colorcore.guidance.hints import Stroke
+    from colorcore.guidance.project import Project
+    from colorcore.media import open_clip, open_writer
+
+    with open_writer(tmp_path / "c.mkv", fps=24, width=16, height=12) as writer:
+        writer.write(np.zeros((12, 16, 3), np.uint8))
+    with open_clip(tmp_path / "c.mkv") as clip:
+        project = Project.for_clip(clip)
+    project.palette["sky"] = (0.4, 0.6, 0.9)
+    project.hints.strokes.append(Stroke([(1, 1)], color=(0.4, 0.6, 0.9), frame=0, swatch="sky"))
+    project.save(tmp_path / "p.keyhue")
+    loaded = Project.load(tmp_path / "p.keyhue")
+    assert loaded.palette == {"sky": (0.4, 0.6, 0.9)} and loaded.hints.strokes[0].swatch == "sky"

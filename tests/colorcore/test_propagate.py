@@ -152,7 +152,7 @@ def test_bad_guidance_is_refused(disc_clip):
 def test_damaged_frame_warns_or_stops(tmp_path, disc_clip):
     _, truth = disc_clip
     folder = _write_folder(tmp_path / "damaged", truth[:8])
-    victim = sorted(folder.iterdir())[4]
+    victim = sorted(folder.glob("frame_*"))[4]
     victim.write_bytes(victim.read_bytes()[:200])  # truncated PNG
     guidance = Guidance(references=[Reference(0, truth[0])])
     with pytest.warns(UserWarning, match="frame 4"):
@@ -245,3 +245,20 @@ def test_tracks_that_land_on_a_different_luma_count_less(disc_clip, tmp_path):
             assert float(darker.max()) < 0.05
         finally:
             store.close()
+
+
+def test_the_non_convergence_warning_names_the_frame(monkeypatch):
+    import colorcore.solvers.colorize as colorize
+    from colorcore.guidance.hints import HintRaster
+    from colorcore.solvers.multigrid import ConvergenceError
+
+    def fails(*args, **kwargs):
+        raise ConvergenceError("stand-in for a solve that stalls")
+
+    monkeypatch.setattr(colorize, "solve_multigrid", fails)
+    luma = np.linspace(0, 1, 16 * 16).reshape(16, 16)
+    mask = np.zeros((16, 16), bool)
+    mask[4, 4] = True
+    raster = HintRaster(mask=mask, chroma=np.full((16, 16, 2), 0.1))
+    with pytest.warns(UserWarning, match="did not converge on frame 41"):
+        colorize.solve_chroma(luma, raster, frame=41)

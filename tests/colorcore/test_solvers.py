@@ -8,20 +8,13 @@ import pytest
 from colorcore import HintRaster, Hints, Stroke, colorize_frame, solve_chroma
 from colorcore.bench.solver import simulate_strokes
 from colorcore.colorspace import LUMA_WEIGHTS, chroma_of, compose, luma_of
-from colorcore.solvers.backend import NumpyBackend, TorchBackend
+from colorcore.solvers.backend import ArrayBackend, NumpyBackend, TorchBackend
 from colorcore.solvers.exact import solve_exact, stencil_to_csr
 from colorcore.solvers.levin import LevinOperator, affinity_weights, levin_rhs, levin_stencil
-from colorcore.solvers.multigrid import (
-    MultigridSolver,
-    _Coefficients,
-    _fine_stencil,
-    _Grid,
-    _Level,
-    from_phases,
-    galerkin,
-    solve_multigrid,
-    to_phases,
-)
+from colorcore.solvers.multigrid import MultigridSolver, solve_multigrid
+from colorcore.solvers.multigrid.grid import Grid, fine_stencil, from_phases, to_phases
+from colorcore.solvers.multigrid.level import Level, galerkin
+from colorcore.solvers.multigrid.transfer import Coefficients
 from tests.support.images import synthetic_photo
 
 
@@ -62,33 +55,38 @@ def test_exact_solution_satisfies_the_equation_and_keeps_hints():
         assert np.abs(residual).max() < 1e-10
 
 
+def _transfer_matrices(level, grid, height, width):
+    """P and R of a level as dense matrices, column by column (unit vectors through the code)."""
+
+    def prolong(j):
+        correction = grid.zeros((1,))
+        grid.interior(correction)[0].flat[j] = 1.0
+        x = grid.zeros((2, 2, 1))
+        level.prolong_add(x, correction)
+        return from_phases(x, grid, np.zeros((1, height, width))).ravel()
+
+    def restrict(i):
+        unit = np.zeros((1, height * width))
+        unit[0, i] = 1.0
+        return grid.interior(level.restrict_phases(to_phases(unit.reshape(1, height, width), grid))).ravel().copy()
+
+    p = np.stack([prolong(j) for j in range(grid.rows * grid.cols)], 1)
+    r = np.stack([restrict(i) for i in range(height * width)], 1)
+    return p, r
+
+
 def test_galerkin_coarsening_equals_the_matrix_product():
     rng = np.random.default_rng(5)
     ops = NumpyBackend(np.float64)
     for height, width in [(7, 9), (8, 10), (9, 8)]:
         stencil = levin_stencil(rng.random((height, width)), rng.random((height, width)) < 0.2, ops)
-        grid = _Grid((height + 1) // 2, (width + 1) // 2, ops)
-        phases = _fine_stencil(stencil, grid)
-        level = _Level(phases, height, width, grid, 1, ops)
-        coarse_points = grid.rows * grid.cols
-
-        def prolong(j):
-            correction = grid.zeros((1,))
-            grid.interior(correction)[0].flat[j] = 1.0
-            x = grid.zeros((2, 2, 1))
-            level.prolong_add(x, correction)
-            return from_phases(x, grid, np.zeros((1, height, width))).ravel()
-
-        def restrict(i):
-            unit = np.zeros((1, height * width))
-            unit[0, i] = 1.0
-            return grid.interior(level.restrict_phases(to_phases(unit.reshape(1, height, width), grid))).ravel().copy()
-
-        p = np.stack([prolong(j) for j in range(coarse_points)], 1)
-        r = np.stack([restrict(i) for i in range(height * width)], 1)
+        grid = Grid((height + 1) // 2, (width + 1) // 2, ops)
+        phases = fine_stencil(stencil, grid)
+        level = Level(phases, height, width, grid, 1, ops)
+        p, r = _transfer_matrices(level, grid, height, width)
         expected = r @ stencil_to_csr(stencil).toarray() @ p
         coarse = galerkin(
-            _Coefficients(phases, grid), level.prolong, level.restrict, grid, np.zeros((3, 3, grid.rows * grid.pitch))
+            Coefficients(phases, grid), level.prolong, level.restrict, grid, np.zeros((3, 3, grid.rows * grid.pitch))
         )
         got = stencil_to_csr(np.ascontiguousarray(grid.interior(coarse))).toarray()
         np.testing.assert_allclose(got, expected, atol=1e-12)
@@ -166,6 +164,14 @@ def test_torch_backend_on_cpu_matches_numpy():
     assert torch is not None
     assert np.abs(a - b).max() < 1e-3
     assert np.abs(c - d).max() < 1e-3
+
+
+def test_both_backends_keep_the_array_backend_contract():
+    # mypy checks the signatures (colorcore/solvers/backend.py); this checks that no
+    # operation the multigrid calls is missing at run time.
+    assert isinstance(NumpyBackend(), ArrayBackend)
+    pytest.importorskip("torch")
+    assert isinstance(TorchBackend("cpu"), ArrayBackend)
 
 
 def video_like_frame(height=96, width=128, seed=3):
@@ -285,7 +291,7 @@ def test_few_strokes_behind_strong_edges_converge_in_few_cycles(backend):
     luma = luma_of(cv2.resize(read_image(DEMO_PHOTO), size, interpolation=cv2.INTER_AREA))
     rng = np.random.default_rng(6)
     strokes = []
-    for n in range(8):
+    for _ in range(8):
         x, y = rng.uniform(40, size[0] - 80), rng.uniform(30, size[1] - 50)
         colour = tuple(rng.uniform(0.2, 0.9, 3))
         strokes.append(Stroke(points=[(x + 6 * k, y + 3 * k) for k in range(8)], color=colour, width=5))

@@ -71,3 +71,31 @@ def moving_clip(frames: int = 6, height: int = 64, width: int = 80, step=(2, 1))
 def with_chroma_gain(frames, gains):
     """The frames with their chroma scaled per frame (luma kept), as a colouriser would flicker."""
     return [compose(luma_of(f), g * chroma_of(f)) for f, g in zip(frames, gains)]
+
+
+def several_shots_clip(shot_lengths=(14, 12, 10), height: int = 72, width: int = 96) -> list[np.ndarray]:
+    """RGB frames (HxWx3 uint8) of consecutive shots with hard cuts between them: a moving
+    disc over a panning texture, each shot with its own texture and tint."""
+    tints = [(0.55, 0.7, 0.45), (0.8, 0.5, 0.35), (0.4, 0.55, 0.85)]
+    frames = []
+    for shot, count in enumerate(shot_lengths):
+        background = textured_background(height, width + count + 1, seed=10 + shot, tint=tints[shot % 3])
+        frames += [moving_disc_frame(i, height, width, background) for i in range(count)]
+    return frames
+
+
+def stroke_guidance(frames, keyframes, references=()):
+    """Guidance for ``frames``: strokes of the true colour on each of ``keyframes`` (two
+    short horizontal strokes each) and the true frame as a reference on ``references``."""
+    from colorcore.guidance.hints import Hints, Stroke
+    from colorcore.guidance.references import Guidance, Reference
+
+    height, width = frames[0].shape[:2]
+    strokes = []
+    for k in keyframes:
+        for y in (height // 4, height // 2):
+            x0, x1 = width // 5, width // 2
+            colour = tuple(float(c) / 255.0 for c in frames[k][y, (x0 + x1) // 2])
+            strokes.append(Stroke(points=[(x0, y), (x1, y)], color=colour, width=3, frame=k))
+    hints = Hints(canvas_size=(width, height), strokes=strokes)
+    return Guidance(hints=hints, references=[Reference(r, frames[r]) for r in references])

@@ -1,0 +1,250 @@
+"""The main window's colour commands: propagation (all, or one shot), export, and the
+per-shot grade. A mixin of :class:`keyhue.window.MainWindow`; the work runs on
+:class:`keyhue.workers.Worker`, the state lives in the window's Session."""
+
+from __future__ import annotations
+
+import copy
+
+from colorcore.grade import apply_grade, grade_for
+from colorcore.media.leftovers import sweep_leftovers
+from colorcore.render import project_frames
+from keyhue.dialogs import show_problem
+from keyhue.export_dialog import ExportDialog
+from keyhue.export_job import ExportJob, ExportProgressDialog
+from keyhue.propagation import FrameDone, propagate_runs
+from keyhue.result_cache import ResultCache
+from keyhue.timeline import FrameState
+from keyhue.workers import Worker
+
+#: Frames either side of the current one kept from the previous propagation, for compare.
+COMPARE_REACH = 12
+
+
+class ColourCommands:
+    """Methods of MainWindow (see the module docstring)."""
+
+    def propagate(self, frames: range | None = None) -> bool:
+        """Colour the frames that are not propagated (pending or stale; within ``frames``
+        when given) in the background; frames appear as they finish."""
+        if self.document is None or self.worker is not None:
+            return False
+        project = self.document.project
+        if not project.keyframes() and not project.exemplars:
+            show_problem(
+                self,
+                "Nothing to propagate",
+                "No frame has strokes or a reference yet.",
+                "Paint a keyframe or give a reference first.",
+            )
+            return False
+        runs = self.session.runs_to_propagate()
+        if frames is not None:
+            runs = [range(max(r.start, frames.start), min(r.stop, frames.stop)) for r in runs]
+            runs = [r for r in runs if len(r)]
+        if not runs:
+            self.statusBar().showMessage("Every frame is propagated and up to date", 5000)
+            return False
+        # For "compare with the previous propagation": the frames around the current one
+        # that are about to be recomputed (bounded: read from the cache, not the whole film).
+        self.previous_results = {}
+        for frame in range(max(0, self.frame - COMPARE_REACH), self.frame + COMPARE_REACH + 1):
+            if frame in self.results and any(frame in r for r in runs):
+                rgb = self.results.get(frame)
+                if rgb is not None:
+                    self.previous_results[frame] = rgb
+        worker = Worker(
+            propagate_runs,
+            project,
+            self.clip,
+            runs,
+            self.results,
+            self.guidance_version,
+            name="propagation",
+            parent=self,
+        )
+        worker.result.connect(self._frame_propagated)
+        worker.progressed.connect(self._propagation_progress)
+        worker.warning.connect(self.report_warning)
+        worker.ended.connect(self._propagation_done)
+        self.worker = worker
+        total = sum(len(r) for r in runs)
+        self.progress.setRange(0, total)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.statusBar().showMessage(f"Propagating {total} frames…")
+        self._update_enabled()
+        worker.start()
+        return True
+
+    def propagate_shot(self, start: int | None = None) -> bool:
+        """Propagate only the shot starting at ``start`` (the current shot when None)."""
+        if self.document is None:
+            return False
+        shot = self.session.shot_range(self.frame if start is None else start)
+        return self.propagate(range(*shot))
+
+    def export_shot(self, start: int) -> bool:
+        """The export dialog for the shot starting at ``start``."""
+        if self.document is None:
+            return False
+        return self.export(range(*self.session.shot_range(start)))
+
+    def cancel_propagation(self) -> None:
+        """Stop a running propagation (frames already done are kept)."""
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def _propagation_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _frame_propagated(self, item: FrameDone) -> None:
+        current = item.version == self.guidance_version
+        self.session.frame_propagated(item.frame, current)
+        self.timeline.invalidate_thumbnails([item.frame])
+        self.quality.set_values(item.frame, item.colourfulness, item.change)
+        if item.frame == self.frame and item.frame not in self.previews:
+            self.canvas.set_colour(self._colour_image(item.frame))
+            self._update_scopes()
+            self._update_compare()
+
+    def _propagation_done(self) -> None:
+        worker, self.worker = self.worker, None
+        if worker is None:
+            return
+        worker.wait()
+        outcome = worker.outcome
+        worker.deleteLater()
+        self.progress.hide()
+        self.cancel_button.hide()
+        self._update_enabled()
+        self.session.save_index()
+        if outcome == "failed":
+            message, details = worker.failure
+            self.report_failure(
+                "Propagation failed",
+                message,
+                details,
+                "Your strokes and references are unchanged; fix the problem and propagate again.",
+            )
+        texts = {
+            "finished": "Propagation finished",
+            "cancelled": "Propagation cancelled; finished frames are kept",
+            "failed": "Propagation failed",
+        }
+        self.statusBar().showMessage(texts.get(outcome, ""), 8000)
+
+    def export(self, frames: range | None = None) -> bool:
+        """Ask for export settings (the dialog remembers the last ones) and export in the
+        background with a progress dialog."""
+        if self.document is None or self.export_job is not None:
+            return False
+        project = self.document.project
+        base = (
+            project.path.with_suffix("") if project.path else self.clip.path.with_name(self.clip.path.stem + "-colour")
+        )
+        dialog = ExportDialog(
+            self,
+            len(self.clip),
+            self.clip.fps,
+            self.clip.has_audio,
+            str(base) + ".mkv",
+            source_path=self.clip.path,
+            frame_size=(self.clip.width, self.clip.height),
+            settings=self.settings,
+        )
+        if frames is not None:
+            dialog.set_range(frames.start, frames.stop)
+        if dialog.exec() != ExportDialog.DialogCode.Accepted:
+            return False
+        return self.start_export(dialog.settings())
+
+    def start_export(self, settings) -> bool:
+        """Export with ``settings`` (an ExportSettings) in the background.
+
+        Frames already propagated for the current guidance are written from the cache (they
+        are what the render would give); the others are rendered on the way."""
+        sweep_leftovers([settings.path.parent], temp=False)  # partial exports of a killed Keyhue
+        snapshot = copy.deepcopy(self.document.project)
+        clip = self.clip
+        session = self.session
+        ready = {f for f in session.frames_in(FrameState.PROPAGATED) if f in settings.frames}
+        results = self.results
+
+        def frames(span, progress, cancel):
+            return _frames_reusing_cache(snapshot, clip, span, progress, cancel, ready, results)
+
+        self.export_job = ExportJob(settings, clip, frames)
+        self.export_dialog = ExportProgressDialog(self.export_job, self)
+        for signal in (self.export_job.finished, self.export_job.failed, self.export_job.cancelled):
+            signal.connect(self._export_done)
+        self.export_job.warning.connect(self.report_warning)
+        self.export_job.finished.connect(lambda path: self.statusBar().showMessage(f"Exported {path}", 10000))
+        self.export_job.start()
+        self.export_dialog.show()
+        return True
+
+    def _export_done(self, *_args) -> None:
+        job, self.export_job = self.export_job, None
+        if job is not None:
+            job.wait()
+
+    def _show_grade(self) -> None:
+        if self.document is None:
+            return
+        start, stop = self.session.shot_range(self.frame)
+        grade = self.document.grade_of(start, stop)
+        self.grade_panel.show_grade(
+            f"Shot frames {start}–{stop - 1}",
+            grade.saturation if grade else 1.0,
+            grade.hue if grade else 0.0,
+        )
+
+    def _grade_edited(self, saturation: float, hue: float) -> None:
+        if self.document is not None:
+            start, stop = self.session.shot_range(self.frame)
+            self.document.set_grade(start, stop, saturation, hue)
+
+    def _grade_changed(self, start: int, stop: int) -> None:
+        """A shot's grade changed: redraw what shows its frames (nothing is propagated again)."""
+        if start <= self.frame < stop:
+            self.canvas.set_colour(self._colour_image(self.frame))
+            self._update_scopes()
+            self._show_grade()
+        self.timeline.invalidate_thumbnails(list(range(start, stop)))
+
+
+def _frames_reusing_cache(project, clip, span, progress, cancel, ready: set[int], results: ResultCache):
+    """``project_frames`` over ``span`` (graded), except that frames in ``ready``
+    (propagated for the current guidance) come from ``results`` and are graded here by
+    the same function: the same pixels, without solving again.
+    Runs of frames not ready are rendered by the engine (one code path with the CLI)."""
+    from colorcore.errors import CancelledError
+
+    done = 0
+    total = max(len(span), 1)
+    index = span.start
+    while index < span.stop:
+        if index in ready:
+            rgb = results.get(index)
+            if rgb is not None:
+                if cancel():
+                    raise CancelledError("export cancelled")
+                # The cache holds ungraded frames; the grade is the engine's function.
+                yield index, apply_grade(rgb, grade_for(project.grades, index))
+                done += 1
+                progress(done / total)
+                index += 1
+                continue
+        stop = index + 1
+        while stop < span.stop and stop not in ready:
+            stop += 1
+        base = done
+        for i, rgb in project_frames(
+            project, clip, range(index, stop), lambda f, b=base, n=stop - index: progress((b + f * n) / total), cancel
+        ):
+            yield i, rgb
+            done += 1
+        index = stop

@@ -1,0 +1,155 @@
+"""The farm's Python API: one project or one clip rendered on a Ray cluster.
+
+For the editor: ``render_distributed(project, output, workers=os.cpu_count(),
+progress=..., cancel=...)`` runs the export on local workers; ``progress`` receives a
+:class:`colorcore.farm.FarmProgress` (frames done, total, frames/s, seconds left) about
+four times a second, from the calling thread; ``cancel`` is polled as often and, when it
+returns True, every task stops and :class:`colorcore.errors.CancelledError` is raised with
+nothing left at the output. Call it from a worker thread, not the GUI thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from colorcore.errors import InputError
+from colorcore.farm.job import FarmProgress, OutputJob, run_jobs
+from colorcore.farm.tasks import RenderSpec
+from colorcore.video.propagate import PropagationSettings
+
+
+class FarmError(InputError):
+    """A farm render failed: one line naming the output and the frames (e.g. a unit that
+    kept failing on every retry). An InputError so that the command line reports it in
+    one line with exit status 2."""
+
+
+def render_distributed(
+    project,
+    output: str | os.PathLike,
+    *,
+    frames: range | None = None,
+    workers: int | None = None,
+    address: str | None = None,
+    audio: bool = True,
+    overwrite: bool = False,
+    progress: Callable[[FarmProgress], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Path:
+    """Render a project on a Ray cluster: the frames of :func:`colorcore.render.render_project`.
+
+    Args:
+        project: a :class:`colorcore.guidance.project.Project` or a .keyhue path.
+        output: .mp4 / .mov / .mkv file or a folder for frames.
+        frames: a range of frames (default: the whole clip).
+        workers: start a local cluster of this many workers for the job; address: use
+            an existing cluster ("auto" or "HOST:PORT"); neither: the present connection
+            (or a local cluster of the machine's cores).
+        audio, overwrite: as :func:`colorcore.render.render_project`.
+        progress: called with :class:`FarmProgress`; cancel: polled, True stops the job.
+
+    Returns:
+        The output path, complete.
+
+    Raises:
+        InputError: bad input (media missing, output not writable, Ray not installed).
+        FarmError: the render failed (one line naming the frames).
+        CancelledError: cancelled; nothing was written.
+    """
+    job = project_job(project, Path(output), frames=frames, audio=audio, overwrite=overwrite)
+    return _run_one(job, workers, address, progress, cancel)
+
+
+def colorize_distributed(
+    source: str | os.PathLike,
+    guidance,
+    output: str | os.PathLike,
+    *,
+    solver: str = "fast",
+    device: str = "auto",
+    settings: PropagationSettings | None = None,
+    frames: range | None = None,
+    image_format: str = "png",
+    workers: int | None = None,
+    address: str | None = None,
+    audio: bool = True,
+    overwrite: bool = False,
+    progress: Callable[[FarmProgress], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Path:
+    """Colour a clip on a Ray cluster: the frames of
+    :func:`colorcore.video.propagate.colorize_clip` written as
+    :func:`colorcore.render.write_frames` writes them (arguments as there and as
+    :func:`render_distributed`)."""
+    from colorcore.media import open_clip
+
+    with open_clip(source) as clip:
+        spec = _spec(clip, Path(source), guidance, frames, solver, device, settings, image_format, Path(output))
+    job = OutputJob(Path(source).name, spec, Path(output), audio=audio, overwrite=overwrite, image_format=image_format)
+    return _run_one(job, workers, address, progress, cancel)
+
+
+def project_job(
+    project,
+    output: Path,
+    *,
+    frames: range | None = None,
+    audio: bool = True,
+    overwrite: bool = False,
+    overrides: dict | None = None,
+) -> OutputJob:
+    """The farm job of a project (a Project or a .keyhue path), its media checked."""
+    from colorcore.guidance.project import Project
+
+    if not isinstance(project, Project):
+        project = Project.load(project)
+    settings = {**project.settings, **(overrides or {})}
+    image_format = settings.get("image_format", "png")
+    name = project.path.name if project.path is not None else project.media.path.name
+    with project.open_clip() as clip:
+        spec = _spec(
+            clip,
+            project.media.path,
+            project.guidance(),
+            frames,
+            settings.get("solver", "fast"),
+            settings.get("device", "auto"),
+            None,
+            image_format,
+            output,
+        )
+    return OutputJob(name, spec, output, audio=audio, overwrite=overwrite, image_format=image_format)
+
+
+def _spec(clip, source, guidance, frames, solver, device, settings, image_format, output) -> RenderSpec:
+    from colorcore.media import output_kind
+    from colorcore.media.outputs import _IMAGE_FORMATS
+    from colorcore.video.propagate import _check_guidance, _check_range
+
+    span = _check_range(frames, len(clip))
+    _check_guidance(guidance, len(clip), (clip.width, clip.height))
+    ext = _IMAGE_FORMATS.get(str(image_format).lower())
+    if ext is None:
+        raise InputError(f"image format must be 'png' or 'tiff', not {image_format!r}")
+    return RenderSpec(
+        source=Path(source).resolve(),
+        guidance=guidance,
+        solver=solver,
+        device=device,
+        settings=settings or PropagationSettings(),
+        kind="folder" if output_kind(output) == "folder" else "video",
+        image_ext=ext,
+        bit_depth=16 if image_format == "tiff" else clip.bit_depth,
+        span=span,
+    )
+
+
+def _run_one(job: OutputJob, workers, address, progress, cancel) -> Path:
+    if workers is None and address is None:
+        workers = os.cpu_count() or 1
+    run_jobs([job], workers=workers, address=address, progress=progress, cancel=cancel)
+    if job.error is not None:
+        raise FarmError(f"{job.name}: {job.error}")
+    return job.path

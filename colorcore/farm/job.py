@@ -1,0 +1,365 @@
+"""The driver: plan, submit, assemble in order, report progress, cancel, fail cleanly.
+
+One job renders one or more outputs (a batch) on one Ray connection. For each output:
+
+1. plan units (:mod:`colorcore.farm.plan`) and create a staging folder beside the output,
+   ``.<name>.farm-<pid>-<hex>`` (:func:`colorcore.media.leftovers.farm_staging`), holding
+   an ``owner`` file (the driver's host); what a killed driver left there is swept by
+   :func:`colorcore.media.leftovers.sweep_leftovers` when the next job for that folder
+   starts (as the serial writers' partial outputs are);
+2. submit keyframe solves and units in frame order, keeping a bounded window of units
+   in flight ahead of the oldest one not yet assembled (every worker busy, staging on
+   disk bounded, nothing of the film held in memory);
+3. assemble as units finish, in frame order: a video output is encoded by the driver
+   from the staged raw segments (each deleted once encoded) through the same writer as
+   the serial render, audio included; a frame folder is already written by the workers;
+4. move the complete output into place (the final name exists only then; a frame
+   folder with its manifest and under the serial writer's overwrite rule,
+   :func:`colorcore.media.folder_writer.install_folder`) and remove the staging.
+
+Faults: Ray re-runs a task whose worker died, and a task that raised, up to ``retries``
+more times; then the output fails with one line naming it and the unit's frames. A user
+error inside a task (a damaged frame with on_damaged="stop") fails the output at once.
+Cancel (the callback, or Ctrl-C) cancels every task on the cluster (force: their worker
+processes stop), removes the staging and leaves nothing under the final names.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from colorcore.errors import CancelledError, InputError
+from colorcore.farm.cluster import connect
+from colorcore.farm.plan import Unit, plan_units
+from colorcore.farm.tasks import RenderSpec, frames_folder, render_unit_task, segment_path, solve_keyframe_task
+from colorcore.media.folder_writer import frame_file_name, install_folder
+from colorcore.media.leftovers import farm_staging, sweep_leftovers
+
+
+@dataclass(frozen=True)
+class FarmProgress:
+    """Progress of a farm job across all workers (what the terminal bar and the editor show).
+
+    Attributes:
+        done: frames rendered so far (all outputs together).
+        total: frames to render (outputs that failed no longer count).
+        frames_per_second: the rate since the job's first frame was submitted.
+        seconds_left: estimated time to completion, or None before a rate is known.
+    """
+
+    done: int
+    total: int
+    frames_per_second: float
+    seconds_left: float | None
+
+    @property
+    def fraction(self) -> float:
+        """``done / total``, 0..1."""
+        return min(1.0, self.done / self.total) if self.total else 1.0
+
+
+@dataclass
+class OutputJob:
+    """One output of a farm job; ``error`` and ``path`` tell how it ended.
+
+    Attributes:
+        name: how messages name it (the project file or source name).
+        spec: what the tasks need (:class:`colorcore.farm.tasks.RenderSpec`).
+        output: the final output path.
+        audio, overwrite, image_format: as :func:`colorcore.render.write_frames`.
+        path: the written output once complete; error: one line when it failed.
+    """
+
+    name: str
+    spec: RenderSpec
+    output: Path
+    audio: bool = True
+    overwrite: bool = False
+    image_format: str = "png"
+    path: Path | None = None
+    error: str | None = None
+    units: list[Unit] = field(default_factory=list)
+    staging: Path | None = None
+    seconds: float = 0.0
+    _began: float = 0.0
+    _writer: object = None
+    _clip: object = None
+    _spec_ref: object = None
+    _keys: dict = field(default_factory=dict)
+
+
+def run_jobs(
+    jobs: list[OutputJob],
+    *,
+    workers: int | None = None,
+    address: str | None = None,
+    progress: Callable[[FarmProgress], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    retries: int = 2,
+) -> list[OutputJob]:
+    """Render ``jobs`` on one cluster; return them with ``path`` or ``error`` set.
+
+    A job that fails does not stop the others. See the module docstring.
+
+    Raises:
+        InputError: Ray missing, or the cluster cannot be reached.
+        CancelledError: ``cancel`` returned True (nothing is left at any output that
+            was not complete before).
+        KeyboardInterrupt: passed on, after the same clean-up.
+    """
+    from colorcore.farm.cluster import require_ray
+
+    require_ray()
+    for job in jobs:
+        _prepare(job)
+    live = [job for job in jobs if job.error is None]
+    if not live:
+        return jobs
+    try:
+        with connect(workers, address) as cpus:
+            driver = _Driver(live, cpus, progress, cancel, retries)
+            try:
+                driver.run()
+            except BaseException:
+                driver.stop_all()  # while still connected: it cancels the cluster's tasks
+                raise
+    except BaseException:  # the cluster could not be reached or started, or the above
+        for job in live:
+            if job.path is None:
+                _remove_staging(job)
+        raise
+    return jobs
+
+
+def _prepare(job: OutputJob) -> None:
+    """Check the output, sweep stale staging, create this job's staging, plan its units."""
+    from colorcore.media import check_output_path, output_kind
+
+    try:
+        sweep_leftovers([job.output.parent], temp=False)
+        check_output_path(job.output, [job.spec.source], overwrite=job.overwrite)
+        kind = "folder" if output_kind(job.output) == "folder" else "video"
+        if kind != job.spec.kind:
+            raise ValueError(f"spec kind {job.spec.kind} for a {kind} output")
+        job.staging = farm_staging(job.output)
+        job.staging.mkdir()
+        (job.staging / "owner").write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
+        if kind == "folder":
+            frames_folder(job.staging).mkdir()
+        job.units = plan_units(job.spec.guidance.keyframes(), job.spec.span)
+    except InputError as exc:
+        job.error = str(exc)
+        _remove_staging(job)
+    except OSError as exc:
+        job.error = f"cannot stage beside '{job.output}': {exc.strerror or exc}"
+        _remove_staging(job)
+
+
+def _remove_staging(job: OutputJob) -> None:
+    if job.staging is not None:
+        shutil.rmtree(job.staging, ignore_errors=True)
+
+
+class _Driver:
+    """The submit / assemble loop over the units of all jobs, in frame order."""
+
+    def __init__(self, jobs, cpus: int, progress, cancel, retries: int):
+        import ray
+
+        self.ray = ray
+        self.jobs = jobs
+        self.progress = progress
+        self.cancel = cancel
+        self.order = [(job, unit) for job in jobs for unit in job.units]
+        # Enough units in flight to keep every CPU busy while the oldest one finishes.
+        self.window = 2 * max(1, cpus) + 2
+        self.in_flight: deque = deque()
+        options = {"max_retries": retries, "retry_exceptions": True}
+        gpu = 1 if ray.cluster_resources().get("GPU") else 0
+        self.solve = ray.remote(solve_keyframe_task).options(num_cpus=1, **options)
+        self.render = ray.remote(render_unit_task).options(num_cpus=1, **options)
+        self.gpu_options = {"num_cpus": 1, "num_gpus": gpu} if gpu else None
+        self.board = ray.remote(_Board).options(num_cpus=0).remote()
+        self.total = sum(len(job.spec.span) for job in jobs)
+        self.started = time.monotonic()
+        self.last_report = 0.0
+
+    def run(self) -> None:
+        ray = self.ray
+        next_unit = 0
+        while next_unit < len(self.order) or self.in_flight:
+            while next_unit < len(self.order) and len(self.in_flight) < self.window:
+                job, unit = self.order[next_unit]
+                next_unit += 1
+                if job.error is None:
+                    self.in_flight.append((job, unit, self._submit(job, unit)))
+            if not self.in_flight:
+                continue
+            job, unit, ref = self.in_flight[0]
+            ready, _ = ray.wait([ref], timeout=0.25)
+            self._poll()
+            if not ready:
+                continue
+            self.in_flight.popleft()
+            if job.error is not None:
+                continue
+            try:
+                result = ray.get(ref)
+            except ray.exceptions.RayError as exc:
+                self._fail(job, f"{unit.describe()} failed after every retry: {_reason(exc)}")
+                continue
+            if "input_error" in result:
+                self._fail(job, f"{unit.describe()}: {result['input_error']}")
+                continue
+            try:
+                self._assemble(job, unit)
+            except InputError as exc:
+                self._fail(job, str(exc))
+            except OSError as exc:
+                self._fail(job, f"cannot write '{job.output}': {exc.strerror or exc}")
+        self._poll(force=True)
+
+    # -- submitting ------------------------------------------------------------------
+
+    def _submit(self, job: OutputJob, unit: Unit):
+        if job._spec_ref is None:
+            job._spec_ref = self.ray.put(job.spec)
+            job._began = time.monotonic()
+        deep = job.spec.solver == "deep" and self.gpu_options
+        solved = []
+        for k in unit.keyframes:
+            if k not in job._keys:
+                solve = self.solve.options(**self.gpu_options) if deep else self.solve
+                job._keys[k] = solve.remote(job._spec_ref, k)
+            solved.append(job._keys[k])
+        # A keyframe is needed by the units beside it only: drop the driver's reference
+        # once the last of them is submitted, so the object store can free it.
+        for k in list(job._keys):
+            if k < unit.frames.start:
+                del job._keys[k]
+        render = self.render.options(**self.gpu_options) if deep else self.render
+        return render.remote(job._spec_ref, unit, str(job.staging), self.board, (id(job), unit.index), *solved)
+
+    # -- assembling --------------------------------------------------------------------
+
+    def _assemble(self, job: OutputJob, unit: Unit) -> None:
+        if job.spec.kind == "video":
+            self._encode(job, unit)
+        if unit is job.units[-1]:
+            self._finish(job)
+
+    def _encode(self, job: OutputJob, unit: Unit) -> None:
+        from colorcore.media import open_clip
+        from colorcore.render import open_output
+
+        if job._writer is None:
+            job._clip = open_clip(job.spec.source)
+            job._writer = open_output(
+                job.staging / job.output.name,
+                job._clip,
+                span=job.spec.span,
+                audio=job.audio,
+                image_format=job.image_format,
+            )
+        writer = job._writer
+        path = segment_path(job.staging, unit)
+        dtype = np.uint16 if job.spec.bit_depth == 16 else np.uint8
+        frames = np.memmap(path, dtype=dtype, mode="r").reshape(len(unit.frames), writer.height, writer.width, 3)
+        for frame in frames:
+            writer.write(np.array(frame))
+            self._poll()
+        del frames
+        path.unlink()
+
+    def _finish(self, job: OutputJob) -> None:
+        if job._writer is not None:
+            job._writer.close()
+            job._clip.close()
+            if job.output.exists() and not job.overwrite:
+                raise InputError(f"output '{job.output}' appeared while rendering; not replaced")
+            os.replace(job.staging / job.output.name, job.output)
+        else:
+            span, ext = job.spec.span, job.spec.image_ext
+            names = [frame_file_name(i, len(span), ext, span.start) for i in range(len(span))]
+            install_folder(frames_folder(job.staging), job.output, names, overwrite=job.overwrite)
+        _remove_staging(job)
+        job.path = job.output
+        job.seconds = time.monotonic() - job._began
+
+    # -- failure, cancel, progress ---------------------------------------------------------
+
+    def _fail(self, job: OutputJob, reason: str) -> None:
+        job.error = reason
+        self._stop(job)
+        self.board.forget.remote(id(job))
+        self.total -= len(job.spec.span)
+
+    def _stop(self, job: OutputJob) -> None:
+        for other, _, ref in self.in_flight:
+            if other is job:
+                self.ray.cancel(ref, force=True)
+        for ref in job._keys.values():
+            self.ray.cancel(ref, force=True)
+        job._keys.clear()
+        if job._writer is not None:
+            job._writer.abort()
+            job._clip.close()
+        _remove_staging(job)
+
+    def stop_all(self) -> None:
+        """Cancel every task on the cluster and remove every unfinished output's staging."""
+        for job in self.jobs:
+            if job.path is None:
+                self._stop(job)
+
+    def _poll(self, force: bool = False) -> None:
+        if self.cancel is not None and self.cancel():
+            raise CancelledError("render cancelled")
+        now = time.monotonic()
+        if self.progress is None or (not force and now - self.last_report < 0.25):
+            return
+        self.last_report = now
+        done = min(self.ray.get(self.board.total.remote()), self.total)
+        elapsed = now - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - done) / rate if rate > 0 else None
+        self.progress(FarmProgress(done, self.total, rate, left))
+
+
+class _Board:
+    """Frames done per unit, reported by the workers (a Ray actor; a retried unit
+    starts again from 0, so progress never counts a frame twice)."""
+
+    def __init__(self):
+        self.done: dict = {}
+
+    def set(self, key, frames: int) -> None:
+        self.done[key] = frames
+
+    def forget(self, job_key) -> None:
+        self.done = {k: v for k, v in self.done.items() if k[0] != job_key}
+
+    def total(self) -> int:
+        return sum(self.done.values())
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for a task's failure."""
+    cause = getattr(exc, "cause", None)
+    if isinstance(cause, BaseException) and not isinstance(cause, type(exc)):
+        lines = str(cause).strip().splitlines()
+        return f"{type(cause).__name__}: {lines[-1]}" if lines else type(cause).__name__
+    name = type(exc).__name__
+    if "WorkerCrashed" in name or "ActorDied" in name or "NodeDied" in name:
+        return "the worker process died"
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[-1].strip() if lines else name

@@ -1,0 +1,184 @@
+"""Worker side of the farm: solve a keyframe, render a unit into the job's staging folder.
+
+These are plain functions (the driver wraps them as Ray tasks), so they run and test the
+same without a cluster. A unit's frames are the serial render's frames
+(:func:`colorcore.video.propagate.colorize_clip` over the unit's range, with the shared
+keyframe solves), converted to the output's bit depth exactly as
+:func:`colorcore.render.write_frames` converts them.
+
+Staging (a folder beside the output, see :mod:`colorcore.farm.job`):
+
+- a frame folder output: each worker writes its frames' final image files, under their
+  final names, into ``<staging>/frames/``; the driver moves the complete folder into place.
+- a video output: each unit is one raw file ``unit-NNNNNN.raw`` (its frames, HxWx3 uint8
+  or uint16, one after the other) that the driver reads in order and encodes.
+
+Every file appears under its name only when complete (written aside, then renamed), so a
+worker killed mid-task leaves nothing the retry or the driver could mistake for output.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from colorcore.errors import InputError
+from colorcore.farm.plan import Unit
+from colorcore.guidance.references import Guidance
+from colorcore.media.folder_writer import frame_file_name
+from colorcore.video.propagate import PropagationSettings
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    """Everything a task needs to know about one output (put in the object store once).
+
+    Attributes:
+        source: the clip (video file or frame folder), readable by every worker.
+        guidance: strokes, references and exemplars.
+        solver, device, settings: as :func:`colorcore.video.propagate.colorize_clip`.
+        kind: "folder" (one image per frame) or "video" (raw segments for the driver).
+        image_ext: ".png" or ".tif" for a folder.
+        bit_depth: bits of the output frames (8: uint8, 16: uint16).
+        span: the frames of the whole output (their count sizes the frame names; the
+            first is the output's frame 0).
+    """
+
+    source: Path
+    guidance: Guidance
+    solver: str = "fast"
+    device: str = "auto"
+    settings: PropagationSettings = field(default_factory=PropagationSettings)
+    kind: str = "folder"
+    image_ext: str = ".png"
+    bit_depth: int = 8
+    span: range = range(0)
+
+
+def segment_path(staging: Path, unit: Unit) -> Path:
+    """Where a video output's unit ``unit`` is staged."""
+    return staging / f"unit-{unit.index:06d}.raw"
+
+
+def frames_folder(staging: Path) -> Path:
+    """Where a frame folder output is staged (it becomes the output)."""
+    return staging / "frames"
+
+
+# One open clip per worker process, reused by the tasks that process runs.
+_open_clips: dict = {}
+
+
+def _clip(path: Path):
+    import cv2
+
+    from colorcore.media import open_clip
+
+    # A task holds one CPU of the cluster: OpenCV's own thread pool (as many threads as
+    # cores) would oversubscribe the machine N times over. Results do not depend on it.
+    cv2.setNumThreads(1)
+
+    clip = _open_clips.get(path)
+    if clip is None:
+        for old in _open_clips.values():
+            old.close()
+        _open_clips.clear()
+        clip = _open_clips[path] = open_clip(path)
+    return clip
+
+
+def solve_keyframe_task(spec: RenderSpec, frame: int) -> np.ndarray:
+    """Keyframe ``frame`` solved once for the units beside it: HxWx2 float32 YIQ chroma."""
+    from colorcore.video.propagate import solve_keyframe
+
+    return solve_keyframe(
+        _clip(spec.source), spec.guidance, frame, solver=spec.solver, device=spec.device, settings=spec.settings
+    )
+
+
+def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_key, *solved: np.ndarray) -> dict:
+    """Render ``unit`` into ``staging``.
+
+    Args:
+        spec: the output's :class:`RenderSpec`.
+        unit: the frames to render.
+        staging: the job's staging folder (shared by the driver and every worker).
+        board: a progress actor (``set.remote(key, frames_done)``) or None.
+        board_key: this unit's key on the board.
+        solved: the chroma of ``unit.keyframes``, in that order (HxWx2 float32).
+
+    Returns:
+        {"frames": frames written, "seconds": time taken}, or {"input_error": reason}
+        for a user error (a damaged frame with on_damaged="stop", ...), which retrying
+        would not mend.
+    """
+    from colorcore.video.propagate import colorize_clip
+
+    began = time.monotonic()
+    staging = Path(staging)
+    clip = _clip(spec.source)
+    dtype = np.uint16 if spec.bit_depth == 16 else np.uint8
+    token = secrets.token_hex(4)
+    reported = 0.0
+    done = 0
+    try:
+        frames = colorize_clip(
+            clip,
+            spec.guidance,
+            solver=spec.solver,
+            device=spec.device,
+            frames=unit.frames,
+            settings=spec.settings,
+            keyframe_chroma=dict(zip(unit.keyframes, solved)),
+        )
+        if spec.kind == "folder":
+            out = frames_folder(staging)
+            for f, rgb in frames:
+                _write_image(out, f - spec.span.start, _to_depth(rgb, dtype), spec, token)
+                done += 1
+                reported = _report(board, board_key, done, reported)
+        else:
+            target = segment_path(staging, unit)
+            partial = target.with_name(f".{target.name}.{token}")
+            try:
+                with open(partial, "wb") as stream:
+                    for _, rgb in frames:
+                        stream.write(np.ascontiguousarray(_to_depth(rgb, dtype)).tobytes())
+                        done += 1
+                        reported = _report(board, board_key, done, reported)
+                os.replace(partial, target)
+            finally:
+                partial.unlink(missing_ok=True)
+    except InputError as exc:
+        return {"input_error": str(exc)}
+    _report(board, board_key, done, 0.0, force=True)
+    return {"frames": done, "seconds": time.monotonic() - began}
+
+
+def _to_depth(rgb: np.ndarray, dtype) -> np.ndarray:
+    """The frame at the output's depth, as :func:`colorcore.render.write_frames` makes it."""
+    return rgb if rgb.dtype == dtype else rgb.astype(np.uint16) * 257
+
+
+def _write_image(folder: Path, i: int, rgb: np.ndarray, spec: RenderSpec, token: str) -> None:
+    from colorcore.media.images import encode_image
+
+    name = frame_file_name(i, len(spec.span), spec.image_ext, spec.span.start)
+    partial = folder / f".{name}.{token}"
+    partial.write_bytes(encode_image(rgb, spec.image_ext))
+    os.replace(partial, folder / name)
+
+
+def _report(board, key, done: int, last: float, force: bool = False) -> float:
+    """Tell the progress board, at most twice a second per task (the board is one actor
+    for the whole cluster)."""
+    now = time.monotonic()
+    if board is not None and (force or now - last >= 0.5):
+        board.set.remote(key, done)
+        return now
+    return last

@@ -1,0 +1,222 @@
+"""The render farm on a real local Ray cluster (one per module): the farm's output is the
+serial render's, through a killed worker; cancel stops the cluster's tasks; a batch goes
+on past a broken project."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from colorcore.errors import CancelledError
+from colorcore.farm import FarmError, colorize_distributed, render_distributed
+from colorcore.guidance.project import Project
+from colorcore.media import open_clip, open_writer
+from colorcore.render import write_frames
+from colorcore.video.propagate import PropagationSettings, colorize_clip
+from tests.support.clips import several_shots_clip, stroke_guidance
+
+ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = (14, 12, 10)  # cuts after frames 13 and 25
+KEYFRAMES, REFERENCES = [4, 9, 17, 30], [0]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A local Ray cluster of two workers for the whole module."""
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    """(frame folder, guidance, serial frames {index: RGB}): three shots, keyframes in each."""
+    frames = several_shots_clip(SHOTS)
+    folder = tmp_path_factory.mktemp("farm") / "clip"
+    with open_writer(folder, fps=25, width=frames[0].shape[1], height=frames[0].shape[0]) as writer:
+        for frame in frames:
+            writer.write(frame)
+    guidance = stroke_guidance(frames, KEYFRAMES, REFERENCES)
+    with open_clip(folder) as source:
+        serial = dict(colorize_clip(source, guidance))
+    return folder, guidance, serial
+
+
+def _serial(folder, guidance, output, **kwargs):
+    with open_clip(folder) as source:
+        return write_frames(colorize_clip(source, guidance), output, source, span=range(len(source)), **kwargs)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def _staging_left(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if ".farm-" in p.name or ".partial-" in p.name]
+
+
+def test_png_and_16_bit_tiff_folders_equal_the_serial_render_byte_for_byte(cluster, clip, tmp_path):
+    folder, guidance, _ = clip
+    for image_format in ("png", "tiff"):
+        serial = _serial(folder, guidance, tmp_path / f"serial-{image_format}", image_format=image_format)
+        farm = colorize_distributed(
+            folder, guidance, tmp_path / f"farm-{image_format}", image_format=image_format, workers=2
+        )
+        assert len(list(farm.glob("frame_*"))) == sum(SHOTS)
+        assert _files(farm) == _files(serial), image_format  # the frames and the manifest
+    assert not _staging_left(tmp_path)
+
+
+def test_ffv1_is_lossless_identical_and_h264_within_codec_tolerance(cluster, clip, tmp_path):
+    folder, guidance, serial_frames = clip
+    seen = []
+    out = colorize_distributed(folder, guidance, tmp_path / "farm.mkv", workers=2, progress=seen.append)
+    with open_clip(out) as farm:
+        assert len(farm) == sum(SHOTS)
+        for i in range(len(farm)):
+            assert np.array_equal(farm.rgb(i), serial_frames[i]), f"frame {i}"
+    assert seen[-1].done == seen[-1].total == sum(SHOTS) and seen[-1].frames_per_second > 0
+    serial_mp4 = _serial(folder, guidance, tmp_path / "serial.mp4")
+    farm_mp4 = colorize_distributed(folder, guidance, tmp_path / "farm.mp4", workers=2)
+    with open_clip(serial_mp4) as a, open_clip(farm_mp4) as b:
+        assert len(a) == len(b) == sum(SHOTS)
+        for i in range(len(a)):
+            # libx264 is not bit-reproducible even between two serial encodes of the same
+            # frames (its output depends on how frame delivery interleaves with encoding),
+            # so the contract is the codec's tolerance: both as close to the frames.
+            serial_db, farm_db = _psnr(a.rgb(i), serial_frames[i]), _psnr(b.rgb(i), serial_frames[i])
+            assert farm_db > 30 and abs(farm_db - serial_db) < 1.5, (i, farm_db, serial_db)
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(float) - b.astype(float)) ** 2)
+    return 99.0 if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+
+
+def _worker_pids(task: str) -> list[int]:
+    """Processes of this machine running the Ray task ``task`` (Ray titles them ray::NAME)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith(f"ray::{task}"):
+                pids.append(int(entry.name))
+    return pids
+
+
+def test_a_worker_killed_mid_task_is_retried_and_the_output_is_unchanged(cluster, clip, tmp_path):
+    folder, guidance, _ = clip
+    serial = _serial(folder, guidance, tmp_path / "serial")
+    killed: list[int] = []
+    finished = threading.Event()
+
+    def kill_the_first_running_unit():
+        # Watches the process table rather than the progress figures, so that it catches
+        # a running unit however slow or fast the (shared) machine is.
+        while not finished.is_set() and not killed:
+            pids = _worker_pids("render_unit_task")
+            if pids:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=kill_the_first_running_unit)
+    watcher.start()
+    try:
+        farm = colorize_distributed(folder, guidance, tmp_path / "farm", workers=2)
+    finally:
+        finished.set()
+        watcher.join()
+    assert killed, "no render task was running to kill"
+    assert _files(farm) == _files(serial)
+
+
+def test_cancel_stops_the_clusters_tasks_and_leaves_nothing(cluster, clip, tmp_path):
+    folder, guidance, _ = clip
+    total = ray.cluster_resources()["CPU"]
+    started = threading.Event()
+    finished = threading.Event()
+
+    def watch():  # cancel once a unit is seen running, however fast or slow the machine
+        while not finished.is_set() and not started.is_set():
+            if _worker_pids("render_unit_task"):
+                started.set()
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        with pytest.raises(CancelledError):
+            colorize_distributed(folder, guidance, tmp_path / "farm.mkv", workers=2, cancel=started.is_set)
+    finally:
+        finished.set()
+        watcher.join()
+    assert list(tmp_path.iterdir()) == []  # no output, no staging
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (ray.available_resources().get("CPU", 0) < total or _worker_pids("render")):
+        time.sleep(0.2)
+    assert ray.available_resources().get("CPU", 0) == total  # nothing left running
+    assert not _worker_pids("render_unit_task")
+
+
+def test_a_unit_that_fails_names_the_output_and_its_frames(cluster, clip, tmp_path):
+    folder, guidance, _ = clip
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for frame in sorted(folder.iterdir()):
+        (damaged / frame.name).write_bytes(frame.read_bytes())
+    victim = sorted(damaged.iterdir())[20]
+    victim.write_bytes(victim.read_bytes()[:200])  # header intact, picture cut short
+    settings = PropagationSettings(on_damaged="stop")
+    with pytest.raises(FarmError) as failure:
+        colorize_distributed(damaged, guidance, tmp_path / "out.mkv", settings=settings, workers=2)
+    message = str(failure.value)
+    assert "\n" not in message and "damaged" in message and "frames 17..29" in message
+    assert not (tmp_path / "out.mkv").exists() and not _staging_left(tmp_path)
+
+
+def _project(clip_folder: Path, guidance, path: Path) -> Path:
+    with open_clip(clip_folder) as source:
+        project = Project.for_clip(source)
+    project.hints, project.references = guidance.hints, list(guidance.references)
+    return project.save(path)
+
+
+def test_a_batch_renders_every_good_project_past_a_broken_one(cluster, clip, tmp_path, capsys):
+    from colorcore.cli import main
+
+    folder, guidance, _ = clip
+    good_a = _project(folder, guidance, tmp_path / "a.keyhue")
+    good_b = _project(folder, guidance, tmp_path / "b.keyhue")
+    moved = tmp_path / "moved"
+    moved_clip = tmp_path / "clip-copy"
+    moved_clip.mkdir()
+    for frame in sorted(folder.iterdir()):
+        (moved_clip / frame.name).write_bytes(frame.read_bytes())
+    broken = _project(moved_clip, guidance, tmp_path / "broken.keyhue")
+    moved_clip.rename(moved)  # its media is gone
+    serial = render_distributed(good_a, tmp_path / "single.mkv", workers=2)
+
+    out = tmp_path / "out"
+    status = main(["render", str(good_a), str(broken), str(good_b), "-o", str(out), "--workers", "2"])
+    text = capsys.readouterr()
+    assert status == 2
+    assert "FAILED  broken.keyhue: " in text.out and "missing" in text.out
+    assert "2 of 3 projects rendered" in text.out
+    assert sorted(p.name for p in out.iterdir()) == ["a.mkv", "b.mkv"]
+    with open_clip(serial) as one, open_clip(out / "a.mkv") as a, open_clip(out / "b.mkv") as b:
+        for i in range(len(one)):
+            assert np.array_equal(one.rgb(i), a.rgb(i)) and np.array_equal(one.rgb(i), b.rgb(i))
