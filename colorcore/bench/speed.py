@@ -151,7 +151,7 @@ def timed_run(video: Path, keyframes: Sequence[str], output: Path, device: str) 
     the command fails."""
     argv = [str(video), "-o", str(output), "--overwrite", "--device", device]
     argv += [arg for k in keyframes for arg in ("--keyframe", k)]
-    code = "import json, sys; from colorcore.speed_bench import measure_video_command; print(json.dumps(measure_video_command(sys.argv[1:])))"
+    code = "import json, sys; from colorcore.bench.speed import measure_video_command; print(json.dumps(measure_video_command(sys.argv[1:])))"
     # The child's progress bar goes to its stderr; a pipe is not a terminal, so it stays quiet.
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
     lines = done.stdout.strip().splitlines()

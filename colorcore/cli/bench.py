@@ -1,7 +1,8 @@
-"""``colorcore bench [solver|quality|speed]``: the benchmarks.
+"""``colorcore bench [solver|quality|deep|speed|farm]``: the benchmarks.
 
 - ``solver`` (also plain ``colorcore bench``): exact vs fast Levin solves on one image.
-- ``quality``: DESIGN.md's two protocols on clips with true colour, beside baselines.
+- ``quality``: the four protocols of docs/architecture.md on clips with true colour, beside
+  baselines computed in the same run.
 - ``deep``: the deep solver, base and adapted, beside the Levin path (four protocols).
 - ``speed``: frames per second of the whole ``colorcore video`` pipeline at 854x480, and
   (``--memory``) peak memory on a short and a long clip.
@@ -65,9 +66,9 @@ def register(sub) -> None:
     _add_solver_options(solver, suppress_defaults=True)
     solver.set_defaults(run=run_solver)
 
-    quality = kinds.add_parser("quality", help="the two quality protocols on clips with true colour, beside baselines")
+    quality = kinds.add_parser("quality", help="the four quality protocols on clips with true colour, beside baselines")
     quality.add_argument(
-        "--protocol", type=int, choices=(1, 2), action="append", help="protocol to run (repeatable; default both)"
+        "--protocol", type=int, choices=(1, 2, 3, 4), action="append", help="protocol to run (repeatable; default all)"
     )
     quality.add_argument("--data", type=Path, help="folder of clips (default: ../shared/testdata/davis480p/JPEGImages)")
     quality.add_argument("--clips", nargs="+", metavar="NAME", help="clips inside --data (default: all)")
@@ -150,7 +151,7 @@ def run_quality(args) -> int:
     from colorcore.bench.quality import run_quality_benchmark
 
     run_quality_benchmark(
-        protocols=sorted(set(args.protocol or (1, 2))),
+        protocols=sorted(set(args.protocol or (1, 2, 3, 4))),
         data=args.data,
         clips=args.clips,
         frames=args.frames,

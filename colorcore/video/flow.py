@@ -73,19 +73,22 @@ def _sample_grid(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
-def warp(image: np.ndarray, flow: np.ndarray, border_value: float = 0.0) -> np.ndarray:
+def warp(
+    image: np.ndarray, flow: np.ndarray, border_value: float = 0.0, border: int = cv2.BORDER_CONSTANT
+) -> np.ndarray:
     """Sample ``image`` (frame b) at ``x + flow(x)``: frame b resampled onto frame a.
 
     Args:
         image: HxW or HxWxC float32 (C <= 4), the frame-b quantity.
         flow: HxWx2 float32 flow from a to b.
-        border_value: value where ``x + flow(x)`` leaves the image.
+        border_value: value where ``x + flow(x)`` leaves the image (constant border).
+        border: OpenCV border mode; ``cv2.BORDER_REPLICATE`` reads the nearest border pixel.
 
     Returns:
         Array of ``image``'s shape and dtype, bilinearly interpolated.
     """
     xs, ys = _sample_grid(flow)
-    return cv2.remap(image, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border_value)
+    return cv2.remap(image, xs, ys, cv2.INTER_LINEAR, borderMode=border, borderValue=border_value)
 
 
 def consistency(flow_ab: np.ndarray, flow_ba: np.ndarray, alpha: float = 0.01, beta: float = 0.5) -> np.ndarray:

@@ -24,7 +24,20 @@ prior mixes, each with a per-pixel weight:
 - the keyframe b after f, tracked the same way in a backward pass;
 - the previous output, carried one step by flow (``steadiness``), which steadies what
   the keyframes do not reach, such as newly revealed areas;
-- exemplars (:class:`colorcore.exemplar.ExemplarMatcher`) where the match is good.
+- exemplars (:class:`colorcore.exemplar.ExemplarMatcher`) where the match is good, and
+  where an exemplar registers with the frame (:mod:`colorcore.video.registration`), its
+  colours warped into place, trusted like a reference's;
+- keyframes with an aligned reference, registered with the frame the same way: on a
+  pan the static background reads the reference directly, without the drift of
+  chained tracks (the luma check withdraws it where something moved).
+
+Two checks keep tracks honest. A pixel that flow brings in from outside the picture (a
+pan) continues the track of the nearest border pixel at half trust (``border_trust``),
+as a plain flow-warping tool replicates the border, instead of being left to Levin's
+equation, which fills it with whatever colour is nearest across weak edges. And a
+track's colour counts less where the pixel's luma differs from the luma of the point it
+tracks to (``luma_mismatch``): flow that is consistent both ways can still be wrong,
+e.g. smooth over water that a moving subject drags along.
 
 Between keyframes a < f < b, a and b are weighted by their shares s_a = (b - f)/(b - a)
 and s_b = (f - a)/(b - a) times their confidences, so each keyframe dominates near
@@ -65,6 +78,7 @@ from colorcore.guidance.references import Guidance
 from colorcore.solvers.colorize import solve_chroma
 from colorcore.video.flow import FlowEstimator, consistency, warp
 from colorcore.video.frame_store import FrameStore
+from colorcore.video.registration import frame_features
 from colorcore.video.shots import histogram_distance, is_cut, luma_histogram
 
 
@@ -90,6 +104,19 @@ class PropagationSettings:
             colours are trusted when carried to other frames; 0 trusts them everywhere.
         tolerance: the fast solver's stopping error (RMS chroma). Tighter than a single
             image needs: errors that differ from frame to frame show as flicker.
+        border_trust: a pixel that flow brings in from outside the picture (a pan)
+            continues the colour of the nearest border pixel, as plain flow-warping tools
+            do, trusted this much (times that pixel's own reliability); 0 leaves it to
+            Levin's equation alone.
+        luma_mismatch: a keyframe colour carried by a track counts less where the pixel's
+            luma differs from its tracked point's in the keyframe (blurred, 0..1 scale):
+            by 1/e at this difference; 0 turns the check off.
+        register_keyframes: frames are also registered with the aligned references of
+            their keyframes (as with exemplars); where they register, the reference's
+            colours count beside the tracked ones.
+        register_exemplars: also try to put each exemplar in register with each frame
+            (:mod:`colorcore.video.registration`); where it registers, its colours count
+            like an aligned reference's.
     """
 
     carry_weight: float = 1.0
@@ -100,6 +127,10 @@ class PropagationSettings:
     steadiness: float = 1.0
     stroke_reach: float = 0.1
     tolerance: float = 5e-4
+    border_trust: float = 0.5
+    luma_mismatch: float = 0.1
+    register_exemplars: bool = True
+    register_keyframes: bool = True
 
 
 Progress = Callable[[float], None]
@@ -226,12 +257,16 @@ class _Track:
         xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
         return cls(np.dstack([xs, ys]), np.ones(shape, np.float32))
 
-    def follow(self, flow_to_tracked: np.ndarray, round_trip_ok: np.ndarray) -> _Track:
+    def follow(self, flow_to_tracked: np.ndarray, round_trip_ok: np.ndarray, border_trust: float = 0.0) -> _Track:
         """The track of a neighbouring frame.
 
         Args:
             flow_to_tracked: HxWx2 flow from the neighbour to this track's frame.
-            round_trip_ok: that flow's forward-backward confidence, HxW 0..1.
+            round_trip_ok: that flow's forward-backward confidence, HxW 0..1 (0 where
+                the flow leaves the picture).
+            border_trust: a pixel whose flow leaves the picture (it came in from outside,
+                as on a pan) takes the track of the nearest border pixel, with that
+                track's reliability times this; 0 marks it lost.
         """
         flow = flow_to_tracked.astype(np.float32)
         points = warp(self.points, flow, border_value=-1.0)
@@ -239,6 +274,13 @@ class _Track:
         # A point interpolated between one that left the frame (-1) and a live one lies nowhere.
         lost = warp((self.points[..., 0] >= 0).astype(np.float32), flow) < 0.999
         reliability[lost] = 0.0
+        if border_trust > 0:
+            outside = ~_inside(flow)
+            if outside.any():
+                nearest = warp(self.points, flow, border=cv2.BORDER_REPLICATE)
+                points[outside] = nearest[outside]
+                nearest_reliability = warp(self.reliability, flow, border=cv2.BORDER_REPLICATE)
+                reliability[outside] = border_trust * nearest_reliability[outside]
         return _Track(points, reliability)
 
     def sample(self, key_image: np.ndarray) -> np.ndarray:
@@ -246,6 +288,14 @@ class _Track:
         return cv2.remap(
             key_image, self.points[..., 0], self.points[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
+
+
+def _inside(flow: np.ndarray) -> np.ndarray:
+    """HxW bool: where ``x + flow(x)`` lies inside the picture (bilinear samples fully inside)."""
+    height, width = flow.shape[:2]
+    xs = np.arange(width, dtype=np.float32)[None, :] + flow[..., 0]
+    ys = np.arange(height, dtype=np.float32)[:, None] + flow[..., 1]
+    return (xs >= 0) & (xs <= width - 1) & (ys >= 0) & (ys <= height - 1)
 
 
 class _Propagation:
@@ -281,6 +331,9 @@ class _Propagation:
         self._last_good: np.ndarray | None = None
         self._damaged: set[int] = set()
         self._confidences: dict[int, np.ndarray] = {}
+        self._key_lumas: dict[int, np.ndarray] = {}
+        self._registrations: dict = {}
+        self._exemplar_registrations = self._exemplar_registrations_of()
         self.solved_keyframes: dict[int, np.ndarray] = {}
 
     # -- the run -----------------------------------------------------------------
@@ -329,7 +382,9 @@ class _Propagation:
                     pass  # the previous frame again, exactly
                 else:
                     if forward is not None:
-                        forward = forward.follow(store.get("bwd", f), store.get("bwd_ok", f))
+                        forward = forward.follow(
+                            store.get("bwd", f), store.get("bwd_ok", f), self.settings.border_trust
+                        )
                     previous = self._between(store, f, a, b, forward, key_a, key_b, previous)
                     full = self._enlarge(previous)
                 if f in wanted:
@@ -381,6 +436,22 @@ class _Propagation:
         if hints is not None:
             store.put("exemplar_chroma", f, hints[0])
             store.put("exemplar_weight", f, hints[1])
+        registrations = [r for exemplar, r in self._exemplar_registrations if exemplar.applies_to(f)]
+        if registrations and f not in self.keyframes:
+            # An exemplar in register with the frame is a partial aligned reference. (Not
+            # on keyframes: they are solved exactly as colorize_keyframe, the preview, does.)
+            y = luma_of(luma).astype(np.float32)
+            features = frame_features(y)
+            chroma = np.zeros(y.shape + (2,), np.float32)
+            weight = np.zeros(y.shape, np.float32)
+            for registration in registrations:
+                registered = registration.register(y, features)
+                if registered is not None:
+                    chroma += registered[0] * registered[1][..., None]
+                    weight += registered[1]
+            if weight.any():
+                store.put("registered_chroma", f, (chroma / np.maximum(weight, 1e-6)[..., None]).astype(np.float16))
+                store.put("registered_weight", f, np.minimum(weight, 1.0).astype(np.float16))
 
     def _luma(self, f: int) -> np.ndarray:
         try:
@@ -412,7 +483,7 @@ class _Propagation:
             if f in self.keyframes:
                 break
             self._check_cancel()
-            track = track.follow(store.get("fwd", f + 1), store.get("fwd_ok", f + 1))
+            track = track.follow(store.get("fwd", f + 1), store.get("fwd_ok", f + 1), self.settings.border_trust)
             store.put("back_points", f, track.points)
             store.put("back_reliability", f, track.reliability.astype(np.float16))
             self._advance()
@@ -451,6 +522,42 @@ class _Propagation:
         like it) while halfway mainly the stroked parts do."""
         return np.maximum(track.sample(self._key_confidence(k)), floor)
 
+    def _key_registration(self, store: FrameStore, k: int | None):
+        """Keyframe k, when it has an aligned reference, as an exemplar to register frames
+        with (:mod:`colorcore.video.registration`): on a pan, the static background
+        registers with it directly, without the drift of chained tracks. None otherwise."""
+        if k is None or self.guidance.reference_at(k) is None:
+            return None
+        if k not in self._registrations:
+            if len(self._registrations) >= 2:  # only keyframes a and b are in use at a time
+                self._registrations.pop(next(iter(self._registrations)))
+            from colorcore.video.registration import ExemplarRegistration
+
+            rgb = self.guidance.reference_at(k).rgb
+            self._registrations[k] = ExemplarRegistration(
+                cv2.resize(rgb, self.work_size, interpolation=cv2.INTER_AREA), mirrored=False
+            )
+        return self._registrations[k]
+
+    def _smooth_luma(self, store: FrameStore, f: int) -> np.ndarray:
+        """Frame f's luma at the working size, lightly blurred (HxW float32 0..1)."""
+        return cv2.GaussianBlur(luma_of(store.get("small", f)).astype(np.float32), (0, 0), 1.5)
+
+    def _likeness(self, store: FrameStore, track: _Track, k: int, luma: np.ndarray | None) -> np.ndarray | float:
+        """How much a frame's pixels look like the keyframe points they track to (HxW 0..1).
+
+        Flow can be consistent both ways and still wrong, e.g. smooth over water dragged
+        along by a moving subject; then the pixel's luma differs from its tracked point's,
+        and the keyframe's colour there is not its colour."""
+        if luma is None:
+            return 1.0
+        if k not in self._key_lumas:
+            if len(self._key_lumas) >= 4:  # only keyframes a and b are in use at a time
+                self._key_lumas.pop(next(iter(self._key_lumas)))
+            self._key_lumas[k] = self._smooth_luma(store, k)
+        difference = luma - track.sample(self._key_lumas[k])
+        return np.exp(-((difference / self.settings.luma_mismatch) ** 2)).astype(np.float32)
+
     def _between(self, store, f: int, a, b, forward, key_a, key_b, previous) -> np.ndarray:
         """Chroma (working size) of a frame that is not a keyframe: blend, then solve."""
         if a is not None and b is not None:
@@ -460,16 +567,34 @@ class _Propagation:
             share_a = share_b = 1.0
             near_a = near_b = 0.0
         sources = []
+        luma = self._smooth_luma(store, f) if self.settings.luma_mismatch > 0 else None
         if forward is not None:
-            sources.append((forward.sample(key_a), forward.reliability * self._trust(forward, a, near_a) * share_a))
+            weight = forward.reliability * self._trust(forward, a, near_a) * share_a
+            sources.append((forward.sample(key_a), weight * self._likeness(store, forward, a, luma)))
         if b is not None and store.has("back_points", f):
             back = _Track(store.get("back_points", f), store.get("back_reliability", f).astype(np.float32))
-            sources.append((back.sample(key_b), back.reliability * self._trust(back, b, near_b) * share_b))
+            weight = back.reliability * self._trust(back, b, near_b) * share_b
+            sources.append((back.sample(key_b), weight * self._likeness(store, back, b, luma)))
+        if self.settings.register_keyframes:
+            features = None
+            for k, share in ((a, share_a), (b, share_b)):
+                registration = self._key_registration(store, k)
+                if registration is None:
+                    continue
+                if features is None:
+                    features = frame_features(luma_of(store.get("small", f)))
+                registered = registration.register(luma_of(store.get("small", f)).astype(np.float32), features)
+                if registered is not None:
+                    sources.append((registered[0], registered[1] * share))
         if previous is not None and self.settings.steadiness > 0:
-            carried = warp(previous, store.get("bwd", f).astype(np.float32))
+            flow = store.get("bwd", f).astype(np.float32)
+            carried = warp(previous, flow, border=cv2.BORDER_REPLICATE)
             # Towards keyframe b the carried output gives way to b itself, so that the
-            # colours arrive at b instead of jumping there.
-            weight = store.get("bwd_ok", f).astype(np.float32) * (self.settings.steadiness * (1.0 - near_b))
+            # colours arrive at b instead of jumping there. What came in from outside the
+            # picture continues the nearest border colour, with less trust.
+            weight = store.get("bwd_ok", f).astype(np.float32)
+            weight = np.where(_inside(flow), weight, self.settings.border_trust)
+            weight *= self.settings.steadiness * (1.0 - near_b)
             sources.append((carried, weight))
         initial = sources[0][0] if sources else None
         return self._solve(store, f, sources, initial=initial)
@@ -480,6 +605,9 @@ class _Propagation:
         """Solve frame f with its hard hints and soft ``sources`` [(chroma, weight)] at the
         working size (or the full size: then ``sources`` must be empty)."""
         luma = luma_of(store.get("luma" if full_size else "small", f))
+        if not full_size and store.has("registered_chroma", f):
+            registered = store.get("registered_chroma", f).astype(np.float32)
+            sources = [*sources, (registered, store.get("registered_weight", f).astype(np.float32))]
         exemplar = None
         if store.has("exemplar_chroma", f):
             exemplar = (store.get("exemplar_chroma", f), store.get("exemplar_weight", f))
@@ -513,6 +641,13 @@ class _Propagation:
         if image.shape[1] == self.size[0]:
             return image
         return cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR)
+
+    def _exemplar_registrations_of(self):
+        if not self.settings.register_exemplars:
+            return []
+        from colorcore.video.registration import ExemplarRegistration
+
+        return [(exemplar, ExemplarRegistration(exemplar.rgb)) for exemplar in self.guidance.exemplars]
 
     def _exemplar_matchers(self):
         return exemplar_matchers(self.guidance)

@@ -198,6 +198,55 @@ def test_colours_arrive_at_a_keyframe_without_a_jump(disc_clip):
     assert float(np.abs(chroma[22] - chroma[23]).mean()) < 0.5 * float(np.abs(chroma[12] - chroma[23]).mean())
 
 
+def _pan_frames(count: int, speed: int = 3) -> list[np.ndarray]:
+    """A camera panning right over a picture whose right part is a green texture that the
+    first frame shows only at its right edge (new green keeps coming in)."""
+    background = textured_background(HEIGHT, WIDTH + speed * count, seed=3, tint=(0.35, 0.75, 0.3))
+    warm = textured_background(HEIGHT, WIDTH // 2, seed=4, tint=(0.8, 0.45, 0.3))
+    background[:, : WIDTH // 2] = warm
+    return [
+        np.clip(background[:, speed * i : speed * i + WIDTH] * 255 + 0.5, 0, 255).astype(np.uint8) for i in range(count)
+    ]
+
+
+def test_what_a_pan_brings_in_continues_the_border_colour(tmp_path):
+    from colorcore.video.propagate import PropagationSettings
+
+    frames = _pan_frames(16)
+    folder = _write_folder(tmp_path / "pan", frames)
+    guidance = Guidance(references=[Reference(0, frames[0])])
+    edge = np.s_[:, -20:]
+    errors = {}
+    for trust in (0.0, 0.5):
+        out = _render(folder, guidance, settings=PropagationSettings(border_trust=trust, register_keyframes=False))
+        errors[trust] = _chroma_error(out[15][edge], frames[15][edge])
+    # Without the border colour the new green area is left to Levin's equation, which
+    # pulls in the warm colour beside it; with it, the green carries on.
+    assert errors[0.5] < 0.8 * errors[0.0], errors
+
+
+def test_tracks_that_land_on_a_different_luma_count_less(disc_clip, tmp_path):
+    from colorcore.video.propagate import PropagationSettings, _Propagation, _Track
+
+    folder, truth = disc_clip
+    with open_clip(folder) as clip:
+        run = _Propagation(
+            clip, Guidance(references=[Reference(0, truth[0])]), "fast", "cpu", PropagationSettings(), None, None
+        )
+        from colorcore.video.frame_store import FrameStore
+
+        store = FrameStore()
+        try:
+            run._scan(store, 0, 2)
+            track = _Track.identity(run.work_size[::-1])
+            luma = run._smooth_luma(store, 0)
+            assert np.allclose(run._likeness(store, track, 0, luma), 1.0)
+            darker = run._likeness(store, track, 0, luma - 0.2)
+            assert float(darker.max()) < 0.05
+        finally:
+            store.close()
+
+
 def test_the_non_convergence_warning_names_the_frame(monkeypatch):
     import colorcore.solvers.colorize as colorize
     from colorcore.guidance.hints import HintRaster

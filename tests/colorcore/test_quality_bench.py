@@ -5,19 +5,32 @@ import math
 
 import cv2
 import numpy as np
+import pytest
 
-from colorcore.bench.baselines import carried_stroke_frames, chained_flow_frames, grey_frames
+from colorcore.bench.baselines import (
+    BORDER_GREY,
+    BORDER_REPLICATED,
+    carried_stroke_frames,
+    chained_flow_frames,
+    grey_frames,
+)
 from colorcore.bench.quality import (
+    ALIGNED,
+    BEST,
     CHAINED,
+    CHAINED_GREY,
     GREY,
     METHOD,
     PER_FRAME,
     TRUTH,
+    MethodScores,
     check_targets,
     format_table,
+    given_frames,
     keyframes_of,
     protocol_guidance,
     simulate_keyframe_strokes,
+    unaligned_exemplar,
 )
 from colorcore.cli.main import build_parser, main
 from colorcore.colorspace import chroma_of, luma_of
@@ -111,6 +124,21 @@ def test_protocols_give_only_what_they_allow(tmp_path):
         assert np.array_equal(first.references[1].rgb, frames[29])
         second = protocol_guidance(2, clip, range(30))
         assert second.references == [] and second.keyframes() == keyframes_of(range(30)) == [0, 25]
+        third = protocol_guidance(3, clip, range(30))
+        assert [r.frame for r in third.references] == [0] and third.hints is None
+        fourth = protocol_guidance(4, clip, range(30))
+        assert fourth.references == [] and fourth.hints is None and len(fourth.exemplars) == 1
+        assert fourth.exemplars[0].rgb.shape != frames[15].shape
+        assert [sorted(given_frames(p, range(30))) for p in (1, 2, 3, 4)] == [[0, 29], [], [0], [15]]
+
+
+def test_unaligned_exemplar_is_cropped_scaled_and_mirrored():
+    rgb = np.zeros((100, 200, 3), np.uint8)
+    rgb[:, :100] = (255, 0, 0)  # red left half, blue right half
+    rgb[:, 100:] = (0, 0, 255)
+    exemplar = unaligned_exemplar(rgb)
+    assert exemplar.dtype == np.uint8 and exemplar.shape[0] < 80 and exemplar.shape[1] < 140
+    assert exemplar[5, 2, 2] == 255 and exemplar[5, -3, 0] == 255, "mirrored: blue now on the left"
 
 
 # -- baselines ------------------------------------------------------------------------------
@@ -119,8 +147,9 @@ def test_protocols_give_only_what_they_allow(tmp_path):
 def test_chained_flow_colour_follows_the_moving_square(tmp_path):
     frames, boxes = moving_square(12)
     with open_clip(write_clip(tmp_path / "square", frames)) as clip:
-        outputs = dict(chained_flow_frames(clip, range(12), {0: chroma_of(frames[0])}))
-        assert sorted(outputs) == list(range(12))
+        produced = list(chained_flow_frames(clip, range(12), {0: chroma_of(frames[0])}))
+        assert [i for i, _, _ in produced] == list(range(12))
+        outputs = {i: variants[BORDER_GREY] for i, variants, _ in produced}
         last = outputs[11]
         assert last.dtype == np.uint8 and last.shape == frames[11].shape
         assert hue_ok(last, boxes[11]), "the square lost its colour"
@@ -136,11 +165,38 @@ def test_chained_flow_blends_two_keyframes_by_distance(tmp_path):
     warm = np.zeros(frames[0].shape[:2] + (2,)) + (0.15, 0.05)
     cool = np.zeros(frames[0].shape[:2] + (2,)) + (-0.15, -0.05)
     with open_clip(write_clip(tmp_path / "square", frames)) as clip:
-        outputs = dict(chained_flow_frames(clip, range(9), {0: warm, 8: cool}))
+        outputs = {i: v[BORDER_GREY] for i, v, _ in chained_flow_frames(clip, range(9), {0: warm, 8: cool})}
     middle = chroma_of(outputs[4])[20:44, 50:90].mean(axis=(0, 1))
     near_first = chroma_of(outputs[2])[20:44, 50:90].mean(axis=(0, 1))
     assert abs(middle[0]) < 0.03, "half way, the two keyframes weigh the same"
     assert 0.03 < near_first[0] < 0.12, "nearer the warm keyframe, warmer"
+
+
+def pan(count, height=60, width=90, speed=3):
+    """``count`` frames of a camera panning right over a wide picture: a red left part
+    and a textured green right part, so new green comes in at the right edge."""
+    rng = np.random.default_rng(2)
+    wide = width + speed * count
+    texture = cv2.resize(rng.random((height // 5, wide // 5)), (wide, height), interpolation=cv2.INTER_CUBIC)
+    scene = np.clip((0.5 + 0.5 * texture)[..., None] * (0.3, 0.8, 0.3), 0, 1)
+    scene[:, : width // 2] = np.clip((0.5 + 0.5 * texture[:, : width // 2])[..., None] * (0.9, 0.3, 0.25), 0, 1)
+    return [
+        np.clip(np.round(scene[:, speed * i : speed * i + width] * 255), 0, 255).astype(np.uint8) for i in range(count)
+    ]
+
+
+def test_chained_flow_on_a_pan_replicates_the_border_and_marks_what_it_never_saw(tmp_path):
+    frames = pan(10)
+    with open_clip(write_clip(tmp_path / "pan", frames)) as clip:
+        produced = {i: (v, t) for i, v, t in chained_flow_frames(clip, range(10), {0: chroma_of(frames[0])})}
+    variants, tracked = produced[9]
+    assert tracked[:, :40].all() and not tracked[:, -15:].any(), "what came in at the right edge is untracked"
+    grey_edge = chroma_of(variants[BORDER_GREY])[:, -10:]
+    replicated_edge = chroma_of(variants[BORDER_REPLICATED])[:, -10:]
+    truth_edge = chroma_of(frames[9])[:, -10:]
+    assert np.abs(grey_edge).max() < 1e-2, "the grey variant leaves new pixels grey"
+    assert np.abs(replicated_edge - truth_edge).mean() < 0.5 * np.abs(truth_edge).mean(), "replicated: green"
+    assert np.array_equal(chroma_of(variants[BORDER_GREY])[:, :40], chroma_of(variants[BORDER_REPLICATED])[:, :40])
 
 
 def test_carried_strokes_colour_the_square_on_later_frames(tmp_path):
@@ -164,51 +220,106 @@ def clip_luma(rgb):
 # -- table and targets ----------------------------------------------------------------------
 
 
-def figures(psnr, cdc, warp):
-    return {"psnr": psnr, "ssim": 0.9, "cdc": cdc, "warp_error": warp, "colourfulness": 20.0, "s_per_frame": 0.5}
-
-
-def test_targets_protocol_1():
-    mean = {GREY: figures(20, 0.01, 0.002), CHAINED: figures(25, 0.004, 0.001), METHOD: figures(26.6, 0.003, 0.001)}
-    assert check_targets(1, mean)["met"]
-    mean[METHOD] = figures(26.4, 0.003, 0.001)  # less than 1.5 dB better
-    assert not check_targets(1, mean)["met"]
-    mean[METHOD] = figures(30, 0.005, 0.001)  # PSNR fine but flickers more
-    checks = check_targets(1, mean)
-    assert not checks["met"] and [passed for _, passed in checks["checks"]] == [True, False, True]
-
-
-def test_targets_protocol_2():
-    mean = {
-        CHAINED: figures(24, 0.004, 0.001),
-        PER_FRAME: figures(25, 0.01, 0.002),
-        METHOD: figures(25.5, 0.002, 0.001),
+def figures(psnr, cdc, warp, colour=1.0, below=0):
+    return {
+        "psnr": psnr,
+        "ssim": 0.9,
+        "cdc": cdc,
+        "warp_error": warp,
+        "colourfulness": 20.0 * colour,
+        "colourfulness_ratio": colour,
+        "worst_psnr": psnr - 3,
+        "grey_at_worst": 20.0,
+        "below_grey": below,
+        "psnr_tracked": psnr + 1,
+        "psnr_untracked": psnr - 5,
+        "untracked_share": 0.1,
+        "s_per_frame": 0.5,
     }
-    assert check_targets(2, mean)["met"]
-    mean[METHOD] = figures(24.9, 0.002, 0.001)
-    assert not check_targets(2, mean)["met"]
+
+
+def result_of(methods_per_clip):
+    clips = {name: {"frames": 10, "methods": m, "best": CHAINED} for name, m in methods_per_clip.items()}
+    names = next(iter(methods_per_clip.values()))
+    mean = {
+        n: figures(
+            *[np.mean([m[n][k] for m in methods_per_clip.values()]) for k in ("psnr", "cdc", "warp_error")],
+            colour=np.mean([m[n]["colourfulness_ratio"] for m in methods_per_clip.values()]),
+            below=sum(m[n]["below_grey"] for m in methods_per_clip.values()),
+        )
+        for n in names
+    }
+    return {"description": "test", "clips": clips, "mean": mean}
+
+
+def test_targets_protocol_1_against_the_strongest_baseline_on_every_clip():
+    good = {GREY: figures(20, 0.01, 0.002), CHAINED: figures(25, 0.004, 0.001), METHOD: figures(27, 0.0041, 0.001)}
+    good[BEST] = good[CHAINED]
+    assert check_targets(1, result_of({"a": good, "b": good}))["met"]
+    losing = {**good, METHOD: figures(24.5, 0.004, 0.001)}  # a clip below the baseline: the mean still clears 1.5 dB
+    great = {**good, METHOD: figures(29, 0.004, 0.001)}
+    checks = check_targets(1, result_of({"a": losing, "b": great}))
+    assert not checks["met"] and [p for _, p in checks["checks"]] == [True, False, True, True, True]
+    steady = {**good, METHOD: figures(27, 0.0043, 0.001)}  # CDC 7.5% above the baseline's
+    assert not check_targets(1, result_of({"a": steady}))["met"]
+    washed = {**good, METHOD: figures(27, 0.004, 0.001, colour=0.85)}
+    assert not check_targets(1, result_of({"a": washed}))["met"]
+
+
+def test_targets_protocols_2_to_4():
+    base = {GREY: figures(20, 0.01, 0.002), CHAINED: figures(24, 0.004, 0.001), PER_FRAME: figures(25, 0.01, 0.002)}
+    base[BEST] = base[PER_FRAME]
+    assert check_targets(2, result_of({"a": {**base, METHOD: figures(26.1, 0.002, 0.001)}}))["met"]
+    assert not check_targets(2, result_of({"a": {**base, METHOD: figures(25.9, 0.002, 0.001)}}))["met"]
+    one = {**base, BEST: base[CHAINED]}
+    assert check_targets(3, result_of({"a": {**one, METHOD: figures(25.5, 0.004, 0.001)}}))["met"]
+    dips = check_targets(3, result_of({"a": {**one, METHOD: figures(25.5, 0.004, 0.001, below=2)}}))
+    assert not dips["met"] and "2 below" in dips["checks"][1][0]
+    exemplar = {**one, ALIGNED: figures(30, 0.004, 0.001)}
+    assert check_targets(4, result_of({"a": {**exemplar, METHOD: figures(28.6, 0.004, 0.001)}}))["met"]
+    assert not check_targets(4, result_of({"a": {**exemplar, METHOD: figures(28.4, 0.004, 0.001)}}))["met"]
+
+
+def test_scores_split_tracked_and_untracked_error_and_find_the_worst_frame():
+    truth = np.full((12, 12, 3), 100, np.uint8)
+    tracked = np.zeros((12, 12), bool)
+    tracked[:, :6] = True
+    method, grey = MethodScores(), MethodScores()
+    from colorcore.bench.quality import _score_frame
+
+    for k in range(3):
+        output = truth.copy()
+        output[:, 6:] += 10 * (k + 1)  # untracked half wrong, more each frame
+        _score_frame(method, output, truth, None, None, tracked)
+        _score_frame(grey, truth + (0 if k else 50), truth, None, None, tracked)
+    summary = method.summary([0, 1, 2], grey)
+    assert summary["psnr_tracked"] == math.inf
+    assert summary["psnr_untracked"] == pytest.approx(10 * math.log10(255**2 / np.mean([100, 400, 900])))
+    assert summary["untracked_share"] == 0.5
+    assert summary["worst_frame"] == 2 and summary["grey_at_worst"] == math.inf
+    assert summary["below_grey"] == 2  # grey is exact on frames 1 and 2
 
 
 def test_table_lists_every_clip_method_and_the_verdict():
     methods = {GREY: figures(20, 0.01, 0.002), CHAINED: figures(25, 0.004, 0.001), METHOD: figures(27, 0.003, 0.0009)}
+    methods[BEST] = methods[CHAINED]
     methods[TRUTH] = figures(math.inf, 0.002, 0.0008)
-    result = {
-        "description": "test",
-        "clips": {"alpha": {"frames": 10, "methods": methods}, "beta": {"frames": 20, "methods": methods}},
-        "mean": {**methods, GREY: figures(20, math.nan, 0.002)},
-    }
-    result["targets"] = check_targets(1, result["mean"])
+    result = result_of({"alpha": methods, "beta": methods})
+    result["mean"][GREY] = figures(20, math.nan, 0.002)
+    result["targets"] = check_targets(1, result)
     table = format_table(1, result)
     lines = table.splitlines()
     assert lines[0].startswith("Protocol 1: test")
     assert sum(line.startswith("alpha") for line in lines) == 1 and any(
-        line.startswith("mean") and " 30 " in line for line in lines
+        line.startswith("mean") and " 20 " in line for line in lines
     )
     rows = [line for line in lines if METHOD in line and "27.00" in line]
     assert len(rows) == 3  # two clips and the mean
+    assert sum(f"best: {CHAINED}"[:17] in line for line in lines) == 2
     truth_rows = [line for line in lines if TRUTH in line]
     assert len(truth_rows) == 3 and all("inf" not in row for row in truth_rows)
-    assert "MET" in lines[-4] and "NOT" not in lines[-4]
+    verdict = next(line for line in lines if line.startswith("targets"))
+    assert "MET" in verdict and "NOT" not in verdict
 
 
 # -- the command ----------------------------------------------------------------------------
@@ -221,18 +332,28 @@ def test_bench_quality_command_on_a_tiny_clip(tmp_path, capsys):
     status = main(["bench", "quality", "--data", str(tmp_path / "data"), "--frames", "4", "--json", str(report)])
     assert status == 0
     printed = capsys.readouterr().out
-    assert "Protocol 1" in printed and "Protocol 2" in printed and PER_FRAME in printed
+    assert all(f"Protocol {p}" in printed for p in (1, 2, 3, 4)) and PER_FRAME in printed and ALIGNED in printed
     data = json.loads(report.read_text())
     first = data["protocols"]["1"]
     square = first["clips"]["square"]
     assert square["frames"] == 4 and square["scored"] == [1, 2]
     methods = square["methods"]
-    assert set(methods) == {GREY, CHAINED, METHOD, TRUTH}
+    assert set(methods) == {GREY, CHAINED_GREY, CHAINED, METHOD, TRUTH, BEST}
     assert methods[GREY]["colourfulness"] == 0.0
     assert methods[CHAINED]["psnr"] > methods[GREY]["psnr"] + 3
     assert methods[METHOD]["psnr"] > methods[GREY]["psnr"] + 3
     assert len(methods[METHOD]["per_frame"]["psnr"]) == 4 and methods[METHOD]["per_frame"]["warp_error"][0] is None
-    assert set(data["protocols"]["2"]["clips"]["square"]["methods"]) == {GREY, CHAINED, PER_FRAME, METHOD, TRUTH}
+    assert set(data["protocols"]["2"]["clips"]["square"]["methods"]) == {
+        GREY,
+        CHAINED_GREY,
+        CHAINED,
+        PER_FRAME,
+        METHOD,
+        TRUTH,
+        BEST,
+    }
+    assert data["protocols"]["3"]["clips"]["square"]["scored"] == [1, 2, 3]
+    assert ALIGNED in data["protocols"]["4"]["clips"]["square"]["methods"]
     assert isinstance(first["targets"]["met"], bool)
 
 
