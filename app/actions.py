@@ -198,6 +198,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec("propagate_shot", "Propagate &Shot", _on("propagate_shot"), ("Ctrl+Shift+P",)),
     ActionSpec("cancel", "Cancel Propagation", _on("cancel_propagation"), ("Esc",)),
+    ActionSpec(
+        "learn_film",
+        "&Learn This Film",
+        _on("learn_film"),
+        ("Ctrl+L",),
+        tip="Adapt the deep network to this film's keyframes, references and exemplars",
+    ),
 )
 
 #: Menu title -> action names; "-" is a separator, "@name" a submenu the window fills.
@@ -248,7 +255,7 @@ MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "F&rame",
         ("play", "next_frame", "previous_frame", "first_frame", "last_frame", "next_key", "previous_key"),
     ),
-    ("&Colour", ("propagate", "propagate_shot", "cancel", "-", "@settings")),
+    ("&Colour", ("propagate", "propagate_shot", "cancel", "learn_film", "-", "@settings")),
     ("&Help", ("@help",)),
 )
 
@@ -283,7 +290,11 @@ TOOLBAR: tuple[str, ...] = (
 
 #: Render settings offered in the Colour menu: key, menu title, (value, text)...
 SETTINGS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
-    ("solver", "&Solver", (("fast", "Fast (multigrid)"), ("exact", "Exact (reference, slow)"))),
+    (
+        "solver",
+        "&Solver",
+        (("fast", "Fast (multigrid)"), ("exact", "Exact (reference, slow)"), ("deep", "Deep network (learned)")),
+    ),
     ("device", "&Device", (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"))),
 )
 

@@ -732,6 +732,7 @@ class MainWindow(FileCommands, PaintCommands, ColourCommands, QMainWindow):
             action.setEnabled(has)
         self.propagate_action.setEnabled(has and not busy)
         self.propagate_shot_action.setEnabled(has and not busy)
+        self.learn_film_action.setEnabled(has and not busy)
         self.delete_stroke_action.setEnabled(has)
         self.cancel_action.setEnabled(busy)
         self.undo_action.setEnabled(has and self.document.undo.canUndo())

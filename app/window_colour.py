@@ -96,6 +96,63 @@ class ColourCommands:
         if self.worker is not None:
             self.worker.cancel()
 
+    def learn_film(self) -> bool:
+        """Adapt the deep network to this film in the background, with the progress bar and
+        cancel; afterwards the project renders with the deep solver and the adapted network."""
+        from colorcore.solvers.deep.adapt import DEFAULT_STEPS
+        from keyhue.learn_film import learn_film
+
+        if self.document is None or self.worker is not None:
+            return False
+        project = self.document.project
+        if not project.keyframes() and not project.exemplars:
+            show_problem(
+                self,
+                "Nothing to learn from",
+                "No frame has strokes or a reference yet, and there is no exemplar.",
+                "Colour a keyframe or give a reference first.",
+            )
+            return False
+        steps = int(project.settings.get("adapt") or DEFAULT_STEPS)
+        worker = Worker(learn_film, project, self.clip, steps, name="learning", parent=self)
+        summary: dict[str, str] = {}
+        worker.progressed.connect(self._propagation_progress)
+        worker.warning.connect(self.report_warning)
+        worker.finished.connect(lambda text: summary.update(text=text))
+        worker.ended.connect(lambda: self._learning_done(steps, summary.get("text", "")))
+        self.worker = worker
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.statusBar().showMessage("Learning this film…")
+        self._update_enabled()
+        worker.start()
+        return True
+
+    def _learning_done(self, steps: int, summary: str) -> None:
+        worker, self.worker = self.worker, None
+        if worker is None:
+            return
+        worker.wait()
+        outcome = worker.outcome
+        worker.deleteLater()
+        self.progress.hide()
+        self.cancel_button.hide()
+        if outcome == "finished":
+            self.document.set_setting("solver", "deep")
+            self.document.set_setting("adapt", steps)
+        self._update_enabled()
+        if outcome == "failed":
+            message, details = worker.failure
+            self.report_failure("Learning failed", message, details, "The project is unchanged.")
+        texts = {
+            "finished": f"Learned this film: {summary}",
+            "cancelled": "Learning cancelled",
+            "failed": "Learning failed",
+        }
+        self.statusBar().showMessage(texts.get(outcome, ""), 8000)
+
     def _propagation_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)

@@ -51,6 +51,18 @@ def project_frames(
 
     solver = project.settings.get("solver", "fast")
     check_solver_available(solver)
+    network = None
+    if project.settings.get("solver") == "deep":
+        from colorcore.solvers.deep.adapt import network_for_project
+
+        # Learning the film (project setting "adapt") takes the first fifth of the progress.
+        adapting = int(project.settings.get("adapt") or 0) > 0 and progress is not None
+        network = network_for_project(
+            project, clip, progress=(lambda f: progress(0.2 * f)) if adapting else None, cancel=cancel
+        )
+        if adapting:
+            outer = progress
+            progress = lambda f: outer(0.2 + 0.8 * f)  # noqa: E731
     produced = colorize_clip(
         clip,
         project.guidance(),
@@ -59,6 +71,7 @@ def project_frames(
         frames=frames,
         progress=progress,
         cancel=cancel,
+        network=network,
     )
     grades = list(project.grades) if graded else []
     if not grades:

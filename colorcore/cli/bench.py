@@ -2,6 +2,7 @@
 
 - ``solver`` (also plain ``colorcore bench``): exact vs fast Levin solves on one image.
 - ``quality``: DESIGN.md's four protocols on clips with true colour, beside baselines.
+- ``deep``: the deep solver, base and adapted, beside the Levin path (four protocols).
 - ``speed``: frames per second of the whole ``colorcore video`` pipeline at 854x480, and
   (``--memory``) peak memory on a short and a long clip.
 - ``farm``: ``--workers N`` on a local Ray cluster against the serial render, same run.
@@ -58,7 +59,7 @@ def register(sub) -> None:
     bench = sub.add_parser("bench", help="benchmarks: solver (the default), quality, speed")
     _add_solver_options(bench, suppress_defaults=False)
     bench.set_defaults(run=run_solver)
-    kinds = bench.add_subparsers(dest="benchmark", metavar="{solver,quality,speed,farm}")
+    kinds = bench.add_subparsers(dest="benchmark", metavar="{solver,quality,speed,farm,deep}")
 
     solver = kinds.add_parser("solver", help="exact vs fast solver: times, agreement, memory (the default)")
     _add_solver_options(solver, suppress_defaults=True)
@@ -112,6 +113,31 @@ def register(sub) -> None:
     farm.add_argument("--json", type=Path, metavar="PATH", help="also save the figures as JSON")
     farm.set_defaults(run=run_farm)
 
+    deep = kinds.add_parser(
+        "deep", help="the deep solver (base and adapted) beside the Levin path under the four protocols"
+    )
+    deep.add_argument(
+        "--protocol",
+        type=int,
+        choices=(1, 2, 3, 4),
+        action="append",
+        help="protocol to run (repeatable; default all four)",
+    )
+    deep.add_argument("--data", type=Path, help="folder of clips (default: ../shared/testdata/davis480p/JPEGImages)")
+    deep.add_argument("--clips", nargs="+", metavar="NAME", help="clips inside --data (default: all)")
+    deep.add_argument("--frames", type=int, metavar="N", help="only the first N frames of each clip")
+    deep.add_argument(
+        "--adapt",
+        type=int,
+        metavar="STEPS",
+        help="adaptation steps (default: the product's default; 0: no adapted row)",
+    )
+    deep.add_argument("--weights", type=Path, help="network weights (default: the shipped base weights)")
+    deep.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
+    deep.add_argument("--seed", type=int, default=0, help="stroke simulator seed (protocol 2)")
+    deep.add_argument("--json", type=Path, metavar="PATH", help="also save the figures as JSON")
+    deep.set_defaults(run=run_deep)
+
 
 def run_solver(args) -> int:
     from colorcore.bench.solver import run_solver_benchmark
@@ -130,6 +156,23 @@ def run_quality(args) -> int:
         frames=args.frames,
         solver=args.solver,
         device=args.device,
+        seed=args.seed,
+        json_path=args.json,
+    )
+    return 0
+
+
+def run_deep(args) -> int:
+    from colorcore.bench.deep import run_deep_benchmark
+
+    run_deep_benchmark(
+        protocols=sorted(set(args.protocol or (1, 2, 3, 4))),
+        data=args.data,
+        clips=args.clips,
+        frames=args.frames,
+        adapt_steps=args.adapt,
+        device=args.device,
+        weights=args.weights,
         seed=args.seed,
         json_path=args.json,
     )

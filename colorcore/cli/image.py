@@ -13,8 +13,11 @@ def register(sub) -> None:
     image.add_argument("gray", type=Path, help="grey image (PNG, TIFF, BMP, JPEG; 8- or 16-bit)")
     image.add_argument("marked", type=Path, help="the same image with colour scribbles (Levin's convention)")
     image.add_argument("-o", "--output", type=Path, required=True, help="output image; its extension picks the format")
-    image.add_argument("--solver", choices=("exact", "fast"), default="fast")
+    image.add_argument("--solver", choices=("exact", "fast", "deep"), default="fast")
     image.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    image.add_argument(
+        "--weights", type=Path, help="network weights for --solver deep (the shipped base weights by default)"
+    )
     image.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     image.set_defaults(run=run)
 
@@ -35,7 +38,9 @@ def run(args) -> int:
             f"'{args.gray}' is {gray.dtype.itemsize * 8}-bit but '{args.marked}' is {marked.dtype.itemsize * 8}-bit"
         )
     hints = Hints.from_marked(gray, marked)
-    rgb = colorize_frame(gray, hints, solver=args.solver, device=args.device)
+    if args.weights is not None and args.solver != "deep":
+        raise InputError("--weights goes with --solver deep")
+    rgb = colorize_frame(gray, hints, solver=args.solver, device=args.device, network=args.weights)
     write_image(args.output, rgb)
     print(f"wrote {args.output}")
     return 0

@@ -20,7 +20,7 @@ PROG = "colorcore"
 # Subcommand modules of this package, in ``colorcore --help`` order. Each defines
 # ``register(sub)``, which adds its sub-parser and sets ``run(args) -> int``, and imports
 # its heavy dependencies inside ``run`` so that start-up stays quick.
-COMMANDS = ("image", "video", "render", "eval", "bench")
+COMMANDS = ("image", "video", "render", "eval", "train", "bench")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -29,8 +29,17 @@ def register(sub) -> None:
     render.add_argument("--frames", metavar="START:STOP", help="render frames START..STOP-1 only (0-based)")
     render.add_argument("--no-audio", action="store_true", help="do not copy the source's audio")
     render.add_argument("--image-format", choices=("png", "tiff"), help="image format for a frame folder")
-    render.add_argument("--solver", choices=("exact", "fast"), help="override the project's solver")
+    render.add_argument("--solver", choices=("exact", "fast", "deep"), help="override the project's solver")
     render.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override the project's device")
+    render.add_argument("--weights", help="network weights for --solver deep (overrides the project's)")
+    render.add_argument(
+        "--adapt",
+        type=int,
+        nargs="?",
+        const=-1,
+        metavar="STEPS",
+        help="with the deep solver: learn this film first (kept beside the project, reused while its guidance is unchanged)",
+    )
     render.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     render.add_argument(
         "--batch-format",
@@ -75,7 +84,15 @@ def run(args) -> int:
     from colorcore.render import render_project
 
     farm = farm_wanted(args)
-    overrides = {key: getattr(args, key) for key in ("solver", "device", "image_format") if getattr(args, key)}
+    overrides = {
+        key: getattr(args, key) for key in ("solver", "device", "image_format", "weights") if getattr(args, key)
+    }
+    if args.adapt is not None:
+        from colorcore.solvers.deep.adapt import DEFAULT_STEPS
+
+        overrides["adapt"] = DEFAULT_STEPS if args.adapt == -1 else args.adapt
+    if overrides.get("solver", "deep") != "deep" and (args.adapt is not None or args.weights is not None):
+        raise InputError("--adapt and --weights go with the deep solver (--solver deep)")
     if len(args.project) > 1:
         return _run_batch(args, farm, overrides)
     project = Project.load(args.project[0])

@@ -44,8 +44,19 @@ def register(sub) -> None:
         metavar="IMAGE",
         help="a colour photograph of the scene, not aligned with any frame",
     )
-    video.add_argument("--solver", choices=("exact", "fast"), default="fast")
+    video.add_argument("--solver", choices=("exact", "fast", "deep"), default="fast")
     video.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    video.add_argument(
+        "--weights", type=Path, help="network weights for --solver deep (the shipped base weights by default)"
+    )
+    video.add_argument(
+        "--adapt",
+        type=int,
+        nargs="?",
+        const=-1,
+        metavar="STEPS",
+        help="with --solver deep: first learn this film from its keyframes, references and exemplars (default steps if none given)",
+    )
     video.add_argument("--frames", metavar="START:STOP", help="write frames START..STOP-1 only (0-based)")
     video.add_argument(
         "--resize",
@@ -159,9 +170,17 @@ def run(args) -> int:
                 )
             print(f"wrote {out}")
             return 0
+        network = _network(args, clip, guidance)
         with ProgressBar(f"colouring {len(wanted)} frames") as bar:
             frames = colorize_clip(
-                clip, guidance, solver=args.solver, device=args.device, frames=wanted, progress=bar, settings=settings
+                clip,
+                guidance,
+                solver=args.solver,
+                device=args.device,
+                frames=wanted,
+                progress=bar,
+                settings=settings,
+                network=network,
             )
             out = write_frames(
                 frames,
@@ -173,6 +192,27 @@ def run(args) -> int:
             )
     print(f"wrote {out}")
     return 0
+
+
+def _network(args, clip, guidance):
+    """The deep solver for ``--solver deep`` (adapted with ``--adapt``), or None for Levin's."""
+    if args.solver != "deep":
+        if args.adapt is not None or args.weights is not None:
+            raise InputError("--adapt and --weights go with --solver deep")
+        return None
+    from colorcore.cli.progress import ProgressBar
+    from colorcore.solvers.deep.adapt import DEFAULT_STEPS, adapt_network
+    from colorcore.solvers.deep.infer import DeepSolver
+    from colorcore.solvers.deep.weights import load_network
+
+    if args.adapt is None:
+        return DeepSolver(load_network(args.weights), device=args.device)
+    steps = DEFAULT_STEPS if args.adapt == -1 else args.adapt
+    if steps < 1:
+        raise InputError(f"--adapt wants a number of steps of at least 1, not {steps}")
+    with ProgressBar(f"learning this film ({steps} steps)") as bar:
+        model = adapt_network(clip, guidance, steps, base=args.weights, device=args.device, progress=bar)
+    return DeepSolver(model, device=args.device)
 
 
 def _split(text: str, option: str) -> tuple[int, Path]:

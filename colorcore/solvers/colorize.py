@@ -25,16 +25,18 @@ def solve_chroma(
     prior: tuple[np.ndarray, np.ndarray] | None = None,
     initial: np.ndarray | None = None,
     tolerance: float = DEFAULT_TOL,
+    network=None,
     frame: int | None = None,
 ) -> np.ndarray:
-    """Chroma for one frame from its hints, by Levin's equation.
+    """Chroma for one frame from its hints, by Levin's equation or the deep network.
 
     Args:
         luma: HxW float on 0..1.
         hints: the frame's rasterised hints at HxW; hinted pixels keep their chroma.
-        solver: "exact" (sparse LU, the reference) or "fast" (multigrid; numpy on the
-            CPU, torch on a GPU).
-        device: "auto", "cpu" or "cuda"; used by "fast" only.
+        solver: "exact" (sparse LU, the reference), "fast" (multigrid; numpy on the
+            CPU, torch on a GPU) or "deep" (the scribble network,
+            :func:`colorcore.solvers.deep.infer.solve_deep`; needs torch).
+        device: "auto", "cpu" or "cuda"; used by "fast" and "deep".
         prior: None, or (prior_chroma, weight): HxWx2 float (I, Q) and HxW float >= 0.
             Each pixel outside the hints is also pulled towards ``prior_chroma`` with
             strength ``weight``: its row becomes
@@ -45,6 +47,8 @@ def solve_chroma(
             "exact"; it never changes the solution beyond the solver's tolerance.
         tolerance: estimated RMS chroma error at which "fast" stops (the default keeps
             45 dB or more of agreement with "exact"; video asks for less, for steadiness).
+        network: "deep" only: a weights path, a :class:`~colorcore.solvers.deep.infer.DeepSolver`
+            (e.g. adapted to a clip), or None for the shipped base weights.
         frame: the frame's index in its clip, named in warnings (None for a still image).
 
     Returns:
@@ -52,14 +56,16 @@ def solve_chroma(
     """
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, not {solver!r}")
-    if solver == "deep":
-        raise NotImplementedError("the deep scribble network is not part of this release; use 'fast' or 'exact'")
     prior = _checked_prior(prior, luma.shape)
     initial = _checked_initial(initial, luma.shape)
     if hints.count == 0 and prior is None:
         return np.zeros(luma.shape + (2,))
     if hints.count == hints.mask.size:  # every pixel given (a reference frame): nothing to solve
         return np.array(hints.chroma, dtype=np.float64)
+    if solver == "deep":
+        from colorcore.solvers.deep.infer import solve_deep
+
+        return solve_deep(luma, hints, prior=prior, device=device, network=network)
     if solver == "exact":
         return solve_exact(luma, hints.mask, hints.chroma, prior=prior)
     ops = backend_for(resolve_device(device))
@@ -111,7 +117,7 @@ def _checked_initial(initial: Any, shape: tuple[int, ...]) -> np.ndarray | None:
 
 
 def colorize_frame(
-    gray: np.ndarray, hints: Hints, solver: str = "fast", device: str = "auto", frame: int = 0
+    gray: np.ndarray, hints: Hints, solver: str = "fast", device: str = "auto", frame: int = 0, network=None
 ) -> np.ndarray:
     """Colourise a grey image from hints, keeping its luma.
 
@@ -119,9 +125,10 @@ def colorize_frame(
         gray: HxW uint8 or uint16, or HxWx3 with equal channels (a colour image is
             accepted too: its BT.601 luma is used).
         hints: hints; those of ``frame`` are rasterised at the image's size.
-        solver: "exact" | "fast" (see :func:`solve_chroma`).
+        solver: "exact" | "fast" | "deep" (see :func:`solve_chroma`).
         device: "auto" | "cpu" | "cuda".
         frame: which frame of ``hints`` applies (0 for a single image).
+        network: "deep" only: weights path or DeepSolver (see :func:`solve_chroma`).
 
     Returns:
         HxWx3 RGB of ``gray``'s dtype; its luma equals ``gray``'s within 0.3 of a level
@@ -133,5 +140,5 @@ def colorize_frame(
     raster = hints.rasterize(frame=frame, size=(width, height))
     if raster.count == 0:
         warnings.warn("no scribbles or hints on this frame; the output is the grey image", stacklevel=2)
-    chroma = solve_chroma(luma, raster, solver=solver, device=device)
+    chroma = solve_chroma(luma, raster, solver=solver, device=device, network=network)
     return compose(luma, chroma, dtype=gray.dtype)

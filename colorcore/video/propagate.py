@@ -146,6 +146,7 @@ def colorize_clip(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     settings: PropagationSettings | None = None,
+    network=None,
     keyframe_chroma: Mapping[int, np.ndarray] | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Colourise the frames of a clip from its keyframes, references and exemplars.
@@ -162,6 +163,9 @@ def colorize_clip(
         cancel: polled between frames; when it returns True, CancelledError is raised
             and the scratch files are removed.
         settings: tuning; :class:`PropagationSettings` defaults when None.
+        network: with ``solver="deep"``, the network (a weights path or a
+            :class:`colorcore.solvers.deep.infer.DeepSolver`, e.g. from
+            :func:`colorcore.solvers.deep.adapt.adapt_network`); the base weights when None.
         keyframe_chroma: keyframes already solved by :func:`solve_keyframe` (frame ->
             HxWx2 float32 full-size YIQ chroma), used instead of solving them again: the
             farm solves each keyframe once for the two runs that share it.
@@ -179,7 +183,7 @@ def colorize_clip(
     count = len(clip)
     wanted = _check_range(frames, count)
     _check_guidance(guidance, count, (clip.width, clip.height))
-    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel)
+    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel, network)
     run.solved_keyframes = dict(keyframe_chroma or {})
     return run.frames(wanted)
 
@@ -298,9 +302,18 @@ class _Propagation:
     """One propagation run; see the module docstring for the method."""
 
     def __init__(
-        self, clip, guidance: Guidance, solver: str, device: str, settings: PropagationSettings, progress, cancel
+        self,
+        clip,
+        guidance: Guidance,
+        solver: str,
+        device: str,
+        settings: PropagationSettings,
+        progress,
+        cancel,
+        network=None,
     ):
         self.clip = clip
+        self.network = network
         self.guidance = guidance
         self.solver = solver
         self.device = device
@@ -607,6 +620,7 @@ class _Propagation:
             self.solver,
             self.device,
             initial,
+            self.network,
             frame=f,
         )
 
@@ -689,7 +703,16 @@ def exemplar_hints(matchers, frame: int, small_luma: np.ndarray) -> tuple[np.nda
 
 
 def _solve_frame(
-    luma, hard: HintRaster, sources, exemplar, settings: PropagationSettings, solver, device, initial=None, frame=None
+    luma,
+    hard: HintRaster,
+    sources,
+    exemplar,
+    settings: PropagationSettings,
+    solver,
+    device,
+    initial=None,
+    network=None,
+    frame=None,
 ):
     """One Levin solve of frame ``frame`` (named in warnings): HxW float ``luma``, hard hints at its size, soft
     ``sources`` [(HxWx2 chroma, HxW weight)] and ``exemplar`` hints (of any size: they are
@@ -714,6 +737,7 @@ def _solve_frame(
         prior=prior,
         initial=initial,
         tolerance=settings.tolerance,
+        network=network,
         frame=frame,
     )
     return chroma.astype(np.float32)
