@@ -83,20 +83,21 @@ def exemplar_from(rgb: np.ndarray) -> np.ndarray:
 
 
 def _generators(protocol, clip, frames, guidance, network, adapted, device):
-    from colorcore.bench.baselines import chained_flow_frames, grey_frames
+    from colorcore.bench.baselines import BORDER_REPLICATED, chained_flow_frames, grey_frames
     from colorcore.solvers.colorize import solve_chroma
     from colorcore.video.propagate import colorize_clip
 
     runs = {GREY: grey_frames(clip, frames)}
     if protocol in (1, 3):
-        runs[CHAINED] = chained_flow_frames(clip, frames, {r.frame: chroma_of(r.rgb) for r in guidance.references})
+        chained = chained_flow_frames(clip, frames, {r.frame: chroma_of(r.rgb) for r in guidance.references})
+        runs[CHAINED] = ((i, variants[BORDER_REPLICATED]) for i, variants, _ in chained)
     elif protocol == 2:
         size = (clip.width, clip.height)
         key = {
             k: solve_chroma(luma_of(np.asarray(clip.luma(k))), guidance.hints.rasterize(k, size), device=device)
             for k in guidance.hints.keyframes
         }
-        runs[CHAINED] = chained_flow_frames(clip, frames, key)
+        runs[CHAINED] = ((i, variants[BORDER_REPLICATED]) for i, variants, _ in chained_flow_frames(clip, frames, key))
     runs[LEVIN] = colorize_clip(clip, guidance, solver="fast", device=device, frames=frames)
     runs[DEEP] = colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=network)
     if adapted is not None:

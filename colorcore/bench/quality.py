@@ -382,13 +382,13 @@ def _score_frame(
     truth: np.ndarray,
     previous: np.ndarray | None,
     motion,
-    tracked,
+    tracked=None,
     truth_ssim=None,
 ) -> None:
     """Append one frame's metrics (all metric calls of the benchmark happen here).
 
     ``motion`` is ``(flow, valid)`` from the previous true frame's luma to this one's, or
-    None on the first frame; ``tracked`` the HxW bool mask of tracked pixels;
+    None on the first frame; ``tracked`` the HxW bool mask of tracked pixels (None: all);
     ``truth_ssim`` an optional :class:`colorcore.metrics.SsimReference` of ``truth``.
     """
     from colorcore.metrics import SsimReference, channel_histograms, colourfulness, frame_warp_error, psnr, to_rgb8
@@ -399,6 +399,8 @@ def _score_frame(
     scores.histograms.append(channel_histograms(output))
     scores.warp_error.append(float("nan") if motion is None else frame_warp_error(previous, output, *motion))
     error = ((to_rgb8(output).astype(np.float32) - to_rgb8(truth).astype(np.float32)) ** 2).sum(axis=2)
+    if tracked is None:
+        tracked = np.ones(error.shape, bool)
     inside = int(np.count_nonzero(tracked))
     scores.split.append((float(error[tracked].sum()), inside, float(error[~tracked].sum()), int(error.size - inside)))
 
