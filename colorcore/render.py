@@ -15,11 +15,15 @@ import importlib.util
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from colorcore.colorspace import luma_of
 from colorcore.guidance.project import Project
+
+if TYPE_CHECKING:
+    from colorcore.solvers.deep.infer import DeepSolver
 
 
 def project_frames(
@@ -51,18 +55,18 @@ def project_frames(
 
     solver = project.settings.get("solver", "fast")
     check_solver_available(solver)
-    network = None
+    network: DeepSolver | None = None
     if project.settings.get("solver") == "deep":
         from colorcore.solvers.deep.adapt import network_for_project
 
         # Learning the film (project setting "adapt") takes the first fifth of the progress.
-        adapting = int(project.settings.get("adapt") or 0) > 0 and progress is not None
-        network = network_for_project(
-            project, clip, progress=(lambda f: progress(0.2 * f)) if adapting else None, cancel=cancel
-        )
-        if adapting:
-            outer = progress
-            progress = lambda f: outer(0.2 + 0.8 * f)  # noqa: E731
+        outer = progress
+        if int(project.settings.get("adapt") or 0) > 0 and outer is not None:
+            report = outer  # bound once, non-None: the callbacks below keep calling it
+            network = network_for_project(project, clip, progress=lambda f: report(0.2 * f), cancel=cancel)
+            progress = lambda f: report(0.2 + 0.8 * f)  # noqa: E731
+        else:
+            network = network_for_project(project, clip, progress=None, cancel=cancel)
     produced = colorize_clip(
         clip,
         project.guidance(),

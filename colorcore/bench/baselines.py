@@ -177,6 +177,7 @@ def carried_stroke_frames(
 
     for i, before, after in _carried_both_ways(frames, payloads, step, flows):
         nearest = before if after is None or (before is not None and before[0] <= after[0]) else after
+        assert nearest is not None  # at least one keyframe, so every frame is carried one way
         payload = nearest[1]
         raster = HintRaster(mask=payload[..., 2] >= 0.5, chroma=_unpremultiply(payload).astype(np.float64))
         luma = luma_of(flows.luma(i))

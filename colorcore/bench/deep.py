@@ -128,19 +128,22 @@ def bench_clip(
         adapt_seconds = time.perf_counter() - started
     generators = _generators(protocol, clip, frames, guidance, network, adapted, device)
     scores = {name: MethodScores() for name in generators}
-    hint_errors = {name: [] for name in generators}
+    hint_errors: dict[str, list[float]] = {name: [] for name in generators}
     runs = {name: _timed(gen, scores[name]) for name, gen in generators.items()}
     size = (clip.width, clip.height)
     rasters = (
         {k: guidance.hints.rasterize(k, size) for k in guidance.hints.keyframes} if guidance.hints is not None else {}
     )
     estimator = FlowEstimator("medium")
-    previous, previous_luma = {}, None
+    previous: dict[str, np.ndarray] = {}
+    previous_luma: np.ndarray | None = None
     for i in frames:
         truth = np.asarray(clip.rgb(i))
         luma = np.asarray(clip.luma(i))
-        motion = None if previous_luma is None else reliable_flow(previous_luma, luma, estimator)
-        outputs = {}
+        motion: tuple[np.ndarray, np.ndarray] | None = (
+            None if previous_luma is None else reliable_flow(previous_luma, luma, estimator)
+        )
+        outputs: dict[str, np.ndarray] = {}
         for name, run in runs.items():
             index, rgb = next(run)
             if index != i:
@@ -214,7 +217,8 @@ def run_deep_benchmark(
         file=out,
         flush=True,
     )
-    report = {
+    protocols_done: dict[str, dict] = {}  # by protocol number, filled in as the runs go
+    report: dict[str, object] = {
         "settings": {
             "data": str(data),
             "clips": names,
@@ -224,7 +228,7 @@ def run_deep_benchmark(
             "seed": seed,
         },
         "cpu_ms_per_frame_854x480": cpu_seconds * 1000,
-        "protocols": {},
+        "protocols": protocols_done,
     }
     for protocol in protocols:
         per_clip = {}
@@ -243,14 +247,14 @@ def run_deep_benchmark(
         methods = next(iter(per_clip.values()))["methods"]
         mean = {m: {k: nan_mean([c["methods"][m][k] for c in per_clip.values()]) for k in METRICS} for m in methods}
         adapt_times = [c["adapt_seconds"] for c in per_clip.values() if c["adapt_seconds"] is not None]
-        result = {
+        result: dict[str, object] = {
             "description": PROTOCOLS[protocol],
             "clips": per_clip,
             "mean": mean,
             "adapt_seconds": nan_mean(adapt_times) if adapt_times else None,
         }
         result["targets"] = check_targets(protocol, mean)
-        report["protocols"][str(protocol)] = result
+        protocols_done[str(protocol)] = result
         print(format_table(protocol, result), file=out, flush=True)
     if json_path is not None:
         from colorcore.media.images import write_bytes_atomic

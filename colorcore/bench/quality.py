@@ -161,7 +161,8 @@ def simulate_keyframe_strokes(rgb: np.ndarray, frame: int = 0, seed: int = 0) ->
             order.remove(group)  # no room left in this group
             continue
         footprint = Hints((width, height), [stroke]).rasterize(frame).mask
-        taken |= cv2.dilate(footprint.astype(np.uint8), np.ones((2 * brush + 1, 2 * brush + 1), np.uint8))
+        grown = cv2.dilate(footprint.astype(np.uint8), np.ones((2 * brush + 1, 2 * brush + 1), np.uint8))
+        taken |= np.asarray(grown, dtype=np.uint8)  # already uint8: no copy
         strokes.append(stroke)
         turn += 1
     return strokes
@@ -344,9 +345,9 @@ class MethodScores:
             "warp_error": nan_mean(self.warp_error),
             "colourfulness": nan_mean(self.colourfulness),
             "colourfulness_ratio": float("nan"),
-            "worst_psnr": psnrs[worst] if psnrs else float("nan"),
-            "worst_frame": scored[worst] if psnrs else None,
-            "grey_at_worst": grey.psnr[scored[worst]] if grey is not None and psnrs else float("nan"),
+            "worst_psnr": psnrs[worst] if worst is not None else float("nan"),
+            "worst_frame": scored[worst] if worst is not None else None,
+            "grey_at_worst": grey.psnr[scored[worst]] if grey is not None and worst is not None else float("nan"),
             "below_grey": sum(self.psnr[k] < grey.psnr[k] for k in scored) if grey is not None else 0,
             "s_per_frame": float("nan") if self.seconds is None else self.seconds / max(len(self.psnr), 1),
         }
@@ -397,7 +398,11 @@ def _score_frame(
     scores.ssim.append((truth_ssim or SsimReference(truth)).score(output))
     scores.colourfulness.append(colourfulness(output))
     scores.histograms.append(channel_histograms(output))
-    scores.warp_error.append(float("nan") if motion is None else frame_warp_error(previous, output, *motion))
+    if motion is None:
+        scores.warp_error.append(float("nan"))
+    else:
+        assert previous is not None  # motion is given from the second frame on, as is the previous output
+        scores.warp_error.append(frame_warp_error(previous, output, *motion))
     error = ((to_rgb8(output).astype(np.float32) - to_rgb8(truth).astype(np.float32)) ** 2).sum(axis=2)
     if tracked is None:
         tracked = np.ones(error.shape, bool)
@@ -429,7 +434,9 @@ def method_frames(
     size = (clip.width, clip.height)
     runs = {GREY: grey_frames(clip, frames)}
     if protocol == 2:
-        rasters = {k: guidance.hints.rasterize(k, size) for k in guidance.hints.keyframes}
+        hints = guidance.hints
+        assert hints is not None  # protocol 2's guidance is its simulated strokes
+        rasters = {k: hints.rasterize(k, size) for k in hints.keyframes}
         key_chroma = {
             k: solve_chroma(luma_of(np.asarray(clip.luma(k))), r, solver=solver, device=device)
             for k, r in rasters.items()
@@ -572,7 +579,8 @@ def run_quality_benchmark(
     for name in names:
         if not (data / name).exists():
             raise InputError(f"no clip '{name}' in '{data}'")
-    report = {
+    protocols_done: dict[str, dict] = {}  # by protocol number, filled in as the runs go
+    report: dict[str, object] = {
         "settings": {
             "data": str(data),
             "clips": names,
@@ -581,7 +589,7 @@ def run_quality_benchmark(
             "device": device,
             "seed": seed,
         },
-        "protocols": {},
+        "protocols": protocols_done,
     }
     for protocol in protocols:
         per_clip = {}
@@ -591,11 +599,11 @@ def run_quality_benchmark(
                 if count < 2:
                     raise InputError(f"clip '{name}' has {count} frame; the benchmark needs at least 2")
                 per_clip[name] = benchmark_clip(protocol, clip, range(count), solver=solver, device=device, seed=seed)
-            report["protocols"][str(protocol)] = {"description": PROTOCOLS[protocol], "clips": per_clip}
+            protocols_done[str(protocol)] = {"description": PROTOCOLS[protocol], "clips": per_clip}
             _save(report, json_path)
         result = {"description": PROTOCOLS[protocol], "clips": per_clip, "mean": _means(per_clip)}
         result["targets"] = check_targets(protocol, result)
-        report["protocols"][str(protocol)] = result
+        protocols_done[str(protocol)] = result
         print(format_table(protocol, result), file=out, flush=True)
         _save(report, json_path)
     return report

@@ -198,7 +198,8 @@ def run_speed_benchmark(
         source = DAVIS_FOLDER / "goat"
     colour = davis_frames(source, frames) if source is not None else synthetic_frames(frames)
     devices = ["cpu", "cuda"] if device == "both" else [device]
-    report = {"source": str(source) if source else "synthetic", "runs": {}}
+    runs: dict[str, dict | None] = {}  # by device; None where the device is absent
+    report: dict[str, object] = {"source": str(source) if source else "synthetic", "runs": runs}
     with tempfile.TemporaryDirectory(prefix="keyhue-speed-") as scratch:
         folder = Path(scratch)
         video, keyframes, count = make_test_video(colour, folder, SPEED_KEYFRAME_STEP)
@@ -211,12 +212,12 @@ def run_speed_benchmark(
         print(f"{'device':>6} {'seconds':>9} {'frames/s':>9} {'peak RSS MiB':>13}", file=out, flush=True)
         for name in devices:
             if name == "cuda" and not gpu_present():
-                report["runs"][name] = None
+                runs[name] = None
                 print(f"{name:>6}   skipped: no GPU (torch.cuda is not available)", file=out, flush=True)
                 continue
             figures = timed_run(video, keyframes, folder / f"out-{name}.mp4", name)
             figures["fps"] = count / figures["seconds"]
-            report["runs"][name] = figures
+            runs[name] = figures
             print(
                 f"{name:>6} {figures['seconds']:9.1f} {figures['fps']:9.2f} {figures['peak_rss_mib']:13.0f}",
                 file=out,
@@ -242,7 +243,8 @@ def run_memory_benchmark(
         shortest's by more than :data:`MEMORY_TOLERANCE`.
     """
     out = out or sys.stdout
-    report = {"keyframe_step": MEMORY_KEYFRAME_STEP, "runs": {}}
+    runs: dict[int, dict] = {}  # by clip length
+    report: dict[str, object] = {"keyframe_step": MEMORY_KEYFRAME_STEP, "runs": runs}
     print(
         f"peak memory of colorcore video on synthetic {WIDTH}x{HEIGHT} clips, keyframes every {MEMORY_KEYFRAME_STEP} frames, device {device}",
         file=out,
@@ -254,15 +256,16 @@ def run_memory_benchmark(
             video, keyframes, count = make_test_video(synthetic_frames(length), folder, MEMORY_KEYFRAME_STEP)
             figures = timed_run(video, keyframes, folder / "out.mp4", device)
         figures.update(fps=count / figures["seconds"], keyframes=len(keyframes))
-        report["runs"][count] = figures
+        runs[count] = figures
         print(
             f"{count:>7} {len(keyframes):>9} {figures['seconds']:9.1f} {figures['fps']:9.2f} {figures['peak_rss_mib']:13.0f}",
             file=out,
             flush=True,
         )
-    peaks = [report["runs"][n]["peak_rss_mib"] for n in sorted(report["runs"])]
-    report["grows"] = bool(peaks[-1] > peaks[0] * MEMORY_TOLERANCE)
-    verdict = "grows with clip length" if report["grows"] else "does not grow with clip length"
+    peaks = [runs[n]["peak_rss_mib"] for n in sorted(runs)]
+    grows = bool(peaks[-1] > peaks[0] * MEMORY_TOLERANCE)
+    report["grows"] = grows
+    verdict = "grows with clip length" if grows else "does not grow with clip length"
     print(f"peak memory {verdict} ({peaks[0]:.0f} -> {peaks[-1]:.0f} MiB)", file=out)
     _save(report, json_path)
     return report

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -12,6 +13,9 @@ from colorcore.guidance.hints import HintRaster, Hints
 from colorcore.solvers.backend import backend_for, resolve_device
 from colorcore.solvers.exact import solve_exact
 from colorcore.solvers.multigrid import DEFAULT_TOL, ConvergenceError, solve_multigrid
+
+if TYPE_CHECKING:
+    from colorcore.solvers.deep.infer import DeepSolver
 
 SOLVERS = ("exact", "fast", "deep")
 
@@ -25,7 +29,7 @@ def solve_chroma(
     prior: tuple[np.ndarray, np.ndarray] | None = None,
     initial: np.ndarray | None = None,
     tolerance: float = DEFAULT_TOL,
-    network=None,
+    network: DeepSolver | Path | str | None = None,
     frame: int | None = None,
 ) -> np.ndarray:
     """Chroma for one frame from its hints, by Levin's equation or the deep network.
@@ -117,7 +121,12 @@ def _checked_initial(initial: Any, shape: tuple[int, ...]) -> np.ndarray | None:
 
 
 def colorize_frame(
-    gray: np.ndarray, hints: Hints, solver: str = "fast", device: str = "auto", frame: int = 0, network=None
+    gray: np.ndarray,
+    hints: Hints,
+    solver: str = "fast",
+    device: str = "auto",
+    frame: int = 0,
+    network: DeepSolver | Path | str | None = None,
 ) -> np.ndarray:
     """Colourise a grey image from hints, keeping its luma.
 

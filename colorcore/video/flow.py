@@ -35,7 +35,7 @@ class FlowEstimator:
     def __init__(self, preset: str = "fast"):
         if preset not in PRESETS:
             raise ValueError(f"preset must be one of {', '.join(PRESETS)}, not {preset!r}")
-        self._dis = cv2.DISOpticalFlow_create(PRESETS[preset])
+        self._dis = cv2.DISOpticalFlow.create(PRESETS[preset])
         self._width = None
 
     def __call__(self, luma_a: np.ndarray, luma_b: np.ndarray) -> np.ndarray:
@@ -54,7 +54,8 @@ class FlowEstimator:
         if width != self._width:
             self._width = width
             self._dis.setFinestScale(max(0, int(math.log2(max(width, 1) / _FINEST_WIDTH))))
-        return self._dis.calc(to_uint8(luma_a), to_uint8(luma_b), None)
+        # The stubs type the output array as required; OpenCV allocates it when given None.
+        return self._dis.calc(to_uint8(luma_a), to_uint8(luma_b), None)  # type: ignore[call-overload]
 
 
 def to_uint8(luma: np.ndarray) -> np.ndarray:

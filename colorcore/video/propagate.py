@@ -526,14 +526,17 @@ class _Propagation:
         """Keyframe k, when it has an aligned reference, as an exemplar to register frames
         with (:mod:`colorcore.video.registration`): on a pan, the static background
         registers with it directly, without the drift of chained tracks. None otherwise."""
-        if k is None or self.guidance.reference_at(k) is None:
+        if k is None:
+            return None
+        reference = self.guidance.reference_at(k)
+        if reference is None:
             return None
         if k not in self._registrations:
             if len(self._registrations) >= 2:  # only keyframes a and b are in use at a time
                 self._registrations.pop(next(iter(self._registrations)))
             from colorcore.video.registration import ExemplarRegistration
 
-            rgb = self.guidance.reference_at(k).rgb
+            rgb = reference.rgb
             self._registrations[k] = ExemplarRegistration(
                 cv2.resize(rgb, self.work_size, interpolation=cv2.INTER_AREA), mirrored=False
             )

@@ -69,7 +69,7 @@ class ExemplarRegistration:
         full = rgb.astype(np.float32) / np.float32(np.iinfo(rgb.dtype).max)
         self._luma = full @ LUMA_WEIGHTS.astype(np.float32)
         self._chroma = full @ RGB_TO_YIQ[1:].T.astype(np.float32)
-        self._sift = cv2.SIFT_create(KEYPOINTS)
+        self._sift = cv2.SIFT.create(KEYPOINTS)
         self._matcher = cv2.BFMatcher(cv2.NORM_L2)
         self._views = []  # (mirrored, keypoint positions N x 2, descriptors)
         for mirror in (False, True) if mirrored else (False,):
@@ -107,8 +107,8 @@ class ExemplarRegistration:
             good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
             if len(good) < MIN_INLIERS:
                 continue
-            source = np.float32([points[m.queryIdx] for m in good])
-            target = np.float32([exemplar_points[m.trainIdx] for m in good])
+            source = np.array([points[m.queryIdx] for m in good], dtype=np.float32)
+            target = np.array([exemplar_points[m.trainIdx] for m in good], dtype=np.float32)
             # Frame pixel -> exemplar pixel: warping the exemplar onto the frame's grid.
             homography, inliers = cv2.findHomography(source, target, cv2.RANSAC, RANSAC_PIXELS / scale)
             if homography is None:
@@ -150,7 +150,7 @@ def frame_features(luma: np.ndarray):
     scale = min(1.0, DETECT_SIZE / max(height, width))
     if scale < 1.0:
         luma = cv2.resize(luma, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    points, descriptors = _keypoints(cv2.SIFT_create(KEYPOINTS), luma)
+    points, descriptors = _keypoints(cv2.SIFT.create(KEYPOINTS), luma)
     return points / scale, descriptors, scale
 
 

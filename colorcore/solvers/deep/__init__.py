@@ -19,12 +19,14 @@ torch is imported only here and only when the deep solver is used; without it
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from colorcore.errors import InputError
 
 TORCH_MISSING = "the deep solver needs torch, which is not installed: pip install 'keyhue[torch]'"
 
 
-def require_torch():
+def require_torch() -> ModuleType:
     """The torch module, or an InputError naming the extra to install."""
     try:
         import torch

@@ -22,6 +22,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -29,6 +30,13 @@ import numpy as np
 from colorcore.errors import CancelledError, InputError
 from colorcore.solvers.deep import require_torch
 from colorcore.solvers.deep.data import Simulation, random_crop, training_sample
+
+if TYPE_CHECKING:
+    from colorcore.guidance.project import Project
+    from colorcore.guidance.references import Guidance
+    from colorcore.media.clip import Clip
+    from colorcore.solvers.deep.infer import DeepSolver
+    from colorcore.solvers.deep.model import ScribbleNet
 
 #: Default adaptation steps: well under a minute on a 2-core CPU.
 DEFAULT_STEPS = 80
@@ -38,7 +46,11 @@ ADAPTED_SUFFIX = ".adapted.safetensors"
 
 
 def adaptation_pictures(
-    clip, guidance, device: str = "auto", progress=None, cancel=None
+    clip: Clip,
+    guidance: Guidance,
+    device: str = "auto",
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The film's coloured pictures to learn from, at the network's working scale.
 
@@ -91,17 +103,17 @@ def adaptation_pictures(
 
 
 def adapt_network(
-    clip,
-    guidance,
+    clip: Clip,
+    guidance: Guidance,
     steps: int = DEFAULT_STEPS,
     *,
-    base=None,
+    base: Path | None = None,
     device: str = "auto",
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
     log: Callable[[str], None] | None = None,
-):
+) -> ScribbleNet:
     """The network fine-tuned on this clip's guidance (see the module docstring).
 
     Args:
@@ -173,7 +185,7 @@ def adapt_network(
     return model
 
 
-def guidance_fingerprint(guidance, steps: int, base: Path | None = None) -> str:
+def guidance_fingerprint(guidance: Guidance, steps: int, base: Path | None = None) -> str:
     """sha256 of what adaptation learns from (strokes, references, exemplars), the steps
     and the base weights file: the key under which adapted weights are reused."""
     from colorcore.solvers.deep.weights import BASE_WEIGHTS
@@ -195,7 +207,16 @@ def adapted_path(project_path: Path) -> Path:
     return Path(str(project_path) + ADAPTED_SUFFIX)
 
 
-def project_network(project, clip, steps: int, *, device: str = "auto", progress=None, cancel=None, log=None):
+def project_network(
+    project: Project,
+    clip: Clip,
+    steps: int,
+    *,
+    device: str = "auto",
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> ScribbleNet:
     """The network adapted to a project: read from beside the project file when its
     fingerprint matches the project's guidance, else trained and (for a saved project)
     written there. Returns a :class:`~.model.ScribbleNet`."""
@@ -226,10 +247,17 @@ def project_network(project, clip, steps: int, *, device: str = "auto", progress
 
 # The last adapted network, by guidance fingerprint: an unsaved project (no file to keep
 # it beside) learned in the editor is not learned again by its next propagation.
-_RECENT: dict[str, object] = {}
+_RECENT: dict[str, ScribbleNet] = {}
 
 
-def network_for_project(project, clip, *, progress=None, cancel=None, log=None):
+def network_for_project(
+    project: Project,
+    clip: Clip,
+    *,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> DeepSolver:
     """The :class:`~.infer.DeepSolver` a project renders with (``solver="deep"``).
 
     Project settings read: ``weights`` (a weights path; the base weights when absent),

@@ -21,6 +21,7 @@ batch is a function of (seed, step).
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,7 +186,7 @@ def _with_luma(colour: np.ndarray, luma: float) -> np.ndarray:
     return np.clip(rgb * 255.0, 0, 255).astype(np.float32)
 
 
-def _texture(rng: np.random.Generator, size: int, textures) -> np.ndarray | None:
+def _texture(rng: np.random.Generator, size: int, textures: Sequence[np.ndarray] | None) -> np.ndarray | None:
     """An HxW float32 luma modulation around 1, or None (a flat region)."""
     choice = rng.random()
     if choice < 0.25:
@@ -215,12 +216,12 @@ class PictureSet:
 
     def __init__(
         self,
-        paths=(),
+        paths: Iterable[str | Path] = (),
         builtin: bool = False,
         synthetic: float = 0.0,
         video_step: int = 10,
         max_per_video: int = 200,
-    ):
+    ) -> None:
         self.pictures: list[np.ndarray] = []  # RGB uint8
         self.greys: list[np.ndarray] = []  # grey uint8, tinted when drawn
         self.synthetic = float(synthetic)
@@ -465,7 +466,7 @@ def make_batch(
     size: int,
     sim: Simulation = Simulation(),
     augment: bool = True,
-):
+) -> tuple[np.ndarray, np.ndarray]:
     """``batch`` random crops of ``size`` px: (inputs Nx7xSxS, targets Nx2xSxS) float32 numpy."""
     samples = [
         training_sample(random_crop(pictures.draw(rng, size), size, rng, augment), rng, sim, augment)

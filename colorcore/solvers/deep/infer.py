@@ -17,21 +17,36 @@ from __future__ import annotations
 import math
 import threading
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from colorcore.errors import InputError
 from colorcore.solvers.deep import require_torch
+
+if TYPE_CHECKING:
+    import torch
+
+    from colorcore.guidance.hints import HintRaster
+    from colorcore.solvers.deep.model import ScribbleNet
 
 #: The network's working size: frames larger than this are shrunk by an integer factor.
 WORK_PIXELS = 432 * 244
 #: Tiles for frames that do not fit in GPU memory (pixels per side, and overlap).
 TILE, TILE_OVERLAP = 512, 64
 
+#: One frame for :meth:`DeepSolver.predict`: (luma, hint chroma, hint mask, prior chroma or None,
+#: prior confidence or None).
+Frame = tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike, npt.ArrayLike | None, npt.ArrayLike | None]
+#: The full-size pieces :func:`_finish` needs: (hint mask HxW, hint chroma HxWx2, (width, height)).
+_Full = tuple[np.ndarray, np.ndarray, tuple[int, int]]
 
-def choose_device(device: str = "auto"):
+
+def choose_device(device: str = "auto") -> torch.device:
     """A torch device for ``device`` ("auto" | "cpu" | "cuda"); "cuda" with no GPU warns and gives the CPU."""
     torch = require_torch()
     if device not in ("auto", "cpu", "cuda"):
@@ -66,7 +81,9 @@ class DeepSolver:
             then follow luma edges exactly, at the cost of a Levin solve per frame).
     """
 
-    def __init__(self, model=None, device: str = "auto", batch: int = 8, refine: float = 0.0):
+    def __init__(
+        self, model: ScribbleNet | None = None, device: str = "auto", batch: int = 8, refine: float = 0.0
+    ) -> None:
         torch = require_torch()
         from colorcore.solvers.deep.weights import load_network
 
@@ -80,11 +97,18 @@ class DeepSolver:
         self._lock = threading.Lock()  # one forward at a time per solver (the editor's preview thread and a render)
         self._torch = torch
 
-    def solve(self, luma, hints_chroma, hints_mask, prior_chroma=None, prior_confidence=None) -> np.ndarray:
+    def solve(
+        self,
+        luma: npt.ArrayLike,
+        hints_chroma: npt.ArrayLike,
+        hints_mask: npt.ArrayLike,
+        prior_chroma: npt.ArrayLike | None = None,
+        prior_confidence: npt.ArrayLike | None = None,
+    ) -> np.ndarray:
         """Chroma of one frame; see :func:`solve_deep` for the arguments. Returns HxWx2 float32."""
         return self.predict([(luma, hints_chroma, hints_mask, prior_chroma, prior_confidence)])[0]
 
-    def predict(self, frames) -> list[np.ndarray]:
+    def predict(self, frames: Sequence[Frame]) -> list[np.ndarray]:
         """Chroma for several frames of the same size, ``batch`` at a time.
 
         Args:
@@ -94,7 +118,7 @@ class DeepSolver:
         Returns:
             One HxWx2 float32 YIQ chroma per frame; hinted pixels equal their hints.
         """
-        out = []
+        out: list[np.ndarray] = []
         for start in range(0, len(frames), self.batch):
             group = frames[start : start + self.batch]
             prepared = [_prepare(*f) for f in group]
@@ -106,7 +130,7 @@ class DeepSolver:
                 out.append(self._refined(frame[0], full, c) if self.refine > 0 else c)
         return out
 
-    def _refined(self, luma, full, chroma: np.ndarray) -> np.ndarray:
+    def _refined(self, luma: npt.ArrayLike, full: _Full, chroma: np.ndarray) -> np.ndarray:
         """Levin's equation with the hints fixed and the network's chroma as a soft prior."""
         from colorcore.guidance.hints import HintRaster
         from colorcore.solvers.colorize import solve_chroma
@@ -144,7 +168,9 @@ class DeepSolver:
         finally:
             self.model = self.model.to(self.device).half()
 
-    def _forward(self, inputs: np.ndarray, device, half: bool, model=None) -> np.ndarray:
+    def _forward(
+        self, inputs: np.ndarray, device: torch.device, half: bool, model: ScribbleNet | None = None
+    ) -> np.ndarray:
         torch = self._torch
         from colorcore.solvers.deep.model import MULTIPLE
 
@@ -156,7 +182,7 @@ class DeepSolver:
             y = model(x.half() if half else x).float()
         return y[:, :, :h, :w].permute(0, 2, 3, 1).cpu().numpy()
 
-    def _tiled(self, inputs: np.ndarray, device, half: bool) -> np.ndarray:
+    def _tiled(self, inputs: np.ndarray, device: torch.device, half: bool) -> np.ndarray:
         """The network over overlapping tiles, blended with linear ramps (1x7xhxw -> 1xhxwx2)."""
         _, _, h, w = inputs.shape
         total = np.zeros((h, w, 2), np.float32)
@@ -178,7 +204,13 @@ def _ramp(h: int, w: int) -> np.ndarray:
     return (ry[:, None] * rx[None, :])[..., None].astype(np.float32)
 
 
-def _prepare(luma, hint_chroma, hint_mask, prior_chroma, prior_confidence):
+def _prepare(
+    luma: npt.ArrayLike,
+    hint_chroma: npt.ArrayLike,
+    hint_mask: npt.ArrayLike,
+    prior_chroma: npt.ArrayLike | None,
+    prior_confidence: npt.ArrayLike | None,
+) -> tuple[np.ndarray, _Full]:
     """(7xhxw float32 network inputs at the working size, full-size pieces for :func:`_finish`)."""
     luma = np.asarray(luma, np.float32)
     height, width = luma.shape
@@ -223,7 +255,7 @@ def _prepare(luma, hint_chroma, hint_mask, prior_chroma, prior_confidence):
     return inputs, (mask, hint_chroma, (width, height))
 
 
-def _finish(chroma: np.ndarray, full) -> np.ndarray:
+def _finish(chroma: np.ndarray, full: _Full) -> np.ndarray:
     """Network chroma (hxwx2) at the frame's size, hinted pixels set to their hints."""
     mask, hint_chroma, size = full
     if chroma.shape[1] != size[0] or chroma.shape[0] != size[1]:
@@ -256,7 +288,13 @@ def solver_for(device: str = "auto", weights: Path | str | None = None) -> DeepS
         return _SOLVERS[key]
 
 
-def solve_deep(luma, hints, prior=None, device: str = "auto", network=None) -> np.ndarray:
+def solve_deep(
+    luma: np.ndarray,
+    hints: HintRaster,
+    prior: tuple[np.ndarray, np.ndarray] | None = None,
+    device: str = "auto",
+    network: DeepSolver | Path | str | None = None,
+) -> np.ndarray:
     """One frame's chroma from the scribble network (the deep engine's :func:`solve_chroma`).
 
     Args:

@@ -17,6 +17,9 @@ No normalisation layers: adaptation fine-tunes on batches of a few crops.
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -41,7 +44,10 @@ def _conv(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequent
 class ScribbleNet(nn.Module):
     """U-Net over 7 input channels; ``widths`` are the channels at scales 1 .. 1/16."""
 
-    def __init__(self, widths: tuple[int, ...] = WIDTHS):
+    #: How the weights were made (set by :func:`.weights.load_network` and adaptation).
+    info: dict[str, Any]
+
+    def __init__(self, widths: tuple[int, ...] = WIDTHS) -> None:
         super().__init__()
         if len(widths) != 5:
             raise ValueError(f"widths must give 5 scales, not {widths}")
@@ -58,6 +64,7 @@ class ScribbleNet(nn.Module):
         self.dec0 = nn.Sequential(_conv(w1 + w0 + IN_CHANNELS, w0), _conv(w0, w0))
         self.head = nn.Conv2d(w0, 2, 3, padding=1)
         nn.init.zeros_(self.head.weight)
+        assert self.head.bias is not None  # Conv2d is built with bias=True (the default)
         nn.init.zeros_(self.head.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -96,7 +103,13 @@ def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def pack_inputs(luma, hint_chroma, hint_mask, prior_chroma, prior_confidence) -> torch.Tensor:
+def pack_inputs(
+    luma: np.ndarray | torch.Tensor,
+    hint_chroma: np.ndarray | torch.Tensor,
+    hint_mask: np.ndarray | torch.Tensor,
+    prior_chroma: np.ndarray | torch.Tensor,
+    prior_confidence: np.ndarray | torch.Tensor,
+) -> torch.Tensor:
     """Stack one frame's inputs (numpy or torch) into a 1x7xHxW float32 tensor.
 
     Args:
@@ -106,7 +119,10 @@ def pack_inputs(luma, hint_chroma, hint_mask, prior_chroma, prior_confidence) ->
         prior_chroma: HxWx2 chroma (I, Q).
         prior_confidence: HxW 0..1.
     """
-    as_t = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
+
+    def as_t(a: np.ndarray | torch.Tensor) -> torch.Tensor:
+        return torch.as_tensor(a, dtype=torch.float32)
+
     mask = as_t(hint_mask)
     planes = [
         as_t(luma)[None],

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +29,11 @@ from colorcore.errors import CancelledError, InputError
 from colorcore.solvers.deep import require_torch
 from colorcore.solvers.deep.data import PictureSet, Simulation, make_batch, rgb_of
 from colorcore.solvers.deep.model import PRIOR_RAMP, WIDTHS
+
+if TYPE_CHECKING:
+    import torch
+
+    from colorcore.solvers.deep.model import ScribbleNet
 
 
 @dataclass(frozen=True)
@@ -58,13 +64,15 @@ def checkpoint_path(weights: Path) -> Path:
     return Path(str(weights) + ".ckpt")
 
 
-def validation_set(pictures: PictureSet, settings: TrainSettings):
+def validation_set(pictures: PictureSet, settings: TrainSettings) -> tuple[np.ndarray, np.ndarray]:
     """The fixed validation crops: (inputs Nx7xSxS, targets Nx2xSxS) float32, from seed ``seed + 1_000_003``."""
     rng = np.random.default_rng([settings.seed, 1_000_003])
     return make_batch(pictures, rng, settings.validation_crops, settings.crop, settings.simulation, augment=False)
 
 
-def score(model, inputs: np.ndarray, targets: np.ndarray, device="cpu") -> dict:
+def score(
+    model: ScribbleNet, inputs: np.ndarray, targets: np.ndarray, device: str | torch.device = "cpu"
+) -> dict[str, float]:
     """Mean PSNR (dB, RGB on 0..1) of ``model`` on a batch, beside the prior alone's, and
     the largest hint error (RGB levels of 255) over hinted pixels."""
     torch = require_torch()
@@ -108,8 +116,8 @@ def train(
     log: Callable[[str], None] = print,
     progress: Callable[[float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
-    info: dict | None = None,
-) -> dict:
+    info: dict[str, Any] | None = None,
+) -> dict[str, float]:
     """Train the network and write its weights to ``out``.
 
     Args:
@@ -155,12 +163,12 @@ def train(
             raise InputError(f"'{ckpt}' is not a checkpoint of this network (corrupt, or other settings)") from None
         log(f"resuming at step {step}")
     val_inputs, val_targets = validation_set(pictures, settings)
-    scores = {}
+    scores: dict[str, float] = {}
     started = time.monotonic()
     first_step = step
     metadata = {"settings": _jsonable(asdict(settings)), **(info or {})}
 
-    def checkpoint():
+    def checkpoint() -> None:
         save_network(model, out, {**metadata, "step": step, "validation": scores})
         temporary = Path(str(ckpt) + ".part")
         torch.save({"model": model.state_dict(), "optimizer": optimiser.state_dict(), "step": step}, temporary)
@@ -199,7 +207,7 @@ def train(
     return {**scores, "step": step}
 
 
-def _jsonable(value):
+def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

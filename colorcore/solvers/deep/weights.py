@@ -18,10 +18,16 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from colorcore.errors import InputError
 from colorcore.resources import resource_path
 from colorcore.solvers.deep import require_torch
+
+if TYPE_CHECKING:
+    import torch
+
+    from colorcore.solvers.deep.model import ScribbleNet
 
 WEIGHTS_FORMAT = "keyhue-deep"
 #: Bump when the inputs, outputs or layer names change: older files are refused.
@@ -40,7 +46,7 @@ def _require_safetensors() -> None:
         ) from None
 
 
-def save_network(model, path: Path, info: dict | None = None) -> Path:
+def save_network(model: ScribbleNet, path: Path, info: dict[str, Any] | None = None) -> Path:
     """Write ``model``'s weights (float32) to ``path`` atomically (temporary name, then rename).
 
     Args:
@@ -73,7 +79,7 @@ def save_network(model, path: Path, info: dict | None = None) -> Path:
     return path
 
 
-def read_metadata(path: Path) -> dict:
+def read_metadata(path: Path) -> dict[str, str]:
     """The metadata of a weights file (``format``, ``version``, ``widths``, ``info``).
 
     Raises:
@@ -96,7 +102,7 @@ def read_metadata(path: Path) -> dict:
         raise InputError(f"'{path}' is not a readable weights file (truncated or corrupt)") from None
 
 
-def load_network(path: Path | None = None, device="cpu"):
+def load_network(path: Path | None = None, device: str | torch.device = "cpu") -> ScribbleNet:
     """A :class:`~.model.ScribbleNet` with the weights of ``path`` (the base weights by default), in eval mode.
 
     Raises:
