@@ -2,7 +2,7 @@
 
 Colourfulness (Hasler and Suesstrunk) shows where colour fades or swells along the clip;
 the change term (the Jensen-Shannon divergence of a frame's RGB histograms with those of
-the previous frame, CDC's d = 1 term, see DESIGN.md) spikes where colour flickers. Each
+the previous frame, CDC's d = 1 term, see docs/architecture.md) spikes where colour flickers. Each
 curve has its own scale, stated in the legend. The plot has no side axes, so its x axis
 spans the same width as the timeline above it: frame i lies under frame i.
 """

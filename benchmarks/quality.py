@@ -1,4 +1,4 @@
-"""Quality benchmark: DESIGN.md's two protocols beside the grey and chained-flow
+"""Quality benchmark: the four protocols of docs/architecture.md beside the grey and chained-flow
 baselines; the same as ``colorcore bench quality``.
 
 Usage: python benchmarks/quality.py [--protocol 1|2] [--clips NAME ...] [--frames N]

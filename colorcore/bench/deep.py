@@ -1,6 +1,6 @@
 """Benchmark of the deep engine (``colorcore bench deep``): the four protocols, deep beside Levin.
 
-For each protocol of DESIGN.md and each clip, in one run: the grey output, chained flow
+For each protocol of docs/architecture.md and each clip, in one run: the grey output, chained flow
 (protocols 1 to 3), the Levin path (:func:`colorcore.propagate.colorize_clip` with the
 fast solver), the deep solver with the base weights, and the deep solver adapted to the
 clip (:func:`colorcore.solvers.deep.adapt.adapt_network`, its time reported apart),

@@ -1,4 +1,4 @@
-"""Quality benchmark: the four protocols of DESIGN.md on clips with true colour.
+"""Quality benchmark: the four protocols of docs/architecture.md on clips with true colour.
 
 The grey input of every method is the clip's luma; the true colour reaches a method only
 as its protocol allows:
@@ -27,7 +27,7 @@ on each frame alone with the keyframe strokes carried by flow. Per clip the *str
 baseline* is the one with the highest PSNR; the method is judged against it. The true
 colour itself is scored too, for the scale of CDC, warp error and colourfulness.
 
-Metrics are those of DESIGN.md (:mod:`colorcore.metrics`), per frame and per clip, plus:
+Metrics are those of docs/architecture.md (:mod:`colorcore.metrics`), per frame and per clip, plus:
 colourfulness as a ratio to the truth's; the worst frame's PSNR beside the grey
 output's on that frame, and the count of frames below grey; and PSNR split into pixels
 *tracked* (chained flow follows them back inside a keyframe) and *untracked* (no track

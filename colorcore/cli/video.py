@@ -1,6 +1,6 @@
 """``colorcore video SOURCE -o OUTPUT``: colourise a clip from keyframes, references, exemplars.
 
-See DESIGN.md for the contract. The output is written to a temporary name and renamed
+See docs/architecture.md for the contract. The output is written to a temporary name and renamed
 into place when complete; Ctrl-C or an error leaves nothing behind.
 """
 
