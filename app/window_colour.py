@@ -24,19 +24,27 @@ COMPARE_REACH = 12
 class ColourCommands:
     """Methods of MainWindow (see the module docstring)."""
 
+    def _guided_project(self, title: str, text: str, advice: str):
+        """The open project when a background colour job may start on it: none running and
+        some guidance given (else the problem is shown with ``title``, ``text``, ``advice``).
+        None when it may not."""
+        if self.document is None or self.worker is not None:
+            return None
+        project = self.document.project
+        if not project.keyframes() and not project.exemplars:
+            show_problem(self, title, text, advice)
+            return None
+        return project
+
     def propagate(self, frames: range | None = None) -> bool:
         """Colour the frames that are not propagated (pending or stale; within ``frames``
         when given) in the background; frames appear as they finish."""
-        if self.document is None or self.worker is not None:
-            return False
-        project = self.document.project
-        if not project.keyframes() and not project.exemplars:
-            show_problem(
-                self,
-                "Nothing to propagate",
-                "No frame has strokes or a reference yet.",
-                "Paint a keyframe or give a reference first.",
-            )
+        project = self._guided_project(
+            "Nothing to propagate",
+            "No frame has strokes or a reference yet.",
+            "Paint a keyframe or give a reference first.",
+        )
+        if project is None:
             return False
         runs = self.session.runs_to_propagate()
         if frames is not None:
@@ -102,16 +110,12 @@ class ColourCommands:
         from colorcore.solvers.deep.adapt import DEFAULT_STEPS
         from keyhue.learn_film import learn_film
 
-        if self.document is None or self.worker is not None:
-            return False
-        project = self.document.project
-        if not project.keyframes() and not project.exemplars:
-            show_problem(
-                self,
-                "Nothing to learn from",
-                "No frame has strokes or a reference yet, and there is no exemplar.",
-                "Colour a keyframe or give a reference first.",
-            )
+        project = self._guided_project(
+            "Nothing to learn from",
+            "No frame has strokes or a reference yet, and there is no exemplar.",
+            "Colour a keyframe or give a reference first.",
+        )
+        if project is None:
             return False
         steps = int(project.settings.get("adapt") or DEFAULT_STEPS)
         worker = Worker(learn_film, project, self.clip, steps, name="learning", parent=self)
