@@ -20,8 +20,11 @@ One job renders one or more outputs (a batch) on one Ray connection. For each ou
 Faults: Ray re-runs a task whose worker died, and a task that raised, up to ``retries``
 more times; then the output fails with one line naming it and the unit's frames. A user
 error inside a task (a damaged frame with on_damaged="stop") fails the output at once.
-Cancel (the callback, or Ctrl-C) cancels every task on the cluster (force: their worker
-processes stop), removes the staging and leaves nothing under the final names.
+Cancel (the callback, or Ctrl-C) and a failed output stop their tasks cooperatively: the
+progress board marks the output stopped and each unit, at its next report (twice a second,
+at a frame boundary), ends without writing more; the staging is removed and nothing is
+left under the final names. ``ray.cancel`` is not used: in Ray (2.60 included) it races
+with a task's completion reply and can abort the driver process (ray-project/ray#54527).
 """
 
 from __future__ import annotations
@@ -138,7 +141,7 @@ def run_jobs(
             try:
                 driver.run()
             except BaseException:
-                driver.stop_all()  # while still connected: it cancels the cluster's tasks
+                driver.stop_all()  # while still connected: it tells the cluster's tasks to stop
                 raise
     except BaseException:  # the cluster could not be reached or started, or the above
         for job in live:
@@ -309,24 +312,21 @@ class _Driver:
     def _fail(self, job: OutputJob, reason: str) -> None:
         job.error = reason
         self._stop(job)
-        self.board.forget.remote(id(job))
         self.total -= len(job.spec.span)
 
     def _stop(self, job: OutputJob) -> None:
-        refs = [ref for other, _, ref in self.in_flight if other is job] + list(job._keys.values())
         job._keys.clear()
-        for ref in refs:
-            # On Ctrl-C the cluster's own processes get the signal too and may be going
-            # down: a cancel that fails must not hide the interrupt or skip the clean-up.
-            with contextlib.suppress(Exception):
-                self.ray.cancel(ref, force=True)
+        # On Ctrl-C the cluster's own processes get the signal too and may be going
+        # down: a board that cannot be told must not hide the interrupt or skip the clean-up.
+        with contextlib.suppress(Exception):
+            self.board.stop.remote(id(job))
         if job._writer is not None:
             job._writer.abort()
             job._clip.close()
         _remove_staging(job)
 
     def stop_all(self) -> None:
-        """Cancel every task on the cluster and remove every unfinished output's staging."""
+        """Tell every unfinished output's tasks to stop and remove its staging."""
         for job in self.jobs:
             if job.path is None:
                 self._stop(job)
@@ -346,16 +346,23 @@ class _Driver:
 
 
 class _Board:
-    """Frames done per unit, reported by the workers (a Ray actor; a retried unit
-    starts again from 0, so progress never counts a frame twice)."""
+    """Frames done per unit, reported by the workers, and the outputs told to stop (a Ray
+    actor; a retried unit starts again from 0, so progress never counts a frame twice)."""
 
     def __init__(self):
         self.done: dict = {}
+        self.stopped: set = set()
 
-    def set(self, key, frames: int) -> None:
+    def set(self, key, frames: int) -> bool:
+        """Record ``frames`` done for unit ``key`` = (job, unit); True: stop that unit."""
+        if key[0] in self.stopped:
+            self.done = {k: v for k, v in self.done.items() if k[0] != key[0]}
+            return True
         self.done[key] = frames
+        return False
 
-    def forget(self, job_key) -> None:
+    def stop(self, job_key) -> None:
+        self.stopped.add(job_key)
         self.done = {k: v for k, v in self.done.items() if k[0] != job_key}
 
     def total(self) -> int:

@@ -108,23 +108,27 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
         spec: the output's :class:`RenderSpec`.
         unit: the frames to render.
         staging: the job's staging folder (shared by the driver and every worker).
-        board: a progress actor (``set.remote(key, frames_done)``) or None.
+        board: the driver's progress actor (``set.remote(key, frames_done)`` answers True
+            when the output was stopped) or None.
         board_key: this unit's key on the board.
         solved: the chroma of ``unit.keyframes``, in that order (HxWx2 float32).
 
     Returns:
-        {"frames": frames written, "seconds": time taken}, or {"input_error": reason}
-        for a user error (a damaged frame with on_damaged="stop", ...), which retrying
-        would not mend.
+        {"frames": frames written, "seconds": time taken}; {"stopped": True} when the
+        driver stopped this output (cancel, Ctrl-C, another unit failed); or
+        {"input_error": reason} for a user error (a damaged frame with on_damaged="stop",
+        ...), which retrying would not mend.
     """
     from colorcore.video.propagate import colorize_clip
 
     began = time.monotonic()
+    report = _Reporter(board, board_key)
+    if report(0, force=True):
+        return {"stopped": True}
     folder = Path(staging)
     clip = _clip(spec.source)
     dtype = np.uint16 if spec.bit_depth == 16 else np.uint8
     token = secrets.token_hex(4)
-    reported = 0.0
     done = 0
     try:
         frames = colorize_clip(
@@ -141,7 +145,8 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
             for f, rgb in frames:
                 _write_image(out, f - spec.span.start, _to_depth(rgb, dtype), spec, token)
                 done += 1
-                reported = _report(board, board_key, done, reported)
+                if report(done):
+                    return {"stopped": True}
         else:
             target = segment_path(folder, unit)
             partial = target.with_name(f".{target.name}.{token}")
@@ -150,13 +155,14 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
                     for _, rgb in frames:
                         stream.write(np.ascontiguousarray(_to_depth(rgb, dtype)).tobytes())
                         done += 1
-                        reported = _report(board, board_key, done, reported)
+                        if report(done):
+                            return {"stopped": True}
                 os.replace(partial, target)
             finally:
                 partial.unlink(missing_ok=True)
     except InputError as exc:
         return {"input_error": str(exc)}
-    _report(board, board_key, done, 0.0, force=True)
+    report(done, force=True)
     return {"frames": done, "seconds": time.monotonic() - began}
 
 
@@ -174,11 +180,22 @@ def _write_image(folder: Path, i: int, rgb: np.ndarray, spec: RenderSpec, token:
     os.replace(partial, folder / name)
 
 
-def _report(board, key, done: int, last: float, force: bool = False) -> float:
-    """Tell the progress board, at most twice a second per task (the board is one actor
-    for the whole cluster)."""
-    now = time.monotonic()
-    if board is not None and (force or now - last >= 0.5):
-        board.set.remote(key, done)
-        return now
-    return last
+class _Reporter:
+    """Tells the progress board a unit's frames done, at most twice a second (the board is
+    one actor for the whole cluster), and hears back whether the driver stopped the unit's
+    output: the farm's cancel is cooperative (see :mod:`colorcore.farm.job`)."""
+
+    def __init__(self, board, key):
+        self.board = board
+        self.key = key
+        self.last = 0.0
+
+    def __call__(self, done: int, force: bool = False) -> bool:
+        """Report ``done`` frames when due; True when this unit must stop."""
+        now = time.monotonic()
+        if self.board is None or not (force or now - self.last >= 0.5):
+            return False
+        import ray
+
+        self.last = now
+        return bool(ray.get(self.board.set.remote(self.key, done)))
