@@ -211,10 +211,7 @@ def solve_keyframe(
     _check_guidance(guidance, len(clip), (clip.width, clip.height))
     if frame not in guidance.keyframes():
         raise InputError(f"frame {frame} is not a keyframe")
-    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), None, None)
-    with FrameStore() as store:
-        run._scan(store, frame, frame + 1)
-        return run._key_chroma(store, frame)
+    return keyframe_chroma(clip.luma(frame), guidance, frame, solver=solver, device=device, settings=settings)
 
 
 def _check_range(frames: range | None, count: int) -> range:
@@ -432,14 +429,15 @@ class _Propagation:
         return j, False
 
     def _scan_extras(self, store: FrameStore, f: int, luma: np.ndarray) -> None:
+        if f in self.keyframes:
+            return  # a keyframe is solved alone, by keyframe_chroma (as the editor's preview is)
         hints = exemplar_hints(self._matchers, f, luma)
         if hints is not None:
             store.put("exemplar_chroma", f, hints[0])
             store.put("exemplar_weight", f, hints[1])
         registrations = [r for exemplar, r in self._exemplar_registrations if exemplar.applies_to(f)]
-        if registrations and f not in self.keyframes:
-            # An exemplar in register with the frame is a partial aligned reference. (Not
-            # on keyframes: they are solved exactly as colorize_keyframe, the preview, does.)
+        if registrations:
+            # An exemplar in register with the frame is a partial aligned reference.
             y = luma_of(luma).astype(np.float32)
             features = frame_features(y)
             chroma = np.zeros(y.shape + (2,), np.float32)
@@ -472,7 +470,17 @@ class _Propagation:
         if f in self.solved_keyframes:
             return self.solved_keyframes[f]
         if not store.has("key_chroma", f):
-            store.put("key_chroma", f, self._solve(store, f, [], full_size=True))
+            solved = keyframe_chroma(
+                store.get("luma", f),
+                self.guidance,
+                f,
+                solver=self.solver,
+                device=self.device,
+                settings=self.settings,
+                matchers=self._matchers,
+                network=self.network,
+            )
+            store.put("key_chroma", f, solved)
         return store.get("key_chroma", f)
 
     def _backward(self, store: FrameStore, t: int, b: int) -> np.ndarray:
@@ -604,11 +612,11 @@ class _Propagation:
 
     # -- one solve -------------------------------------------------------------------
 
-    def _solve(self, store: FrameStore, f: int, sources, initial=None, full_size: bool = False) -> np.ndarray:
-        """Solve frame f with its hard hints and soft ``sources`` [(chroma, weight)] at the
-        working size (or the full size: then ``sources`` must be empty)."""
-        luma = luma_of(store.get("luma" if full_size else "small", f))
-        if not full_size and store.has("registered_chroma", f):
+    def _solve(self, store: FrameStore, f: int, sources, initial=None) -> np.ndarray:
+        """Solve frame f (not a keyframe: see :func:`keyframe_chroma`) at the working size
+        with soft ``sources`` [(chroma, weight)] and the exemplar hints stored for it."""
+        luma = luma_of(store.get("small", f))
+        if store.has("registered_chroma", f):
             registered = store.get("registered_chroma", f).astype(np.float32)
             sources = [*sources, (registered, store.get("registered_weight", f).astype(np.float32))]
         exemplar = None
@@ -746,7 +754,7 @@ def _solve_frame(
     return chroma.astype(np.float32)
 
 
-def colorize_keyframe(
+def keyframe_chroma(
     luma: np.ndarray,
     guidance: Guidance,
     frame: int,
@@ -755,24 +763,26 @@ def colorize_keyframe(
     device: str = "auto",
     settings: PropagationSettings | None = None,
     matchers=None,
+    network=None,
     scale: float = 1.0,
 ) -> np.ndarray:
-    """One keyframe exactly as :func:`colorize_clip` produces it: its strokes or reference
-    (hard) and the exemplars that apply to it (soft), solved alone. The editor's preview
-    uses this, so what the canvas shows on a keyframe is what the export writes.
+    """The one keyframe solve: a keyframe's chroma from its strokes or reference (hard) and
+    the exemplars that apply to it (soft), solved alone. :func:`colorize_clip` (serial and
+    the farm's :func:`solve_keyframe`) and the editor's preview (:func:`colorize_keyframe`)
+    all call this, so a keyframe is the same frame everywhere.
 
     Args:
         luma: the keyframe's luma, HxW uint8/uint16 as ``Clip.luma`` gives it.
         guidance: the clip's guidance.
         frame: the keyframe's index.
-        solver, device: as :func:`colorcore.solvers.colorize.solve_chroma`.
+        solver, device, network: as :func:`colorcore.solvers.colorize.solve_chroma`.
         settings: the propagation's settings (defaults when None).
         matchers: :func:`exemplar_matchers` of ``guidance``, to reuse them across calls.
         scale: in (0, 1]; below 1 a quicker, softer preview solved at that fraction of the
-            size (luma still exact). Only scale 1 equals :func:`colorize_clip`'s frame.
+            size. Only scale 1 equals :func:`colorize_clip`'s frame.
 
     Returns:
-        HxWx3 RGB of ``luma``'s dtype whose luma equals ``luma``.
+        HxWx2 float32 YIQ chroma at ``luma``'s full size.
     """
     settings = settings or PropagationSettings()
     if matchers is None:
@@ -788,10 +798,38 @@ def colorize_keyframe(
         size = (max(2, round(width * scale)), max(2, round(height * scale)))
     solve_luma = full if size == (width, height) else cv2.resize(full, size, interpolation=cv2.INTER_AREA)
     hard = keyframe_hints(guidance, frame, size)
-    chroma = _solve_frame(solve_luma, hard, [], exemplar, settings, solver, device, frame=frame)
+    chroma = _solve_frame(solve_luma, hard, [], exemplar, settings, solver, device, network=network, frame=frame)
     if size != (width, height):
         chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
-    return compose(full, chroma, dtype=luma.dtype)
+    return chroma
+
+
+def colorize_keyframe(
+    luma: np.ndarray,
+    guidance: Guidance,
+    frame: int,
+    *,
+    solver: str = "fast",
+    device: str = "auto",
+    settings: PropagationSettings | None = None,
+    matchers=None,
+    scale: float = 1.0,
+) -> np.ndarray:
+    """One keyframe exactly as :func:`colorize_clip` produces it (:func:`keyframe_chroma`,
+    composed with the frame's luma). The editor's preview uses this, so what the canvas
+    shows on a keyframe is what the export writes.
+
+    Args:
+        luma: the keyframe's luma, HxW uint8/uint16 as ``Clip.luma`` gives it.
+        guidance, frame, solver, device, settings, matchers, scale: as :func:`keyframe_chroma`.
+
+    Returns:
+        HxWx3 RGB of ``luma``'s dtype whose luma equals ``luma``.
+    """
+    chroma = keyframe_chroma(
+        luma, guidance, frame, solver=solver, device=device, settings=settings, matchers=matchers, scale=scale
+    )
+    return compose(luma_of(luma), chroma, dtype=luma.dtype)
 
 
 def keyframe_hints(guidance: Guidance, frame: int, size: tuple[int, int]) -> HintRaster:
