@@ -29,6 +29,11 @@ from keyhue.workers import Task, Worker
 LABEL = "Network"
 #: Label once it is known that the network was adapted to this film.
 ADAPTED_LABEL = "Network (this film)"
+#: What the suggestion is, for its button's tooltip.
+TIP = (
+    "What the deep network predicts here for this frame with its strokes, reference and "
+    "exemplars (the median of 5x5 pixels), at this pixel's brightness"
+)
 #: Half size of the window whose median chroma is the suggestion (5x5 pixels): one odd
 #: pixel on an edge does not decide it.
 RADIUS = 2

@@ -150,7 +150,7 @@ class LumaPicker(QDialog):
     def fill_suggestion(self, label: str, colour: tuple[float, float, float], text: str | None = None) -> None:
         """Give suggestion ``label`` its colour (r, g, b 0..1, put at the pixel's luma) and
         optionally a new ``text``; nothing when there is no such suggestion."""
-        button = self._suggestion_button(label)
+        button = self.suggestion_button(label)
         if button is None:
             return
         colour = at_luma(colour, self.luma)
@@ -166,14 +166,15 @@ class LumaPicker(QDialog):
 
     def drop_suggestion(self, label: str) -> None:
         """Withdraw suggestion ``label`` (e.g. a placeholder whose work failed)."""
-        button = self._suggestion_button(label)
+        button = self.suggestion_button(label)
         if button is not None:
             self.suggestion_buttons.remove(button)
             self.suggested.pop(label, None)
             button.hide()
             button.deleteLater()
 
-    def _suggestion_button(self, label: str) -> QToolButton | None:
+    def suggestion_button(self, label: str) -> QToolButton | None:
+        """The button of suggestion ``label`` (a placeholder's plain label), or None."""
         return next((b for b in self.suggestion_buttons if b.objectName() == label), None)
 
     def pick_cell(self, x: int, y: int) -> bool:

@@ -104,16 +104,19 @@ class PaintCommands:
         suggestions += self._exemplar_suggestions(x, y)
         key = self._network_key(project)
         kept = self.network_suggestions.kept(key) if key is not None else None
+        network = network_suggestion.LABEL
         if kept is not None:
             chroma, adapted = kept
-            label = network_suggestion.ADAPTED_LABEL if adapted else network_suggestion.LABEL
-            suggestions.append((label, network_suggestion.suggestion_at(chroma, luma, x, y)))
+            network = network_suggestion.ADAPTED_LABEL if adapted else network
+            suggestions.append((network, network_suggestion.suggestion_at(chroma, luma, x, y)))
         elif key is not None:
-            suggestions.append((network_suggestion.LABEL, None))  # a placeholder until it is predicted
+            suggestions.append((network, None))  # a placeholder until it is predicted
         for n, colour in enumerate(self.brush.recent[:6]):
             suggestions.append((f"Recent {n + 1}", (colour.redF(), colour.greenF(), colour.blueF())))
         colour = self.brush.colour
         dialog = LumaPicker(luma, suggestions, (colour.redF(), colour.greenF(), colour.blueF()), self)
+        if key is not None:
+            dialog.suggestion_button(network).setToolTip(network_suggestion.TIP)
         if key is not None and kept is None:
             delivery = network_suggestion.Delivery(dialog, key, x, y)
             self.network_suggestions.ready.connect(delivery.deliver)

@@ -54,6 +54,7 @@ def test_the_network_suggests_a_colour_at_the_pixels_luma_for_this_frame_and_its
     qtbot.addWidget(dialog)
     placeholder = dialog.suggestion_buttons[-1]
     assert placeholder.text() == f"{LABEL}…" and not placeholder.isEnabled()  # predicting, UI free
+    assert "deep network" in placeholder.toolTip()
     dialog, guess = network_colour(qtbot, window)
     level = int(window.grey[Y, X])
     assert round(float(luma_of(guess[None, None])[0, 0]) * 255) == level  # luma is sacred
@@ -62,6 +63,7 @@ def test_the_network_suggests_a_colour_at_the_pixels_luma_for_this_frame_and_its
     again = window.open_picker(X + 3, Y)
     qtbot.addWidget(again)
     assert LABEL in again.suggested and all(b.isEnabled() for b in again.suggestion_buttons)
+    assert again.suggestion_button(LABEL).toolTip() == placeholder.toolTip()
     # A stroke through the point: the network keeps it, so the suggestion is the stroke's colour.
     window.document.add_stroke(Stroke([(X - 10, Y), (X + 10, Y)], color=(0.2, 0.4, 0.9), width=7, frame=0))
     dialog, stroked = network_colour(qtbot, window)
