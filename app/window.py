@@ -52,6 +52,7 @@ from keyhue.document import Document
 from keyhue.export_job import ExportJob
 from keyhue.grade_panel import GradePanel
 from keyhue.imaging import to_qimage
+from keyhue.network_suggestion import NetworkSuggestions
 from keyhue.palette_panel import PalettePanel
 from keyhue.preview import PreviewSolver
 from keyhue.propagation import shot_cuts
@@ -127,6 +128,7 @@ class MainWindow(FileCommands, PaintCommands, ColourCommands, QMainWindow):
         self.preview.ready.connect(self._preview_ready)
         self.preview.failed.connect(self._preview_failed)
         self.preview.warning.connect(self.report_warning)
+        self.network_suggestions = NetworkSuggestions(self)  # the picker's network suggestion
         self.setWindowTitle("Keyhue")
         self.setWindowIcon(icon("keyhue"))
         self.setAcceptDrops(True)
@@ -401,6 +403,7 @@ class MainWindow(FileCommands, PaintCommands, ColourCommands, QMainWindow):
             self.cut_finder.deleteLater()
             self.cut_finder = None
         self.preview.wait()
+        self.network_suggestions.wait()
 
     def _install(self, project: Project, clip, dirty: bool) -> None:
         self._stop_background_work()

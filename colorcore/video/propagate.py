@@ -728,16 +728,7 @@ def _solve_frame(
     """One Levin solve of frame ``frame`` (named in warnings): HxW float ``luma``, hard hints at its size, soft
     ``sources`` [(HxWx2 chroma, HxW weight)] and ``exemplar`` hints (of any size: they are
     resized to the luma's). Returns HxWx2 float32 chroma."""
-    sources = list(sources)
-    height, width = luma.shape
-    if exemplar is not None:
-        chroma = exemplar[0].astype(np.float32)
-        weight = exemplar[1].astype(np.float32) * settings.exemplar_weight
-        if chroma.shape[:2] != (height, width):
-            chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
-            weight = cv2.resize(weight, (width, height), interpolation=cv2.INTER_LINEAR)
-        sources.append((chroma, weight))
-    prior = _mix(sources, settings.carry_weight) if sources else None
+    prior = _prior(sources, exemplar, settings, luma.shape)
     if hard.count == 0 and prior is None:
         return np.zeros(luma.shape + (2,), np.float32)
     chroma = solve_chroma(
@@ -752,6 +743,21 @@ def _solve_frame(
         frame=frame,
     )
     return chroma.astype(np.float32)
+
+
+def _prior(sources, exemplar, settings: PropagationSettings, shape: tuple[int, int]):
+    """The soft prior of a solve at ``shape`` (H, W): ``sources`` [(HxWx2 chroma, HxW weight)]
+    and ``exemplar`` hints (any size; resized) mixed, or None when there is neither."""
+    sources = list(sources)
+    height, width = shape
+    if exemplar is not None:
+        chroma = exemplar[0].astype(np.float32)
+        weight = exemplar[1].astype(np.float32) * settings.exemplar_weight
+        if chroma.shape[:2] != (height, width):
+            chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
+            weight = cv2.resize(weight, (width, height), interpolation=cv2.INTER_LINEAR)
+        sources.append((chroma, weight))
+    return _mix(sources, settings.carry_weight) if sources else None
 
 
 def keyframe_chroma(
@@ -785,6 +791,59 @@ def keyframe_chroma(
         HxWx2 float32 YIQ chroma at ``luma``'s full size.
     """
     settings = settings or PropagationSettings()
+    height, width = luma.shape[:2]
+    size = (width, height)
+    if scale < 1.0:
+        size = (max(2, round(width * scale)), max(2, round(height * scale)))
+    solve_luma, hard, exemplar = _frame_guidance(luma, guidance, frame, settings, matchers, size)
+    chroma = _solve_frame(solve_luma, hard, [], exemplar, settings, solver, device, network=network, frame=frame)
+    if size != (width, height):
+        chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
+    return chroma
+
+
+def network_chroma(
+    luma: np.ndarray,
+    guidance: Guidance,
+    frame: int,
+    *,
+    network=None,
+    device: str = "auto",
+    settings: PropagationSettings | None = None,
+    matchers=None,
+) -> np.ndarray:
+    """The chroma the deep network predicts for one frame from that frame's own guidance,
+    given to it as :func:`keyframe_chroma` gives it with ``solver="deep"``. Unlike a
+    keyframe solve it runs on any frame: with no guidance there, the network guesses from
+    the luma alone. The editor's picker suggests colours from it.
+
+    Args:
+        luma: the frame's luma, HxW uint8/uint16 as ``Clip.luma`` gives it.
+        guidance: the clip's guidance.
+        frame: the frame's index.
+        network: a :class:`colorcore.solvers.deep.infer.DeepSolver`, a weights path, or
+            None for the shipped base weights.
+        device: "auto" | "cpu" | "cuda" (for a path or None).
+        settings: the propagation's settings (defaults when None): the exemplars' weight.
+        matchers: :func:`exemplar_matchers` of ``guidance``, to reuse them across calls.
+
+    Returns:
+        HxWx2 float32 YIQ chroma (I, Q) at the frame's size; hinted pixels equal their hints.
+
+    Raises:
+        InputError: torch is not installed, or the weights cannot be read.
+    """
+    from colorcore.solvers.deep.infer import solve_deep
+
+    settings = settings or PropagationSettings()
+    full, hard, exemplar = _frame_guidance(luma, guidance, frame, settings, matchers, luma.shape[1::-1])
+    prior = _prior([], exemplar, settings, full.shape)
+    return solve_deep(full, hard, prior=prior, device=device, network=network).astype(np.float32)
+
+
+def _frame_guidance(luma, guidance: Guidance, frame: int, settings: PropagationSettings, matchers, size):
+    """What a frame's own guidance gives its solve at ``size`` (W, H): (HxW float luma at
+    that size, the hard hints there, the exemplar hints at the working size or None)."""
     if matchers is None:
         matchers = exemplar_matchers(guidance)
     height, width = luma.shape[:2]
@@ -793,15 +852,8 @@ def keyframe_chroma(
     small = luma if work_size == (width, height) else cv2.resize(luma, work_size, interpolation=cv2.INTER_AREA)
     exemplar = exemplar_hints(matchers, frame, small)
     full = luma_of(luma)
-    size = (width, height)
-    if scale < 1.0:
-        size = (max(2, round(width * scale)), max(2, round(height * scale)))
     solve_luma = full if size == (width, height) else cv2.resize(full, size, interpolation=cv2.INTER_AREA)
-    hard = keyframe_hints(guidance, frame, size)
-    chroma = _solve_frame(solve_luma, hard, [], exemplar, settings, solver, device, network=network, frame=frame)
-    if size != (width, height):
-        chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
-    return chroma
+    return solve_luma, keyframe_hints(guidance, frame, size), exemplar
 
 
 def colorize_keyframe(
