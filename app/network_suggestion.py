@@ -81,18 +81,28 @@ def _key(grey: np.ndarray, project, frame: int) -> str:
     return digest.hexdigest()
 
 
+def network_now(project) -> tuple[object, bool]:
+    """The network a quick look (the picker, the keyframe preview) uses now, never training:
+    (a :class:`colorcore.solvers.deep.infer.DeepSolver` adapted to this film, True), or
+    (the project's weights path or None for the shipped base weights, False). Run it off
+    the UI thread: it imports torch and reads weights."""
+    from colorcore.solvers.deep.adapt import network_at_hand
+    from colorcore.solvers.deep.infer import DeepSolver
+
+    network, adapted = network_at_hand(project)
+    if adapted:
+        network = DeepSolver(network, device=project.settings.get("device", "auto"))
+    return network, adapted
+
+
 def _predict(task: Task, grey: np.ndarray, project, frame: int) -> tuple[np.ndarray, bool]:
     """(HxWx2 float32 chroma the network predicts for ``frame``, True when the network is
     adapted to this film); run by a :class:`Worker`."""
-    from colorcore.solvers.deep.adapt import network_at_hand
-    from colorcore.solvers.deep.infer import DeepSolver
     from colorcore.video.propagate import network_chroma
 
-    device = project.settings.get("device", "auto")
-    network, adapted = network_at_hand(project)
-    if adapted:
-        network = DeepSolver(network, device=device)
+    network, adapted = network_now(project)
     task.check_cancel()
+    device = project.settings.get("device", "auto")
     return network_chroma(grey, project.guidance(), frame, network=network, device=device), adapted
 
 

@@ -19,6 +19,7 @@ running and no edit is lost.
 
 from __future__ import annotations
 
+import copy
 import time
 from pathlib import Path
 
@@ -645,7 +646,11 @@ class MainWindow(FileCommands, PaintCommands, ColourCommands, QMainWindow):
         self.preview.device = self.document.project.settings.get("device", "auto")
         if self.frame in self._keyframes():
             self._preview_final[self.frame] = False
-        self.preview.request(self.grey, self.document.project.guidance(), self.frame)
+        project = self.document.project
+        # The deep solver's preview uses the network the export uses (a snapshot: the
+        # worker reads it while the UI edits the project).
+        snapshot = copy.deepcopy(project) if self.preview.solver == "deep" else None
+        self.preview.request(self.grey, project.guidance(), self.frame, snapshot)
 
     def _preview_ready(self, generation: int, frame: int, rgb, final: bool) -> None:
         if not self.preview.is_current(generation) or self.document is None:

@@ -866,6 +866,7 @@ def colorize_keyframe(
     settings: PropagationSettings | None = None,
     matchers=None,
     scale: float = 1.0,
+    network=None,
 ) -> np.ndarray:
     """One keyframe exactly as :func:`colorize_clip` produces it (:func:`keyframe_chroma`,
     composed with the frame's luma). The editor's preview uses this, so what the canvas
@@ -873,13 +874,22 @@ def colorize_keyframe(
 
     Args:
         luma: the keyframe's luma, HxW uint8/uint16 as ``Clip.luma`` gives it.
-        guidance, frame, solver, device, settings, matchers, scale: as :func:`keyframe_chroma`.
+        guidance, frame, solver, device, settings, matchers, scale, network: as
+            :func:`keyframe_chroma`.
 
     Returns:
         HxWx3 RGB of ``luma``'s dtype whose luma equals ``luma``.
     """
     chroma = keyframe_chroma(
-        luma, guidance, frame, solver=solver, device=device, settings=settings, matchers=matchers, scale=scale
+        luma,
+        guidance,
+        frame,
+        solver=solver,
+        device=device,
+        settings=settings,
+        matchers=matchers,
+        scale=scale,
+        network=network,
     )
     return compose(luma_of(luma), chroma, dtype=luma.dtype)
 
