@@ -19,6 +19,7 @@ worker killed mid-task leaves nothing the retry or the driver could mistake for 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import time
@@ -131,35 +132,38 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
     token = secrets.token_hex(4)
     done = 0
     try:
-        frames = colorize_clip(
-            clip,
-            spec.guidance,
-            solver=spec.solver,
-            device=spec.device,
-            frames=unit.frames,
-            settings=spec.settings,
-            keyframe_chroma=dict(zip(unit.keyframes, solved)),
-        )
-        if spec.kind == "folder":
-            out = frames_folder(folder)
-            for f, rgb in frames:
-                _write_image(out, f - spec.span.start, _to_depth(rgb, dtype), spec, token)
-                done += 1
-                if report(done):
-                    return {"stopped": True}
-        else:
-            target = segment_path(folder, unit)
-            partial = target.with_name(f".{target.name}.{token}")
-            try:
-                with open(partial, "wb") as stream:
-                    for _, rgb in frames:
-                        stream.write(np.ascontiguousarray(_to_depth(rgb, dtype)).tobytes())
-                        done += 1
-                        if report(done):
-                            return {"stopped": True}
-                os.replace(partial, target)
-            finally:
-                partial.unlink(missing_ok=True)
+        # Closed on every way out: a stopped unit's scratch store goes now, not when collected.
+        with contextlib.closing(
+            colorize_clip(
+                clip,
+                spec.guidance,
+                solver=spec.solver,
+                device=spec.device,
+                frames=unit.frames,
+                settings=spec.settings,
+                keyframe_chroma=dict(zip(unit.keyframes, solved)),
+            )
+        ) as frames:
+            if spec.kind == "folder":
+                out = frames_folder(folder)
+                for f, rgb in frames:
+                    _write_image(out, f - spec.span.start, _to_depth(rgb, dtype), spec, token)
+                    done += 1
+                    if report(done):
+                        return {"stopped": True}
+            else:
+                target = segment_path(folder, unit)
+                partial = target.with_name(f".{target.name}.{token}")
+                try:
+                    with open(partial, "wb") as stream:
+                        for _, rgb in frames:
+                            stream.write(np.ascontiguousarray(_to_depth(rgb, dtype)).tobytes())
+                            done += 1
+                            if report(done):
+                                return {"stopped": True}
+                    os.replace(partial, target)
+                finally:
+                    partial.unlink(missing_ok=True)
     except InputError as exc:
         return {"input_error": str(exc)}
     report(done, force=True)
