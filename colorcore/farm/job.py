@@ -18,7 +18,8 @@ One job renders one or more outputs (a batch) on one Ray connection. For each ou
    :func:`colorcore.media.folder_writer.install_folder`) and remove the staging.
 
 Faults: Ray re-runs a task whose worker died, and a task that raised, up to ``retries``
-more times; then the output fails with one line naming it and the unit's frames. A user
+more times; then the output fails with one line naming it, the unit's shot and its
+frames (the shot from the cuts the units before it found, :func:`colorcore.farm.plan.describe_shot`). A user
 error inside a task (a damaged frame with on_damaged="stop") fails the output at once.
 Cancel (the callback, or Ctrl-C) and a failed output stop their tasks cooperatively: the
 progress board marks the output stopped and each unit, at its next report (twice a second,
@@ -44,7 +45,7 @@ import numpy as np
 
 from colorcore.errors import CancelledError, InputError
 from colorcore.farm.cluster import connect
-from colorcore.farm.plan import Unit, plan_units
+from colorcore.farm.plan import Unit, plan_units, scan_origin
 from colorcore.farm.tasks import RenderSpec, frames_folder, render_unit_task, segment_path, solve_keyframe_task
 from colorcore.media.folder_writer import frame_file_name, install_folder
 from colorcore.media.leftovers import farm_staging, sweep_leftovers
@@ -100,6 +101,7 @@ class OutputJob:
     _clip: Any = None
     _spec_ref: Any = None
     _keys: dict = field(default_factory=dict)
+    _cuts: set = field(default_factory=set)  # shot cuts the finished units found
 
     @property
     def staged(self) -> Path:
@@ -228,10 +230,11 @@ class _Driver:
             try:
                 result = ray.get(ref)
             except ray.exceptions.RayError as exc:
-                self._fail(job, f"{unit.describe()} failed after every retry: {_reason(exc)}")
+                self._fail(job, f"{self._where(job, unit)} failed after every retry: {_reason(exc)}")
                 continue
+            job._cuts.update(result.get("cuts", ()))
             if "input_error" in result:
-                self._fail(job, f"{unit.describe()}: {result['input_error']}")
+                self._fail(job, f"{self._where(job, unit)}: {result['input_error']}")
                 continue
             try:
                 self._assemble(job, unit)
@@ -308,6 +311,12 @@ class _Driver:
         job.seconds = time.monotonic() - job._began
 
     # -- failure, cancel, progress ---------------------------------------------------------
+
+    @staticmethod
+    def _where(job: OutputJob, unit: Unit) -> str:
+        """The unit's shot and frames: the units before it are assembled (in frame order),
+        so every cut before it is known."""
+        return unit.describe(job._cuts, scan_origin(job.units))
 
     def _fail(self, job: OutputJob, reason: str) -> None:
         job.error = reason

@@ -114,10 +114,11 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
         solved: the chroma of ``unit.keyframes``, in that order (HxWx2 float32).
 
     Returns:
-        {"frames": frames written, "seconds": time taken}; {"stopped": True} when the
-        driver stopped this output (cancel, Ctrl-C, another unit failed); or
-        {"input_error": reason} for a user error (a damaged frame with on_damaged="stop",
-        ...), which retrying would not mend.
+        {"frames": frames written, "seconds": time taken, "cuts": the shot cuts its scan
+        found (first frames of new shots)}; {"stopped": True} when the driver stopped
+        this output (cancel, Ctrl-C, another unit failed); or {"input_error": reason,
+        "cuts": ...} for a user error (a damaged frame with on_damaged="stop", ...), which
+        retrying would not mend.
     """
     from colorcore.video.propagate import colorize_clip
 
@@ -130,6 +131,7 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
     dtype = np.uint16 if spec.bit_depth == 16 else np.uint8
     token = secrets.token_hex(4)
     done = 0
+    cuts: list[int] = []
     try:
         frames = colorize_clip(
             clip,
@@ -139,6 +141,7 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
             frames=unit.frames,
             settings=spec.settings,
             keyframe_chroma=dict(zip(unit.keyframes, solved)),
+            on_cut=cuts.append,
         )
         if spec.kind == "folder":
             out = frames_folder(folder)
@@ -161,9 +164,9 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
             finally:
                 partial.unlink(missing_ok=True)
     except InputError as exc:
-        return {"input_error": str(exc)}
+        return {"input_error": str(exc), "cuts": cuts}
     report(done, force=True)
-    return {"frames": done, "seconds": time.monotonic() - began}
+    return {"frames": done, "seconds": time.monotonic() - began, "cuts": cuts}
 
 
 def _to_depth(rgb: np.ndarray, dtype) -> np.ndarray:

@@ -172,7 +172,7 @@ def test_cancel_stops_the_clusters_tasks_and_leaves_nothing(cluster, clip, tmp_p
     assert not _worker_pids("render_unit_task")
 
 
-def test_a_unit_that_fails_names_the_output_and_its_frames(cluster, clip, tmp_path):
+def test_a_unit_that_fails_names_the_output_its_shot_and_its_frames(cluster, clip, tmp_path):
     folder, guidance, _ = clip
     damaged = tmp_path / "damaged"
     damaged.mkdir()
@@ -184,7 +184,7 @@ def test_a_unit_that_fails_names_the_output_and_its_frames(cluster, clip, tmp_pa
     with pytest.raises(FarmError) as failure:
         colorize_distributed(damaged, guidance, tmp_path / "out.mkv", settings=settings, workers=2)
     message = str(failure.value)
-    assert "\n" not in message and "damaged" in message and "frames 17..29" in message
+    assert "\n" not in message and message.startswith("damaged: shot 2 (from frame 14), frames 17..29: "), message
     assert not (tmp_path / "out.mkv").exists() and not _staging_left(tmp_path)
 
 
