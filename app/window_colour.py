@@ -11,7 +11,7 @@ from colorcore.media.leftovers import sweep_leftovers
 from colorcore.render import project_frames
 from keyhue.dialogs import show_problem
 from keyhue.export_dialog import ExportDialog
-from keyhue.export_job import ExportJob, ExportProgressDialog
+from keyhue.export_job import ExportJob, ExportProgressDialog, FarmExportJob
 from keyhue.propagation import FrameDone, propagate_runs
 from keyhue.result_cache import ResultCache
 from keyhue.timeline import FrameState
@@ -225,10 +225,22 @@ class ColourCommands:
     def start_export(self, settings) -> bool:
         """Export with ``settings`` (an ExportSettings) in the background.
 
-        Frames already propagated for the current guidance are written from the cache (they
-        are what the render would give); the others are rendered on the way."""
+        With ``settings.workers`` > 1 the farm renders it on that many local worker
+        processes (:class:`keyhue.export_job.FarmExportJob`); without Ray, or for a project
+        the farm cannot render as this process does, it renders here and one line says why.
+        In this process, frames already propagated for the current guidance are written
+        from the cache (they are what the render would give); the others are rendered on
+        the way."""
         sweep_leftovers([settings.path.parent], temp=False)  # partial exports of a killed Keyhue
         snapshot = copy.deepcopy(self.document.project)
+        if settings.workers > 1:
+            from colorcore.farm import INSTALL_HINT, farm_limit, ray_available
+
+            reason = INSTALL_HINT if not ray_available() else farm_limit(snapshot.settings)
+            if reason is None:
+                self.export_job = FarmExportJob(settings, snapshot, settings.workers)
+                return self._run_export()
+            self.report_warning(f"exporting in this process, not on {settings.workers} workers: {reason}")
         clip = self.clip
         session = self.session
         ready = {f for f in session.frames_in(FrameState.PROPAGATED) if f in settings.frames}
@@ -238,6 +250,10 @@ class ColourCommands:
             return _frames_reusing_cache(snapshot, clip, span, progress, cancel, ready, results)
 
         self.export_job = ExportJob(settings, clip, frames)
+        return self._run_export()
+
+    def _run_export(self) -> bool:
+        assert self.export_job is not None
         self.export_dialog = ExportProgressDialog(self.export_job, self)
         for signal in (self.export_job.finished, self.export_job.failed, self.export_job.cancelled):
             signal.connect(self._export_done)

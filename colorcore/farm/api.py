@@ -11,7 +11,7 @@ nothing left at the output. Call it from a worker thread, not the GUI thread.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from colorcore.errors import InputError
@@ -91,6 +91,16 @@ def colorize_distributed(
     return _run_one(job, workers, address, progress, cancel)
 
 
+def farm_limit(settings: Mapping) -> str | None:
+    """Why the farm cannot render a project with these settings (``Project.settings``) as
+    the serial render does, in one line, or None when it can. The farm's tasks solve with
+    the base network: a deep network adapted to the film or given its own weights is not
+    shipped to them."""
+    if settings.get("solver") == "deep" and (int(settings.get("adapt") or 0) > 0 or settings.get("weights")):
+        return "the render farm cannot yet use a deep network adapted to the film or its own weights"
+    return None
+
+
 def project_job(
     project,
     output: Path,
@@ -106,6 +116,9 @@ def project_job(
     if not isinstance(project, Project):
         project = Project.load(project)
     settings = {**project.settings, **(overrides or {})}
+    limit = farm_limit(settings)
+    if limit is not None:
+        raise InputError(f"{limit}; render without --workers/--ray")
     image_format = settings.get("image_format", "png")
     name = project.path.name if project.path is not None else project.media.path.name
     with project.open_clip() as clip:
@@ -119,11 +132,12 @@ def project_job(
             None,
             image_format,
             output,
+            tuple(project.grades),
         )
     return OutputJob(name, spec, output, audio=audio, overwrite=overwrite, image_format=image_format)
 
 
-def _spec(clip, source, guidance, frames, solver, device, settings, image_format, output) -> RenderSpec:
+def _spec(clip, source, guidance, frames, solver, device, settings, image_format, output, grades=()) -> RenderSpec:
     from colorcore.media import output_kind
     from colorcore.media.outputs import _IMAGE_FORMATS
     from colorcore.video.propagate import _check_guidance, _check_range
@@ -143,6 +157,7 @@ def _spec(clip, source, guidance, frames, solver, device, settings, image_format
         image_ext=ext,
         bit_depth=16 if image_format == "tiff" else clip.bit_depth,
         span=span,
+        grades=grades,
     )
 
 

@@ -47,6 +47,8 @@ class RenderSpec:
         bit_depth: bits of the output frames (8: uint8, 16: uint16).
         span: the frames of the whole output (their count sizes the frame names; the
             first is the output's frame 0).
+        grades: the project's per-shot grades (:class:`colorcore.grade.ShotGrade`),
+            applied as :func:`colorcore.render.project_frames` applies them.
     """
 
     source: Path
@@ -58,6 +60,7 @@ class RenderSpec:
     image_ext: str = ".png"
     bit_depth: int = 8
     span: range = range(0)
+    grades: tuple = ()
 
 
 def segment_path(staging: Path, unit: Unit) -> Path:
@@ -120,6 +123,7 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
         "cuts": ...} for a user error (a damaged frame with on_damaged="stop", ...), which
         retrying would not mend.
     """
+    from colorcore.grade import apply_grade, grade_for
     from colorcore.video.propagate import colorize_clip
 
     began = time.monotonic()
@@ -143,6 +147,8 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
             keyframe_chroma=dict(zip(unit.keyframes, solved)),
             on_cut=cuts.append,
         )
+        if spec.grades:
+            frames = ((f, apply_grade(rgb, grade_for(spec.grades, f))) for f, rgb in frames)
         if spec.kind == "folder":
             out = frames_folder(folder)
             for f, rgb in frames:

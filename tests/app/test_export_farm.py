@@ -1,0 +1,111 @@
+"""The editor's Export on local workers (the farm, a real local Ray cluster started by the
+export itself) gives the serial export's frames; Cancel leaves nothing; without Ray it
+renders in this process and says so in one line; the workers setting is remembered."""
+
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QPushButton
+
+from colorcore.grade import ShotGrade
+from colorcore.guidance.hints import Stroke
+from colorcore.media import open_clip
+from keyhue.export_dialog import WORKERS_KEY, ExportDialog, ExportSettings
+from keyhue.export_job import FarmExportJob
+from tests.support.qt import make_grey_clip
+
+
+def keyed(make_window, tmp_path, frames):
+    """A window on a 64x48 grey clip with keyframes 0 and 8 and a grade on frames 4..11."""
+    window = make_window()
+    assert window.open_path(make_grey_clip(tmp_path / "clip.mkv", frames))
+    document = window.document
+    document.add_stroke(Stroke([(5, 40), (60, 40)], color=(0.2, 0.3, 0.9), width=4, frame=0))
+    document.add_stroke(Stroke([(10, 10), (30, 12)], color=(0.9, 0.2, 0.1), width=4, frame=0))
+    document.add_stroke(Stroke([(5, 20), (60, 25)], color=(0.8, 0.7, 0.1), width=4, frame=8))
+    document.project.grades.append(ShotGrade(4, 12, 1.4, 20.0))
+    return window
+
+
+def export(qtbot, window, settings):
+    assert window.start_export(settings)
+    job = window.export_job
+    seen = []
+    job.figures.connect(seen.append)
+    qtbot.waitUntil(lambda: window.export_job is None, timeout=120000)
+    return job, seen
+
+
+def _frames(path):
+    with open_clip(path) as clip:
+        return [clip.rgb(i) for i in range(len(clip))]
+
+
+@pytest.mark.slow
+def test_export_on_two_workers_writes_the_serial_exports_frames(qtbot, make_window, tmp_path):
+    pytest.importorskip("ray")
+    window = keyed(make_window, tmp_path, frames=20)
+    serial, _ = export(qtbot, window, ExportSettings(tmp_path / "serial.mkv", "mkv", 2, 18, audio=False))
+    before = set(tmp_path.iterdir())
+    farm, figures = export(qtbot, window, ExportSettings(tmp_path / "farm.mkv", "mkv", 2, 18, audio=False, workers=2))
+    assert type(serial) is not FarmExportJob and isinstance(farm, FarmExportJob)
+    assert farm.worker.outcome == "finished", farm.worker.failure
+    ours, theirs = _frames(tmp_path / "farm.mkv"), _frames(tmp_path / "serial.mkv")
+    assert len(ours) == len(theirs) == 16
+    assert all(np.array_equal(a, b) for a, b in zip(ours, theirs))  # FFV1: lossless, so exactly
+    assert figures and figures[-1].done == figures[-1].total == 16 and figures[-1].frames_per_second > 0
+    assert "Exported" in window.statusBar().currentMessage()
+    assert set(tmp_path.iterdir()) - before == {tmp_path / "farm.mkv"}  # and no staging left
+
+
+@pytest.mark.slow
+def test_cancel_during_an_export_on_workers_leaves_nothing(qtbot, make_window, tmp_path):
+    ray = pytest.importorskip("ray")
+    window = keyed(make_window, tmp_path, frames=40)
+    assert window.start_export(ExportSettings(tmp_path / "farm.mkv", "mkv", 0, 40, audio=False, workers=2))
+    dialog, job = window.export_dialog, window.export_job
+    assert dialog.labelText().startswith("Starting 2 local workers")
+    button = dialog.findChild(QPushButton)
+    assert button.text() == "Cancel"
+
+    def click(figures):  # as the user would, once the cluster is up and the units are submitted
+        if not job.is_cancelled():
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    job.figures.connect(click)
+    qtbot.waitUntil(lambda: window.export_job is None, timeout=120000)
+    assert job.worker.outcome == "cancelled"
+    assert not [p.name for p in tmp_path.iterdir() if "farm" in p.name]  # no output, no staging
+    assert not window.export_dialog.isVisible() and not window.statusBar().currentMessage().startswith("Exported")
+    assert not ray.is_initialized()  # the export's cluster is gone with its tasks
+
+
+def test_without_ray_an_export_on_workers_renders_here_and_says_so(qtbot, make_window, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if keyhue[cluster] were not installed
+    window = keyed(make_window, tmp_path, frames=10)
+    job, figures = export(qtbot, window, ExportSettings(tmp_path / "out.mkv", "mkv", 0, 4, audio=False, workers=2))
+    assert not isinstance(job, FarmExportJob) and job.worker.outcome == "finished", job.worker.failure
+    assert len(_frames(tmp_path / "out.mkv")) == 4 and figures[-1].done == 4
+    [line] = [m for m in window.messages_seen if "workers" in m]
+    assert "\n" not in line and "keyhue[cluster]" in line and "in this process" in line
+
+
+def test_the_workers_setting_defaults_to_the_cores_and_is_remembered(qtbot, tmp_path, monkeypatch):
+    import os
+
+    from PySide6.QtCore import QSettings
+
+    memory = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    clip = make_grey_clip(tmp_path / "clip.mkv", 3)
+    dialog = ExportDialog(None, 3, 24, False, tmp_path / "out.mkv", source_path=clip, settings=memory)
+    qtbot.addWidget(dialog)
+    assert dialog.settings().workers == (os.cpu_count() or 1)
+    dialog.set_workers(3)
+    monkeypatch.setattr(QDialog, "accept", lambda self: None)
+    dialog.accept()
+    assert int(memory.value(WORKERS_KEY)) == 3
+    again = ExportDialog(None, 3, 24, False, tmp_path / "out.mkv", source_path=clip, settings=memory)
+    qtbot.addWidget(again)
+    assert again.settings().workers == 3
