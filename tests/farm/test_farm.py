@@ -220,3 +220,17 @@ def test_a_batch_renders_every_good_project_past_a_broken_one(cluster, clip, tmp
     with open_clip(serial) as one, open_clip(out / "a.mkv") as a, open_clip(out / "b.mkv") as b:
         for i in range(len(one)):
             assert np.array_equal(one.rgb(i), a.rgb(i)) and np.array_equal(one.rgb(i), b.rgb(i))
+
+
+def test_a_projects_shot_grades_are_applied_as_in_the_serial_render(cluster, clip, tmp_path):
+    from colorcore.grade import ShotGrade
+    from colorcore.render import render_project
+
+    folder, guidance, ungraded = clip
+    project = Project.load(_project(folder, guidance, tmp_path / "graded.keyhue"))
+    project.grades = [ShotGrade(14, 26, 1.5, 30.0)]  # the second shot
+    serial = render_project(project, tmp_path / "serial")
+    farm = render_distributed(project, tmp_path / "farm", workers=2)
+    assert _files(farm) == _files(serial)
+    with open_clip(farm) as out:
+        assert not np.array_equal(out.rgb(20), ungraded[20]) and np.array_equal(out.rgb(5), ungraded[5])

@@ -82,3 +82,29 @@ def test_a_unit_reports_the_cuts_its_scan_found(tmp_path):
     head, tail = plan_units([3], range(20))
     assert render_unit_task(spec, head, str(tmp_path), None, None)["cuts"] == []
     assert render_unit_task(spec, tail, str(tmp_path), None, None)["cuts"] == [10]
+
+
+def test_a_project_with_an_adapted_network_is_refused_in_one_line(tmp_path):
+    """The farm's tasks solve with the base network: a project whose network is adapted to
+    the film would come out different, so the farm says so instead of rendering it."""
+    import pytest
+
+    from colorcore.errors import InputError
+    from colorcore.farm import farm_limit
+    from colorcore.farm.api import project_job
+    from colorcore.guidance.project import Project
+    from colorcore.media import open_clip, open_writer
+    from tests.support.clips import several_shots_clip
+
+    frames = several_shots_clip((3,))
+    with open_writer(tmp_path / "clip", fps=25, width=96, height=72) as writer:
+        for frame in frames:
+            writer.write(frame)
+    with open_clip(tmp_path / "clip") as source:
+        project = Project.for_clip(source)
+    assert farm_limit(project.settings) is None
+    project.settings.update(solver="deep", adapt=40)
+    with pytest.raises(InputError) as refused:
+        project_job(project, tmp_path / "out.mkv")
+    assert "\n" not in str(refused.value) and "adapted" in str(refused.value)
+    assert project_job(project, tmp_path / "out.mkv", overrides={"solver": "fast"}).spec.solver == "fast"
