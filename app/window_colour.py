@@ -9,10 +9,11 @@ import copy
 from colorcore.grade import apply_grade, grade_for
 from colorcore.media.leftovers import sweep_leftovers
 from colorcore.render import project_frames
+from keyhue import propagation
 from keyhue.dialogs import show_problem
-from keyhue.export_dialog import ExportDialog
+from keyhue.export_dialog import ExportDialog, workers_setting
 from keyhue.export_job import ExportJob, ExportProgressDialog, FarmExportJob
-from keyhue.propagation import FrameDone, propagate_runs
+from keyhue.propagation import FrameDone, propagate_runs, propagate_runs_on_workers
 from keyhue.result_cache import ResultCache
 from keyhue.timeline import FrameState
 from keyhue.workers import Worker
@@ -61,13 +62,17 @@ class ColourCommands:
                 rgb = self.results.get(frame)
                 if rgb is not None:
                     self.previous_results[frame] = rgb
+        total = sum(len(r) for r in runs)
+        workers = self._propagation_workers(project, total)
+        job, extra = (propagate_runs_on_workers, (workers,)) if workers > 1 else (propagate_runs, ())
         worker = Worker(
-            propagate_runs,
+            job,
             project,
             self.clip,
             runs,
             self.results,
             self.guidance_version,
+            *extra,
             name="propagation",
             parent=self,
         )
@@ -76,15 +81,30 @@ class ColourCommands:
         worker.warning.connect(self.report_warning)
         worker.ended.connect(self._propagation_done)
         self.worker = worker
-        total = sum(len(r) for r in runs)
         self.progress.setRange(0, total)
         self.progress.setValue(0)
         self.progress.show()
         self.cancel_button.show()
-        self.statusBar().showMessage(f"Propagating {total} frames…")
+        on = f" on {workers} local workers (starting them takes a few seconds)" if workers > 1 else ""
+        self.statusBar().showMessage(f"Propagating {total} frames{on}…")
         self._update_enabled()
         worker.start()
         return True
+
+    def _propagation_workers(self, project, frames: int) -> int:
+        """Local workers for propagating ``frames`` frames: the Workers setting from
+        FARM_MIN_FRAMES frames on; 1 (this process) below, or without Ray, or for a
+        project the farm cannot render as this process does (one line says which)."""
+        from colorcore.farm import INSTALL_HINT, farm_limit, ray_available
+
+        workers = workers_setting(self.settings)
+        if workers <= 1 or frames < propagation.FARM_MIN_FRAMES:
+            return 1
+        reason = INSTALL_HINT if not ray_available() else farm_limit(project.settings)
+        if reason is not None:
+            self.report_warning(f"propagating in this process, not on {workers} workers: {reason}")
+            return 1
+        return workers
 
     def propagate_shot(self, start: int | None = None) -> bool:
         """Propagate only the shot starting at ``start`` (the current shot when None)."""

@@ -83,6 +83,11 @@ class OutputJob:
         output: the final output path.
         audio, overwrite, image_format: as :func:`colorcore.render.write_frames`.
         path: the written output once complete; error: one line when it failed.
+        sink: instead of writing an output (a frame folder job only): called in frame
+            order as each unit is assembled, ``sink(frames, paths)`` with the unit's
+            frames and their image files, which are deleted after the call; nothing is
+            installed at ``output``, which only places the staging beside it. ``path`` is
+            ``output`` once every frame was handed over.
     """
 
     name: str
@@ -93,6 +98,7 @@ class OutputJob:
     image_format: str = "png"
     path: Path | None = None
     error: str | None = None
+    sink: Callable[[range, list[Path]], None] | None = None
     units: list[Unit] = field(default_factory=list)
     staging: Path | None = None
     seconds: float = 0.0
@@ -159,8 +165,9 @@ def _prepare(job: OutputJob) -> None:
 
     try:
         sweep_leftovers([job.output.parent], temp=False)
-        check_output_path(job.output, [job.spec.source], overwrite=job.overwrite)
-        kind = "folder" if output_kind(job.output) == "folder" else "video"
+        if job.sink is None:
+            check_output_path(job.output, [job.spec.source], overwrite=job.overwrite)
+        kind = "folder" if job.sink is not None or output_kind(job.output) == "folder" else "video"
         if kind != job.spec.kind:
             raise ValueError(f"spec kind {job.spec.kind} for a {kind} output")
         job.staging = farm_staging(job.output)
@@ -269,8 +276,18 @@ class _Driver:
     def _assemble(self, job: OutputJob, unit: Unit) -> None:
         if job.spec.kind == "video":
             self._encode(job, unit)
+        elif job.sink is not None:
+            paths = [frames_folder(job.staged) / self._name(job, f) for f in unit.frames]
+            job.sink(unit.frames, paths)
+            for path in paths:
+                path.unlink(missing_ok=True)
         if unit is job.units[-1]:
             self._finish(job)
+
+    @staticmethod
+    def _name(job: OutputJob, frame: int) -> str:
+        span = job.spec.span
+        return frame_file_name(frame - span.start, len(span), job.spec.image_ext, span.start)
 
     def _encode(self, job: OutputJob, unit: Unit) -> None:
         from colorcore.media import open_clip
@@ -302,9 +319,8 @@ class _Driver:
             if job.output.exists() and not job.overwrite:
                 raise InputError(f"output '{job.output}' appeared while rendering; not replaced")
             os.replace(job.staged / job.output.name, job.output)
-        else:
-            span, ext = job.spec.span, job.spec.image_ext
-            names = [frame_file_name(i, len(span), ext, span.start) for i in range(len(span))]
+        elif job.sink is None:
+            names = [self._name(job, f) for f in job.spec.span]
             install_folder(frames_folder(job.staged), job.output, names, overwrite=job.overwrite)
         _remove_staging(job)
         job.path = job.output

@@ -1,6 +1,7 @@
-"""The editor's Export on local workers (the farm, a real local Ray cluster started by the
-export itself) gives the serial export's frames; Cancel leaves nothing; without Ray it
-renders in this process and says so in one line; the workers setting is remembered."""
+"""The editor on local workers (the farm, a real local Ray cluster started by the job
+itself): Export and Propagate give the frames of the editor's own process; Cancel leaves
+nothing of an export and keeps the frames a propagation handed over; without Ray it works
+in this process and says so in one line; the Workers setting is remembered."""
 
 import sys
 
@@ -14,6 +15,8 @@ from colorcore.guidance.hints import Stroke
 from colorcore.media import open_clip
 from keyhue.export_dialog import WORKERS_KEY, ExportDialog, ExportSettings
 from keyhue.export_job import FarmExportJob
+from keyhue.propagation import FARM_MIN_FRAMES, propagate_runs, propagate_runs_on_workers
+from keyhue.timeline import FrameState
 from tests.support.qt import make_grey_clip
 
 
@@ -109,3 +112,72 @@ def test_the_workers_setting_defaults_to_the_cores_and_is_remembered(qtbot, tmp_
     again = ExportDialog(None, 3, 24, False, tmp_path / "out.mkv", source_path=clip, settings=memory)
     qtbot.addWidget(again)
     assert again.settings().workers == 3
+
+
+def painted(make_window, clip, keyframes):
+    """A window on ``clip`` with strokes on ``keyframes``."""
+    window = make_window()
+    assert window.open_path(clip)
+    for k in keyframes:
+        window.document.add_stroke(Stroke([(5, 40), (60, 38)], color=(0.2, 0.3, 0.9), width=4, frame=k))
+        window.document.add_stroke(Stroke([(10, 10), (30, 12)], color=(0.9, 0.2, 0.1), width=4, frame=k))
+    return window
+
+
+KEYFRAMES = (0, 8, 60, 110)
+
+
+@pytest.mark.slow
+def test_a_long_propagation_on_two_workers_gives_this_process_frames(qtbot, make_window, tmp_path, dialogs):
+    pytest.importorskip("ray")
+    clip = make_grey_clip(tmp_path / "clip.mkv", FARM_MIN_FRAMES)
+    here = painted(make_window, clip, KEYFRAMES)
+    here.settings.setValue(WORKERS_KEY, 1)
+    assert here.propagate() and here.worker._call[0] is propagate_runs
+    qtbot.waitUntil(lambda: here.worker is None, timeout=120000)
+    here.settings.setValue(WORKERS_KEY, 2)
+    copy = tmp_path / "copy.mkv"  # another name: its own result cache
+    copy.write_bytes(clip.read_bytes())
+    there = painted(make_window, copy, KEYFRAMES)
+    assert there.propagate() and there.worker._call[0] is propagate_runs_on_workers
+    assert "on 2 local workers" in there.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: there.worker is None, timeout=120000)
+    assert there.statusBar().currentMessage() == "Propagation finished", dialogs.warnings
+    frames = range(FARM_MIN_FRAMES)
+    assert sorted(there.results) == list(frames)
+    assert all(np.array_equal(there.results.get(i), here.results.get(i)) for i in frames)
+    assert all(np.allclose(there.quality.values(i), here.quality.values(i), equal_nan=True) for i in frames)
+    assert all(there.timeline.frame_state(i) == FrameState.PROPAGATED for i in frames)
+    assert not [p for p in there.results.folder.iterdir() if "farm" in p.name]  # no staging left
+
+
+@pytest.mark.slow
+def test_cancel_of_a_propagation_on_workers_keeps_the_frames_handed_over(qtbot, make_window, tmp_path):
+    pytest.importorskip("ray")
+    window = painted(make_window, make_grey_clip(tmp_path / "clip.mkv", FARM_MIN_FRAMES), KEYFRAMES)
+    window.settings.setValue(WORKERS_KEY, 2)
+    assert window.propagate()
+    worker = window.worker
+    # Cancel on the worker's own thread as the first unit (frames 0..7) is handed over: the
+    # farm hears it before it hands over the next unit.
+    worker.result.connect(lambda _: worker.cancel(), Qt.ConnectionType.DirectConnection)
+    qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
+    assert worker.outcome == "cancelled" and "cancelled" in window.statusBar().currentMessage()
+    assert sorted(window.results) == list(range(8))
+    assert [window.timeline.frame_state(i) == FrameState.PROPAGATED for i in range(10)] == [True] * 8 + [False] * 2
+    assert not [p for p in window.results.folder.iterdir() if "farm" in p.name]
+
+
+def test_propagate_uses_workers_only_when_long_and_says_why_not_without_ray(qtbot, make_window, tmp_path, monkeypatch):
+    window = painted(make_window, make_grey_clip(tmp_path / "clip.mkv", FARM_MIN_FRAMES + 20), KEYFRAMES)
+    window.settings.setValue(WORKERS_KEY, 2)
+    assert window.propagate(range(0, 20))  # short: this process, whatever the setting
+    assert window.worker._call[0] is propagate_runs and not window.messages_seen
+    qtbot.waitUntil(lambda: window.worker is None, timeout=60000)
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if keyhue[cluster] were not installed
+    assert window.propagate()
+    assert window.worker._call[0] is propagate_runs
+    [line] = window.messages_seen
+    assert "\n" not in line and "keyhue[cluster]" in line and "propagating in this process" in line
+    window.cancel_propagation()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=60000)
