@@ -4,8 +4,8 @@ A stroke gives chroma only; the engine keeps each pixel's luma. So the picker sh
 chroma plane (I across, Q up) *at the clicked pixel's luma*: every colour offered is
 composed by :func:`colorcore.colorspace.compose` at that luma, and chroma the RGB cube
 cannot hold at that luma is shown dark and cannot be picked. Beside it, suggestions for
-that point: the current colour result, the aligned reference, and the palette's
-swatches, each shown at the same luma.
+that point: the current colour result, the aligned reference, the exemplars matched
+there, the deep network's prediction and the recent colours, each shown at the same luma.
 """
 
 from __future__ import annotations
@@ -113,16 +113,12 @@ class LumaPicker(QDialog):
         side.addWidget(self.swatch)
         side.addWidget(self.value)
         side.addWidget(QLabel("Suggestions"))
+        self._suggestion_box = QVBoxLayout()
+        side.addLayout(self._suggestion_box)
         self.suggestion_buttons: list[QToolButton] = []
+        self.suggested: dict[str, tuple[float, float, float]] = {}  # label: the colour offered, at the luma
         for label, colour in suggestions:
-            colour = at_luma(colour, self.luma)
-            button = QToolButton(text=label)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            r, g, b = (round(v * 255) for v in colour)
-            button.setStyleSheet(f"background: rgb({r},{g},{b}); color: {'black' if self.luma > 0.5 else 'white'};")
-            button.clicked.connect(lambda _=False, c=colour: self._choose(c))
-            side.addWidget(button)
-            self.suggestion_buttons.append(button)
+            self.add_suggestion(label, colour)
         side.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.plane)
@@ -135,6 +131,51 @@ class LumaPicker(QDialog):
         layout.addWidget(buttons)
         if initial is not None:
             self._choose(at_luma(initial, self.luma))
+
+    def add_suggestion(self, label: str, colour: tuple[float, float, float] | None = None) -> QToolButton:
+        """Offer ``colour`` (r, g, b 0..1; shown and chosen at the pixel's luma) as ``label``.
+        None: a disabled placeholder "label…" for a suggestion still being worked out, in
+        its place among the others until :meth:`fill_suggestion` or :meth:`drop_suggestion`."""
+        button = QToolButton(text=label if colour is not None else f"{label}…")
+        button.setObjectName(label)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self._suggestion_box.addWidget(button)
+        self.suggestion_buttons.append(button)
+        if colour is None:
+            button.setEnabled(False)
+        else:
+            self.fill_suggestion(label, colour)
+        return button
+
+    def fill_suggestion(self, label: str, colour: tuple[float, float, float], text: str | None = None) -> None:
+        """Give suggestion ``label`` its colour (r, g, b 0..1, put at the pixel's luma) and
+        optionally a new ``text``; nothing when there is no such suggestion."""
+        button = self.suggestion_button(label)
+        if button is None:
+            return
+        colour = at_luma(colour, self.luma)
+        text = text or label
+        button.setObjectName(text)
+        button.setText(text)
+        button.setEnabled(True)
+        r, g, b = (round(v * 255) for v in colour)
+        button.setStyleSheet(f"background: rgb({r},{g},{b}); color: {'black' if self.luma > 0.5 else 'white'};")
+        button.clicked.connect(lambda _=False, c=colour: self._choose(c))
+        self.suggested.pop(label, None)
+        self.suggested[text] = colour
+
+    def drop_suggestion(self, label: str) -> None:
+        """Withdraw suggestion ``label`` (e.g. a placeholder whose work failed)."""
+        button = self.suggestion_button(label)
+        if button is not None:
+            self.suggestion_buttons.remove(button)
+            self.suggested.pop(label, None)
+            button.hide()
+            button.deleteLater()
+
+    def suggestion_button(self, label: str) -> QToolButton | None:
+        """The button of suggestion ``label`` (a placeholder's plain label), or None."""
+        return next((b for b in self.suggestion_buttons if b.objectName() == label), None)
 
     def pick_cell(self, x: int, y: int) -> bool:
         """Choose plane cell (x, y); False (nothing chosen) where that chroma is impossible."""

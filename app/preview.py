@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from colorcore.guidance.references import Guidance
 from colorcore.render import preview_frame
 from colorcore.video.propagate import exemplar_matchers
+from keyhue.network_suggestion import network_now
 from keyhue.workers import Task, Worker
 
 #: Pixel count of the quick first solve: about 100 ms on one core of a laptop CPU.
@@ -55,9 +56,11 @@ class PreviewSolver(QObject):
         self._workers: set[Worker] = set()
         self._matchers: tuple[tuple, list] = ((), [])  # exemplars' ids, their matchers
 
-    def request(self, luma: np.ndarray, guidance: Guidance, frame: int) -> int:
+    def request(self, luma: np.ndarray, guidance: Guidance, frame: int, project=None) -> int:
         """Start solving ``frame`` (its luma, HxW as ``Clip.luma`` gives it) with a snapshot
-        of ``guidance``. Returns the request's generation; older requests are superseded."""
+        of ``guidance``. Returns the request's generation; older requests are superseded.
+        With the deep solver, ``project`` (a snapshot) names the network the export uses:
+        the one adapted to this film when there is one (never trained here)."""
         with self._lock:
             self._generation += 1
             generation = self._generation
@@ -67,7 +70,7 @@ class PreviewSolver(QObject):
             references=[r for r in guidance.references if r.frame == frame],
             exemplars=list(guidance.exemplars),
         )
-        worker = Worker(self._solve, generation, luma, snapshot, frame, name="preview", parent=self)
+        worker = Worker(self._solve, generation, luma, snapshot, frame, project, name="preview", parent=self)
         worker.result.connect(lambda item: self.ready.emit(*item))
         worker.failed.connect(lambda message, _details: self.failed.emit(generation, message))
         worker.warning.connect(self.warning)
@@ -95,13 +98,16 @@ class PreviewSolver(QObject):
             self._matchers = (key, matchers)
         return matchers
 
-    def _solve(self, task: Task, generation: int, luma: np.ndarray, guidance: Guidance, frame: int) -> None:
+    def _solve(self, task: Task, generation: int, luma: np.ndarray, guidance: Guidance, frame: int, project) -> None:
         height, width = luma.shape[:2]
         matchers = self._matchers_for(guidance.exemplars)
+        network = network_now(project)[0] if self.solver == "deep" and project is not None else None
         for scale in sorted({quick_scale(width, height), 1.0}):
             if not self.is_current(generation):
                 return
-            rgb = preview_frame(luma, guidance, frame, scale, self.solver, self.device, matchers=matchers)
+            rgb = preview_frame(
+                luma, guidance, frame, scale, self.solver, self.device, matchers=matchers, network=network
+            )
             if not self.is_current(generation):
                 return
             task.emit((generation, frame, rgb, scale == 1.0))

@@ -19,6 +19,7 @@ running and no edit is lost.
 
 from __future__ import annotations
 
+import copy
 import time
 from pathlib import Path
 
@@ -52,6 +53,7 @@ from keyhue.document import Document
 from keyhue.export_job import ExportJob
 from keyhue.grade_panel import GradePanel
 from keyhue.imaging import to_qimage
+from keyhue.network_suggestion import NetworkSuggestions
 from keyhue.palette_panel import PalettePanel
 from keyhue.preview import PreviewSolver
 from keyhue.propagation import shot_cuts
@@ -127,6 +129,7 @@ class MainWindow(FileCommands, PaintCommands, ColourCommands, QMainWindow):
         self.preview.ready.connect(self._preview_ready)
         self.preview.failed.connect(self._preview_failed)
         self.preview.warning.connect(self.report_warning)
+        self.network_suggestions = NetworkSuggestions(self)  # the picker's network suggestion
         self.setWindowTitle("Keyhue")
         self.setWindowIcon(icon("keyhue"))
         self.setAcceptDrops(True)
@@ -401,6 +404,7 @@ class MainWindow(FileCommands, PaintCommands, ColourCommands, QMainWindow):
             self.cut_finder.deleteLater()
             self.cut_finder = None
         self.preview.wait()
+        self.network_suggestions.wait()
 
     def _install(self, project: Project, clip, dirty: bool) -> None:
         self._stop_background_work()
@@ -642,7 +646,11 @@ class MainWindow(FileCommands, PaintCommands, ColourCommands, QMainWindow):
         self.preview.device = self.document.project.settings.get("device", "auto")
         if self.frame in self._keyframes():
             self._preview_final[self.frame] = False
-        self.preview.request(self.grey, self.document.project.guidance(), self.frame)
+        project = self.document.project
+        # The deep solver's preview uses the network the export uses (a snapshot: the
+        # worker reads it while the UI edits the project).
+        snapshot = copy.deepcopy(project) if self.preview.solver == "deep" else None
+        self.preview.request(self.grey, project.guidance(), self.frame, snapshot)
 
     def _preview_ready(self, generation: int, frame: int, rgb, final: bool) -> None:
         if not self.preview.is_current(generation) or self.document is None:

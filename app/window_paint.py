@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtGui import QColor
 
 from colorcore.guidance.hints import Stroke
+from keyhue import network_suggestion
 from keyhue.dialogs import show_problem
 from keyhue.imaging import to_dtype
 from keyhue.picker import LumaPicker
@@ -78,10 +79,12 @@ class PaintCommands:
             return
         if dialog.exec() == LumaPicker.DialogCode.Accepted and dialog.chosen is not None:
             self.brush.set_colour(QColor.fromRgbF(*dialog.chosen))
+        dialog.deleteLater()  # and with it its wait for the network's suggestion
 
     def open_picker(self, x: int, y: int) -> LumaPicker | None:
         """A luminance-aware picker (not yet shown) for frame pixel (x, y), with suggestions
-        from the current result, the frame's reference, the exemplars matched there and the
+        from the current result, the frame's reference, the exemplars matched there, the
+        deep network (filled in when its prediction for this frame is ready) and the
         recent colours."""
         if self.grey is None:
             return None
@@ -99,10 +102,33 @@ class PaintCommands:
             ref_top = np.iinfo(reference.rgb.dtype).max
             suggestions.append(("Reference", tuple(float(v) / ref_top for v in reference.rgb[y, x])))
         suggestions += self._exemplar_suggestions(x, y)
+        key = self._network_key(project)
+        kept = self.network_suggestions.kept(key) if key is not None else None
+        network = network_suggestion.LABEL
+        if kept is not None:
+            chroma, adapted = kept
+            network = network_suggestion.ADAPTED_LABEL if adapted else network
+            suggestions.append((network, network_suggestion.suggestion_at(chroma, luma, x, y)))
+        elif key is not None:
+            suggestions.append((network, None))  # a placeholder until it is predicted
         for n, colour in enumerate(self.brush.recent[:6]):
             suggestions.append((f"Recent {n + 1}", (colour.redF(), colour.greenF(), colour.blueF())))
         colour = self.brush.colour
-        return LumaPicker(luma, suggestions, (colour.redF(), colour.greenF(), colour.blueF()), self)
+        dialog = LumaPicker(luma, suggestions, (colour.redF(), colour.greenF(), colour.blueF()), self)
+        if key is not None:
+            dialog.suggestion_button(network).setToolTip(network_suggestion.TIP)
+        if key is not None and kept is None:
+            delivery = network_suggestion.Delivery(dialog, key, x, y)
+            self.network_suggestions.ready.connect(delivery.deliver)
+            self.network_suggestions.request(key, self.grey, project, self.frame)
+        return dialog
+
+    def _network_key(self, project) -> str | None:
+        """The key of the current frame's network prediction; None without torch or weights
+        (then the picker has no network suggestion)."""
+        if not network_suggestion.network_usable(project):
+            return None
+        return self.network_suggestions.key(self.grey, project, self.frame)
 
     def _exemplar_suggestions(self, x: int, y: int) -> list:
         """The colour each exemplar's match gives pixel (x, y) of the current frame."""

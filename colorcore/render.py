@@ -223,6 +223,7 @@ def preview_frame(
     solver: str = "fast",
     device: str = "auto",
     matchers=None,
+    network=None,
 ) -> np.ndarray | None:
     """The editor's live preview of one keyframe: at ``scale`` 1 exactly the frame
     :func:`project_frames` yields for it (:func:`colorcore.video.propagate.colorize_keyframe`:
@@ -241,6 +242,8 @@ def preview_frame(
         solver, device: as :func:`colorcore.solvers.colorize.solve_chroma`.
         matchers: :func:`colorcore.video.propagate.exemplar_matchers` of ``guidance``
             (built here when None).
+        network: ``solver="deep"`` only: the network the export uses (see
+            :func:`colorcore.solvers.colorize.solve_chroma`); the base weights when None.
 
     Returns:
         HxWx3 RGB of ``gray``'s dtype, or None when the frame is not a keyframe.
@@ -252,4 +255,6 @@ def preview_frame(
     if gray.ndim == 3:
         top = np.iinfo(gray.dtype).max
         gray = np.round(luma_of(gray) * top).astype(gray.dtype)
-    return colorize_keyframe(gray, guidance, frame, solver=solver, device=device, matchers=matchers, scale=scale)
+    return colorize_keyframe(
+        gray, guidance, frame, solver=solver, device=device, matchers=matchers, scale=scale, network=network
+    )

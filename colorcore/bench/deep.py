@@ -1,24 +1,18 @@
 """Benchmark of the deep engine (``colorcore bench deep``): the four protocols, deep beside Levin.
 
-For each protocol of docs/architecture.md and each clip, in one run: the grey output, chained flow
-(protocols 1 to 3), the Levin path (:func:`colorcore.propagate.colorize_clip` with the
-fast solver), the deep solver with the base weights, and the deep solver adapted to the
-clip (:func:`colorcore.solvers.deep.adapt.adapt_network`, its time reported apart),
-and that adapted network followed by one Levin solve with its chroma as the prior
+The protocols, their guidance, the baselines and every metric are those of
+:mod:`colorcore.bench.quality` (one scoring loop for both engines): each clip is run
+through :func:`colorcore.bench.quality.benchmark_clip` with the deep methods added beside
+the Levin path: the deep solver with the base weights, the deep solver adapted to the
+clip (:func:`colorcore.solvers.deep.adapt.adapt_network`, its time reported apart), and
+that adapted network followed by one Levin solve with its chroma as the prior
 (``refine``, :class:`colorcore.solvers.deep.infer.DeepSolver`).
-Protocols 1 and 2 are set up by :mod:`colorcore.quality_bench` (references on the first
-and last frame; simulated strokes every 25 frames); here also:
 
-3. one reference: the true first frame alone;
-4. an unaligned exemplar: the true middle frame cropped to its central 80 %, scaled by
-   0.75 and mirrored, given as the only guidance.
-
-Frames given as references are left out of the PSNR/SSIM means. Beside the quality
-figures: the worst frame's PSNR against the grey output's, the mean RGB error at hinted
-pixels (protocol 2 keyframes), the CPU time of one 854x480 network solve, and the
-adaptation time. Targets (issue 12): adapted deep >= Levin + 1 dB under protocols 1-3
-with CDC and warp error no worse; >= Levin + 2 dB under protocol 4; the base weights
-never below the grey output on average.
+Beside the quality figures: the worst frame's PSNR against the grey output's, the mean
+RGB error at hinted pixels (protocol 2 keyframes), the CPU time of one 854x480 network
+solve, and the adaptation time. Targets (issue 12): adapted deep >= Levin + 1 dB under
+protocols 1-3 with CDC and warp error no worse; >= Levin + 2 dB under protocol 4; the
+base weights never below the grey output on average.
 """
 
 from __future__ import annotations
@@ -31,139 +25,53 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from colorcore.bench.quality import DAVIS_FOLDER, MethodScores, _score_frame, _timed, protocol_guidance
-from colorcore.colorspace import chroma_of, compose, luma_of
+from colorcore.bench.quality import BEST, DAVIS_FOLDER, GREY, METHOD, PROTOCOLS, benchmark_clip
 from colorcore.errors import InputError
-from colorcore.guidance.references import Exemplar, Guidance, Reference
+from colorcore.guidance.references import Guidance
 from colorcore.metrics import json_safe, nan_mean
 
-PROTOCOLS = {
-    1: "true first and last frames as references",
-    2: "simulated strokes on keyframes every 25 frames",
-    3: "true first frame alone as reference",
-    4: "unaligned exemplar (middle frame cropped, scaled, mirrored)",
-}
-GREY, CHAINED, LEVIN, DEEP, ADAPTED, REFINED = (
-    "grey",
-    "chained flow",
-    "Levin path",
-    "deep (base)",
-    "deep adapted",
-    "adapted+Levin",
-)
+LEVIN, DEEP, ADAPTED, REFINED = METHOD, "deep (base)", "deep adapted", "adapted+Levin"
+#: The rows of the deep tables, in order (the quality benchmark's other baselines are left out).
+SHOWN = (GREY, BEST, LEVIN, DEEP, ADAPTED, REFINED)
 #: Weight of the network's chroma as the prior of the Levin solve in the REFINED row.
 REFINE_WEIGHT = 1.0
 METRICS = ("psnr", "ssim", "cdc", "warp_error", "worst_vs_grey", "hint_error", "s_per_frame")
 
 
-def bench_guidance(protocol: int, clip, frames: range, seed: int = 0) -> Guidance:
-    """What every method is given under ``protocol`` (1..4) for ``frames`` of ``clip``."""
-    if protocol in (1, 2):
-        return protocol_guidance(protocol, clip, frames, seed)
-    if protocol == 3:
-        return Guidance(references=[Reference(frames[0], np.array(clip.rgb(frames[0])), source="true first frame")])
-    if protocol == 4:
-        return Guidance(
-            exemplars=[
-                Exemplar(
-                    exemplar_from(np.asarray(clip.rgb(frames[len(frames) // 2]))),
-                    source="middle frame, altered",
-                )
-            ]
-        )
-    raise ValueError(f"protocol must be 1..4, not {protocol!r}")
-
-
-def exemplar_from(rgb: np.ndarray) -> np.ndarray:
-    """Protocol 4's exemplar: the central 80 % of ``rgb`` (HxWx3), scaled by 0.75, mirrored."""
-    height, width = rgb.shape[:2]
-    crop = rgb[height // 10 : height - height // 10, width // 10 : width - width // 10]
-    small = cv2.resize(crop, (round(crop.shape[1] * 0.75), round(crop.shape[0] * 0.75)), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(small[:, ::-1])
-
-
-def _generators(protocol, clip, frames, guidance, network, adapted, device):
-    from colorcore.bench.baselines import BORDER_REPLICATED, chained_flow_frames, grey_frames
-    from colorcore.solvers.colorize import solve_chroma
-    from colorcore.video.propagate import colorize_clip
-
-    runs = {GREY: grey_frames(clip, frames)}
-    if protocol in (1, 3):
-        chained = chained_flow_frames(clip, frames, {r.frame: chroma_of(r.rgb) for r in guidance.references})
-        runs[CHAINED] = ((i, variants[BORDER_REPLICATED]) for i, variants, _ in chained)
-    elif protocol == 2:
-        size = (clip.width, clip.height)
-        key = {
-            k: solve_chroma(luma_of(np.asarray(clip.luma(k))), guidance.hints.rasterize(k, size), device=device)
-            for k in guidance.hints.keyframes
-        }
-        runs[CHAINED] = ((i, variants[BORDER_REPLICATED]) for i, variants, _ in chained_flow_frames(clip, frames, key))
-    runs[LEVIN] = colorize_clip(clip, guidance, solver="fast", device=device, frames=frames)
-    runs[DEEP] = colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=network)
-    if adapted is not None:
-        from colorcore.solvers.deep.infer import DeepSolver
-
-        runs[ADAPTED] = colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=adapted)
-        refined = DeepSolver(adapted.model, device=device, refine=REFINE_WEIGHT)
-        runs[REFINED] = colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=refined)
-    return runs
-
-
 def bench_clip(
     protocol: int, clip, frames: range, *, adapt_steps: int, device: str = "cpu", weights=None, seed: int = 0
 ) -> dict:
-    """All methods on one clip under one protocol; per-method summaries and the adaptation time."""
-    from colorcore.metrics import reliable_flow
+    """All methods on one clip under one protocol.
+
+    Returns:
+        ``{"frames": n, "adapt_seconds": seconds or None, "methods": {name: summary}}``
+        for the names in :data:`SHOWN` (summaries as in
+        :func:`colorcore.bench.quality.benchmark_clip`).
+    """
     from colorcore.solvers.deep.adapt import adapt_network
     from colorcore.solvers.deep.infer import DeepSolver
     from colorcore.solvers.deep.weights import load_network
-    from colorcore.video.flow import FlowEstimator
+    from colorcore.video.propagate import colorize_clip
 
-    guidance = bench_guidance(protocol, clip, frames, seed)
     network = DeepSolver(load_network(weights), device=device)
-    adapted, adapt_seconds = None, None
-    if adapt_steps > 0:
-        started = time.perf_counter()
-        adapted = DeepSolver(adapt_network(clip, guidance, adapt_steps, base=weights, device=device), device=device)
-        adapt_seconds = time.perf_counter() - started
-    generators = _generators(protocol, clip, frames, guidance, network, adapted, device)
-    scores = {name: MethodScores() for name in generators}
-    hint_errors: dict[str, list[float]] = {name: [] for name in generators}
-    runs = {name: _timed(gen, scores[name]) for name, gen in generators.items()}
-    size = (clip.width, clip.height)
-    rasters = (
-        {k: guidance.hints.rasterize(k, size) for k in guidance.hints.keyframes} if guidance.hints is not None else {}
-    )
-    estimator = FlowEstimator("medium")
-    previous: dict[str, np.ndarray] = {}
-    previous_luma: np.ndarray | None = None
-    for i in frames:
-        truth = np.asarray(clip.rgb(i))
-        luma = np.asarray(clip.luma(i))
-        motion: tuple[np.ndarray, np.ndarray] | None = (
-            None if previous_luma is None else reliable_flow(previous_luma, luma, estimator)
-        )
-        outputs: dict[str, np.ndarray] = {}
-        for name, run in runs.items():
-            index, rgb = next(run)
-            if index != i:
-                raise RuntimeError(f"{name} yielded frame {index} where {i} was due")
-            outputs[name] = rgb
-            _score_frame(scores[name], rgb, truth, previous.get(name), motion)
-            if i in rasters and rasters[i].count:
-                wanted = compose(luma_of(luma), rasters[i].chroma)[rasters[i].mask].astype(float)
-                hint_errors[name].append(float(np.abs(rgb[rasters[i].mask].astype(float) - wanted).mean()))
-        previous, previous_luma = outputs, luma
-    given = {r.frame for r in guidance.references}
-    scored = [k for k, i in enumerate(frames) if i not in given]
-    grey_psnr = scores[GREY].psnr
-    summary = {}
-    for name, s in scores.items():
-        figures = s.summary(scored)
-        figures["worst_vs_grey"] = float(min(s.psnr[k] - grey_psnr[k] for k in scored))
-        figures["hint_error"] = nan_mean(hint_errors[name]) if hint_errors[name] else float("nan")
-        summary[name] = figures
-    return {"frames": len(frames), "adapt_seconds": adapt_seconds, "methods": summary}
+    adapt_seconds: list[float] = []
+
+    def deep_methods(guidance: Guidance) -> dict:
+        def run(solver):
+            return colorize_clip(clip, guidance, solver="deep", device=device, frames=frames, network=solver)
+
+        runs = {DEEP: run(network)}
+        if adapt_steps > 0:
+            started = time.perf_counter()
+            adapted = adapt_network(clip, guidance, adapt_steps, base=weights, device=device)
+            adapt_seconds.append(time.perf_counter() - started)
+            runs[ADAPTED] = run(DeepSolver(adapted, device=device))
+            runs[REFINED] = run(DeepSolver(adapted, device=device, refine=REFINE_WEIGHT))
+        return runs
+
+    result = benchmark_clip(protocol, clip, frames, solver="fast", device=device, seed=seed, extra=deep_methods)
+    methods = {name: result["methods"][name] for name in SHOWN if name in result["methods"]}
+    return {"frames": len(frames), "adapt_seconds": adapt_seconds[0] if adapt_seconds else None, "methods": methods}
 
 
 def network_cpu_time(weights=None, repeats: int = 5) -> float:

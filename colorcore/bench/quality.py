@@ -45,14 +45,14 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from colorcore.colorspace import chroma_of, luma_of, max_level
+from colorcore.colorspace import chroma_of, compose, luma_of, max_level
 from colorcore.errors import InputError
 from colorcore.guidance.hints import Hints, Stroke
 from colorcore.guidance.references import Exemplar, Guidance, Reference
@@ -78,6 +78,8 @@ METRICS = (
     "worst_psnr",
     "grey_at_worst",
     "below_grey",
+    "worst_vs_grey",
+    "hint_error",
     "psnr_tracked",
     "psnr_untracked",
     "untracked_share",
@@ -327,13 +329,15 @@ class MethodScores:
     warp_error: list[float] = field(default_factory=list)
     histograms: list[np.ndarray] = field(default_factory=list)
     split: list[tuple[float, int, float, int]] = field(default_factory=list)
+    hint_error: list[float] = field(default_factory=list)
     seconds: float | None = None
 
     def summary(self, scored: Sequence[int], grey: MethodScores | None = None) -> dict:
         """Clip-level figures over the positions in ``scored`` (PSNR, SSIM, the worst
         frame and the tracked/untracked split), colourfulness and warp error over every
-        frame (nan skipped), CDC over the sequence, seconds per frame. ``grey`` gives the
-        grey output's PSNR on the worst frame and the frames below grey."""
+        frame (nan skipped), CDC over the sequence, seconds per frame, the mean RGB error
+        at hinted pixels (protocol 2). ``grey`` gives the grey output's PSNR on the worst
+        frame, the frames below grey and the least margin over grey on any frame."""
         from colorcore.metrics import cdc
 
         psnrs = [self.psnr[k] for k in scored]
@@ -349,6 +353,10 @@ class MethodScores:
             "worst_frame": scored[worst] if worst is not None else None,
             "grey_at_worst": grey.psnr[scored[worst]] if grey is not None and worst is not None else float("nan"),
             "below_grey": sum(self.psnr[k] < grey.psnr[k] for k in scored) if grey is not None else 0,
+            "worst_vs_grey": (
+                min(self.psnr[k] - grey.psnr[k] for k in scored) if grey is not None and scored else float("nan")
+            ),
+            "hint_error": nan_mean(self.hint_error) if self.hint_error else float("nan"),
             "s_per_frame": float("nan") if self.seconds is None else self.seconds / max(len(self.psnr), 1),
         }
         for name, part in (("psnr_tracked", 0), ("psnr_untracked", 2)):
@@ -464,13 +472,21 @@ _TIMED = (METHOD, ALIGNED)  # baselines share flows and generators: their times 
 
 
 def benchmark_clip(
-    protocol: int, clip, frames: range, solver: str = "fast", device: str = "cpu", seed: int = 0
+    protocol: int,
+    clip,
+    frames: range,
+    solver: str = "fast",
+    device: str = "cpu",
+    seed: int = 0,
+    extra: Callable[[Guidance], dict[str, Iterator]] | None = None,
 ) -> dict:
     """Render ``frames`` of ``clip`` by the method and baselines, score them all.
 
     All generators advance together, one frame at a time, sharing one flow estimate per
     pair of neighbouring frames (also the warp error's motion), so memory stays at what
-    the generators themselves hold.
+    the generators themselves hold. ``extra`` adds methods scored and timed beside the
+    method (another engine): called once with the protocol's guidance, it returns frame
+    generators by display name, each yielding ``(i, HxWx3 RGB of clip.dtype)``.
 
     Returns:
         ``{"frames": n, "scored": [frame indices in the PSNR/SSIM means], "best":
@@ -480,14 +496,18 @@ def benchmark_clip(
         (:data:`TRUTH`) and the strongest baseline's figures repeated as :data:`BEST`.
     """
     from colorcore.bench.baselines import FlowCache
-    from colorcore.metrics import CONSISTENT, SsimReference
+    from colorcore.metrics import CONSISTENT, SsimReference, to_rgb8
     from colorcore.video.flow import consistency
 
     guidance = protocol_guidance(protocol, clip, frames, seed)
     flows = FlowCache(clip)
     generators, tracked_masks = method_frames(protocol, clip, frames, guidance, solver, device, flows)
+    more = extra(guidance) if extra is not None else {}
+    generators.update(more)
     scores = {name: MethodScores() for name in [*generators, TRUTH]}
-    runs = {name: (_timed(gen, scores[name]) if name in _TIMED else gen) for name, gen in generators.items()}
+    timed = {*_TIMED, *more}
+    runs = {name: (_timed(gen, scores[name]) if name in timed else gen) for name, gen in generators.items()}
+    hinted = _hinted_colours(clip, guidance)
     previous: dict[str, np.ndarray] = {}
     for i in frames:
         truth = np.asarray(clip.rgb(i))
@@ -505,6 +525,9 @@ def benchmark_clip(
         truth_ssim = SsimReference(truth)
         for name, rgb in outputs.items():
             _score_frame(scores[name], rgb, truth, previous.get(name), motion, tracked, truth_ssim)
+            if i in hinted:
+                mask, wanted = hinted[i]
+                scores[name].hint_error.append(float(np.abs(to_rgb8(rgb)[mask].astype(np.float32) - wanted).mean()))
         previous = outputs
         flows.drop_before(i)
     given = given_frames(protocol, frames)
@@ -527,6 +550,22 @@ def benchmark_clip(
     best = max((name for name in BASELINES if name in methods), key=lambda name: methods[name]["psnr"])
     methods[BEST] = {**methods[best], "s_per_frame": float("nan")}
     return {"frames": len(frames), "scored": [frames[k] for k in scored], "best": best, "methods": methods}
+
+
+def _hinted_colours(clip, guidance: Guidance) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per keyframe with strokes: (HxW bool mask of stroked pixels, Nx3 float32 8-bit RGB
+    the strokes ask for there, at the frame's own luma)."""
+    from colorcore.metrics import to_rgb8
+
+    if guidance.hints is None:
+        return {}
+    hinted = {}
+    for k in guidance.hints.keyframes:
+        raster = guidance.hints.rasterize(k, (clip.width, clip.height))
+        if raster.count:
+            wanted = to_rgb8(compose(luma_of(np.asarray(clip.luma(k))), raster.chroma))
+            hinted[k] = (raster.mask, wanted[raster.mask].astype(np.float32))
+    return hinted
 
 
 # -- the whole benchmark, the table and the targets -------------------------------------

@@ -216,10 +216,7 @@ def solve_keyframe(
     _check_guidance(guidance, len(clip), (clip.width, clip.height))
     if frame not in guidance.keyframes():
         raise InputError(f"frame {frame} is not a keyframe")
-    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), None, None)
-    with FrameStore() as store:
-        run._scan(store, frame, frame + 1)
-        return run._key_chroma(store, frame)
+    return keyframe_chroma(clip.luma(frame), guidance, frame, solver=solver, device=device, settings=settings)
 
 
 def _check_range(frames: range | None, count: int) -> range:
@@ -440,14 +437,15 @@ class _Propagation:
         return j, False
 
     def _scan_extras(self, store: FrameStore, f: int, luma: np.ndarray) -> None:
+        if f in self.keyframes:
+            return  # a keyframe is solved alone, by keyframe_chroma (as the editor's preview is)
         hints = exemplar_hints(self._matchers, f, luma)
         if hints is not None:
             store.put("exemplar_chroma", f, hints[0])
             store.put("exemplar_weight", f, hints[1])
         registrations = [r for exemplar, r in self._exemplar_registrations if exemplar.applies_to(f)]
-        if registrations and f not in self.keyframes:
-            # An exemplar in register with the frame is a partial aligned reference. (Not
-            # on keyframes: they are solved exactly as colorize_keyframe, the preview, does.)
+        if registrations:
+            # An exemplar in register with the frame is a partial aligned reference.
             y = luma_of(luma).astype(np.float32)
             features = frame_features(y)
             chroma = np.zeros(y.shape + (2,), np.float32)
@@ -480,7 +478,17 @@ class _Propagation:
         if f in self.solved_keyframes:
             return self.solved_keyframes[f]
         if not store.has("key_chroma", f):
-            store.put("key_chroma", f, self._solve(store, f, [], full_size=True))
+            solved = keyframe_chroma(
+                store.get("luma", f),
+                self.guidance,
+                f,
+                solver=self.solver,
+                device=self.device,
+                settings=self.settings,
+                matchers=self._matchers,
+                network=self.network,
+            )
+            store.put("key_chroma", f, solved)
         return store.get("key_chroma", f)
 
     def _backward(self, store: FrameStore, t: int, b: int) -> np.ndarray:
@@ -612,11 +620,11 @@ class _Propagation:
 
     # -- one solve -------------------------------------------------------------------
 
-    def _solve(self, store: FrameStore, f: int, sources, initial=None, full_size: bool = False) -> np.ndarray:
-        """Solve frame f with its hard hints and soft ``sources`` [(chroma, weight)] at the
-        working size (or the full size: then ``sources`` must be empty)."""
-        luma = luma_of(store.get("luma" if full_size else "small", f))
-        if not full_size and store.has("registered_chroma", f):
+    def _solve(self, store: FrameStore, f: int, sources, initial=None) -> np.ndarray:
+        """Solve frame f (not a keyframe: see :func:`keyframe_chroma`) at the working size
+        with soft ``sources`` [(chroma, weight)] and the exemplar hints stored for it."""
+        luma = luma_of(store.get("small", f))
+        if store.has("registered_chroma", f):
             registered = store.get("registered_chroma", f).astype(np.float32)
             sources = [*sources, (registered, store.get("registered_weight", f).astype(np.float32))]
         exemplar = None
@@ -728,16 +736,7 @@ def _solve_frame(
     """One Levin solve of frame ``frame`` (named in warnings): HxW float ``luma``, hard hints at its size, soft
     ``sources`` [(HxWx2 chroma, HxW weight)] and ``exemplar`` hints (of any size: they are
     resized to the luma's). Returns HxWx2 float32 chroma."""
-    sources = list(sources)
-    height, width = luma.shape
-    if exemplar is not None:
-        chroma = exemplar[0].astype(np.float32)
-        weight = exemplar[1].astype(np.float32) * settings.exemplar_weight
-        if chroma.shape[:2] != (height, width):
-            chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
-            weight = cv2.resize(weight, (width, height), interpolation=cv2.INTER_LINEAR)
-        sources.append((chroma, weight))
-    prior = _mix(sources, settings.carry_weight) if sources else None
+    prior = _prior(sources, exemplar, settings, luma.shape)
     if hard.count == 0 and prior is None:
         return np.zeros(luma.shape + (2,), np.float32)
     chroma = solve_chroma(
@@ -754,6 +753,117 @@ def _solve_frame(
     return chroma.astype(np.float32)
 
 
+def _prior(sources, exemplar, settings: PropagationSettings, shape: tuple[int, int]):
+    """The soft prior of a solve at ``shape`` (H, W): ``sources`` [(HxWx2 chroma, HxW weight)]
+    and ``exemplar`` hints (any size; resized) mixed, or None when there is neither."""
+    sources = list(sources)
+    height, width = shape
+    if exemplar is not None:
+        chroma = exemplar[0].astype(np.float32)
+        weight = exemplar[1].astype(np.float32) * settings.exemplar_weight
+        if chroma.shape[:2] != (height, width):
+            chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
+            weight = cv2.resize(weight, (width, height), interpolation=cv2.INTER_LINEAR)
+        sources.append((chroma, weight))
+    return _mix(sources, settings.carry_weight) if sources else None
+
+
+def keyframe_chroma(
+    luma: np.ndarray,
+    guidance: Guidance,
+    frame: int,
+    *,
+    solver: str = "fast",
+    device: str = "auto",
+    settings: PropagationSettings | None = None,
+    matchers=None,
+    network=None,
+    scale: float = 1.0,
+) -> np.ndarray:
+    """The one keyframe solve: a keyframe's chroma from its strokes or reference (hard) and
+    the exemplars that apply to it (soft), solved alone. :func:`colorize_clip` (serial and
+    the farm's :func:`solve_keyframe`) and the editor's preview (:func:`colorize_keyframe`)
+    all call this, so a keyframe is the same frame everywhere.
+
+    Args:
+        luma: the keyframe's luma, HxW uint8/uint16 as ``Clip.luma`` gives it.
+        guidance: the clip's guidance.
+        frame: the keyframe's index.
+        solver, device, network: as :func:`colorcore.solvers.colorize.solve_chroma`.
+        settings: the propagation's settings (defaults when None).
+        matchers: :func:`exemplar_matchers` of ``guidance``, to reuse them across calls.
+        scale: in (0, 1]; below 1 a quicker, softer preview solved at that fraction of the
+            size. Only scale 1 equals :func:`colorize_clip`'s frame.
+
+    Returns:
+        HxWx2 float32 YIQ chroma at ``luma``'s full size.
+    """
+    settings = settings or PropagationSettings()
+    height, width = luma.shape[:2]
+    size = (width, height)
+    if scale < 1.0:
+        size = (max(2, round(width * scale)), max(2, round(height * scale)))
+    solve_luma, hard, exemplar = _frame_guidance(luma, guidance, frame, settings, matchers, size)
+    chroma = _solve_frame(solve_luma, hard, [], exemplar, settings, solver, device, network=network, frame=frame)
+    if size != (width, height):
+        chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
+    return chroma
+
+
+def network_chroma(
+    luma: np.ndarray,
+    guidance: Guidance,
+    frame: int,
+    *,
+    network=None,
+    device: str = "auto",
+    settings: PropagationSettings | None = None,
+    matchers=None,
+) -> np.ndarray:
+    """The chroma the deep network predicts for one frame from that frame's own guidance,
+    given to it as :func:`keyframe_chroma` gives it with ``solver="deep"``. Unlike a
+    keyframe solve it runs on any frame: with no guidance there, the network guesses from
+    the luma alone. The editor's picker suggests colours from it.
+
+    Args:
+        luma: the frame's luma, HxW uint8/uint16 as ``Clip.luma`` gives it.
+        guidance: the clip's guidance.
+        frame: the frame's index.
+        network: a :class:`colorcore.solvers.deep.infer.DeepSolver`, a weights path, or
+            None for the shipped base weights.
+        device: "auto" | "cpu" | "cuda" (for a path or None).
+        settings: the propagation's settings (defaults when None): the exemplars' weight.
+        matchers: :func:`exemplar_matchers` of ``guidance``, to reuse them across calls.
+
+    Returns:
+        HxWx2 float32 YIQ chroma (I, Q) at the frame's size; hinted pixels equal their hints.
+
+    Raises:
+        InputError: torch is not installed, or the weights cannot be read.
+    """
+    from colorcore.solvers.deep.infer import solve_deep
+
+    settings = settings or PropagationSettings()
+    full, hard, exemplar = _frame_guidance(luma, guidance, frame, settings, matchers, luma.shape[1::-1])
+    prior = _prior([], exemplar, settings, full.shape)
+    return solve_deep(full, hard, prior=prior, device=device, network=network).astype(np.float32)
+
+
+def _frame_guidance(luma, guidance: Guidance, frame: int, settings: PropagationSettings, matchers, size):
+    """What a frame's own guidance gives its solve at ``size`` (W, H): (HxW float luma at
+    that size, the hard hints there, the exemplar hints at the working size or None)."""
+    if matchers is None:
+        matchers = exemplar_matchers(guidance)
+    height, width = luma.shape[:2]
+    step = max(1, int(settings.chroma_scale))
+    work_size = (-(-width // step), -(-height // step))
+    small = luma if work_size == (width, height) else cv2.resize(luma, work_size, interpolation=cv2.INTER_AREA)
+    exemplar = exemplar_hints(matchers, frame, small)
+    full = luma_of(luma)
+    solve_luma = full if size == (width, height) else cv2.resize(full, size, interpolation=cv2.INTER_AREA)
+    return solve_luma, keyframe_hints(guidance, frame, size), exemplar
+
+
 def colorize_keyframe(
     luma: np.ndarray,
     guidance: Guidance,
@@ -764,42 +874,32 @@ def colorize_keyframe(
     settings: PropagationSettings | None = None,
     matchers=None,
     scale: float = 1.0,
+    network=None,
 ) -> np.ndarray:
-    """One keyframe exactly as :func:`colorize_clip` produces it: its strokes or reference
-    (hard) and the exemplars that apply to it (soft), solved alone. The editor's preview
-    uses this, so what the canvas shows on a keyframe is what the export writes.
+    """One keyframe exactly as :func:`colorize_clip` produces it (:func:`keyframe_chroma`,
+    composed with the frame's luma). The editor's preview uses this, so what the canvas
+    shows on a keyframe is what the export writes.
 
     Args:
         luma: the keyframe's luma, HxW uint8/uint16 as ``Clip.luma`` gives it.
-        guidance: the clip's guidance.
-        frame: the keyframe's index.
-        solver, device: as :func:`colorcore.solvers.colorize.solve_chroma`.
-        settings: the propagation's settings (defaults when None).
-        matchers: :func:`exemplar_matchers` of ``guidance``, to reuse them across calls.
-        scale: in (0, 1]; below 1 a quicker, softer preview solved at that fraction of the
-            size (luma still exact). Only scale 1 equals :func:`colorize_clip`'s frame.
+        guidance, frame, solver, device, settings, matchers, scale, network: as
+            :func:`keyframe_chroma`.
 
     Returns:
         HxWx3 RGB of ``luma``'s dtype whose luma equals ``luma``.
     """
-    settings = settings or PropagationSettings()
-    if matchers is None:
-        matchers = exemplar_matchers(guidance)
-    height, width = luma.shape[:2]
-    step = max(1, int(settings.chroma_scale))
-    work_size = (-(-width // step), -(-height // step))
-    small = luma if work_size == (width, height) else cv2.resize(luma, work_size, interpolation=cv2.INTER_AREA)
-    exemplar = exemplar_hints(matchers, frame, small)
-    full = luma_of(luma)
-    size = (width, height)
-    if scale < 1.0:
-        size = (max(2, round(width * scale)), max(2, round(height * scale)))
-    solve_luma = full if size == (width, height) else cv2.resize(full, size, interpolation=cv2.INTER_AREA)
-    hard = keyframe_hints(guidance, frame, size)
-    chroma = _solve_frame(solve_luma, hard, [], exemplar, settings, solver, device, frame=frame)
-    if size != (width, height):
-        chroma = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_LINEAR)
-    return compose(full, chroma, dtype=luma.dtype)
+    chroma = keyframe_chroma(
+        luma,
+        guidance,
+        frame,
+        solver=solver,
+        device=device,
+        settings=settings,
+        matchers=matchers,
+        scale=scale,
+        network=network,
+    )
+    return compose(luma_of(luma), chroma, dtype=luma.dtype)
 
 
 def keyframe_hints(guidance: Guidance, frame: int, size: tuple[int, int]) -> HintRaster:

@@ -1,5 +1,6 @@
 """The editor's "Learn This Film" and the deep solver in the Colour menu, on a real clip."""
 
+import numpy as np
 import pytest
 
 pytest.importorskip("torch")
@@ -51,6 +52,13 @@ def test_learn_this_film_shows_progress_keeps_the_network_and_switches_to_deep(
     assert window.propagate()
     qtbot.waitUntil(lambda: window.worker is None, timeout=60000)
     assert sorted(window.results) == list(range(6))
+    # The keyframe's preview runs that network too: the preview is the propagated frame.
+    window.go_to(0)
+    window.previews.pop(0, None)
+    window._preview_final.pop(0, None)
+    window._request_preview()
+    qtbot.waitUntil(lambda: window._preview_final.get(0) is True and 0 in window.previews, timeout=60000)
+    assert np.array_equal(window.previews[0], window.results.get(0))
 
 
 def test_learn_this_film_without_keyframes_explains(qtbot, make_window, tmp_path, dialogs):

@@ -549,3 +549,64 @@ def test_deep_benchmark_runs_the_protocols_and_reports_targets(tmp_path, tiny_we
         assert mean[DEEP]["psnr"] > 0 and report["protocols"][protocol]["adapt_seconds"] > 0
     assert "Protocol 4" in out.getvalue() and "adapted PSNR" in out.getvalue()
     assert report["cpu_ms_per_frame_854x480"] > 0
+
+
+# -- the network's suggestion for one frame (the editor's picker) -----------------------------
+
+
+def suggestion_guidance(grey):
+    from colorcore.guidance.references import Exemplar
+
+    height, width = grey.shape
+    hints = Hints(canvas_size=(width, height), strokes=[Stroke([(5, 20), (40, 20)], color=(0.8, 0.2, 0.2), width=3)])
+    return Guidance(hints=hints, exemplars=[Exemplar(synthetic_photo(50, 70, seed=5))])
+
+
+def test_the_network_chroma_of_a_keyframe_is_its_deep_keyframe_solve():
+    from colorcore.video.propagate import colorize_keyframe, network_chroma
+
+    grey = np.round(luma_of(synthetic_photo(48, 64, seed=2)) * 255).astype(np.uint8)
+    guidance = suggestion_guidance(grey)
+    chroma = network_chroma(grey, guidance, 0, device="cpu")
+    assert chroma.shape == (48, 64, 2) and chroma.dtype == np.float32
+    raster = guidance.hints.rasterize(frame=0, size=(64, 48))
+    assert np.allclose(chroma[raster.mask], raster.chroma[raster.mask], atol=1e-6)  # hints kept
+    solved = colorize_keyframe(grey, guidance, 0, solver="deep", device="cpu")
+    assert np.array_equal(compose(luma_of(grey), chroma, dtype=np.uint8), solved)
+
+
+def test_the_network_guesses_on_frames_without_guidance_from_their_content():
+    from colorcore.video.propagate import network_chroma
+
+    grey = np.round(luma_of(synthetic_photo(48, 64, seed=2)) * 255).astype(np.uint8)
+    guidance = Guidance(hints=Hints(canvas_size=(64, 48)))
+    guess = network_chroma(grey, guidance, 3, device="cpu")
+    assert np.abs(guess).max() > 0.02  # not grey: the base weights invent colour from luma
+    other = network_chroma(np.ascontiguousarray(grey[::-1]), guidance, 3, device="cpu")
+    assert np.abs(other - guess).max() > 0.02
+
+
+def test_the_network_at_hand_never_trains(tmp_path):
+    from colorcore.guidance.project import Project
+    from colorcore.media import open_clip
+
+    frames = moving_disc_clip(4, 48, 64)
+    write_clip(tmp_path / "clip", frames)
+    with open_clip(tmp_path / "clip") as clip:
+        project = Project.for_clip(clip)
+        assert adapt.network_at_hand(project) == (None, False)  # the base weights
+        project.settings["weights"] = str(weights.BASE_WEIGHTS)
+        assert adapt.network_at_hand(project) == (weights.BASE_WEIGHTS, False)
+        project.references.append(Reference(0, frames[0]))
+        project.settings.update(adapt=2, device="cpu")
+        project.save(tmp_path / "p.keyhue")
+        assert adapt.network_at_hand(project)[1] is False  # never adapted: nothing learned here
+        learned = adapt.project_network(project, clip, 2, device="cpu")
+        kept = adapt.adapted_path(project.path)
+        stamp = kept.stat().st_mtime_ns
+        project.references.append(Reference(3, frames[3]))  # the kept network is for older guidance
+        network, adapted = adapt.network_at_hand(project)
+        assert adapted and isinstance(network, ScribbleNet) and not network.training
+        assert kept.stat().st_mtime_ns == stamp  # read, not learned again
+        for a, b in zip(learned.state_dict().values(), network.state_dict().values()):
+            assert torch.equal(a, b)

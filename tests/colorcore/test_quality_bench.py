@@ -298,6 +298,7 @@ def test_scores_split_tracked_and_untracked_error_and_find_the_worst_frame():
     assert summary["untracked_share"] == 0.5
     assert summary["worst_frame"] == 2 and summary["grey_at_worst"] == math.inf
     assert summary["below_grey"] == 2  # grey is exact on frames 1 and 2
+    assert summary["worst_vs_grey"] == -math.inf  # the least margin over grey: on an exact grey frame
 
 
 def test_table_lists_every_clip_method_and_the_verdict():
@@ -352,6 +353,10 @@ def test_bench_quality_command_on_a_tiny_clip(tmp_path, capsys):
         TRUTH,
         BEST,
     }
+    stroked = data["protocols"]["2"]["clips"]["square"]["methods"]
+    # At hinted pixels the method keeps the strokes' colour; the grey output does not.
+    assert stroked[METHOD]["hint_error"] < 3 < stroked[GREY]["hint_error"]
+    assert first["clips"]["square"]["methods"][METHOD]["hint_error"] is None  # no strokes under protocol 1
     assert data["protocols"]["3"]["clips"]["square"]["scored"] == [1, 2, 3]
     assert ALIGNED in data["protocols"]["4"]["clips"]["square"]["methods"]
     assert isinstance(first["targets"]["met"], bool)

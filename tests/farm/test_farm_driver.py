@@ -49,9 +49,12 @@ def _wait_for_segments(folder: Path, ignore: set[Path]) -> Path:
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         for staging in set(folder.glob(".out.mkv.farm-*")) - ignore:
-            if list(staging.glob("unit-*.raw")):
+            # A unit being written (".unit-*.raw.<token>") or written: the job is mid-way. The
+            # partial files live as long as a worker renders, the finished ones only until
+            # the driver encodes them, which a fast machine does between two looks.
+            if list(staging.glob("*unit-*.raw*")):
                 return staging
-        time.sleep(0.2)
+        time.sleep(0.02)
     raise AssertionError("no unit was staged in time")
 
 

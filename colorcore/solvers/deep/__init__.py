@@ -19,6 +19,7 @@ torch is imported only here and only when the deep solver is used; without it
 
 from __future__ import annotations
 
+import importlib.util
 from types import ModuleType
 
 from colorcore.errors import InputError
@@ -33,3 +34,11 @@ def require_torch() -> ModuleType:
     except ImportError:
         raise InputError(TORCH_MISSING) from None
     return torch
+
+
+def torch_installed() -> bool:
+    """True when torch can be imported (found without importing it: importing takes seconds)."""
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except ValueError:  # a module named torch without a spec
+        return False

@@ -220,7 +220,7 @@ def project_network(
     """The network adapted to a project: read from beside the project file when its
     fingerprint matches the project's guidance, else trained and (for a saved project)
     written there. Returns a :class:`~.model.ScribbleNet`."""
-    from colorcore.solvers.deep.weights import load_network, read_metadata, save_network
+    from colorcore.solvers.deep.weights import load_network, save_network
 
     base = project.settings.get("weights")
     base = Path(base) if base else None
@@ -229,20 +229,58 @@ def project_network(
     path = adapted_path(project.path) if project.path is not None else None
     if fingerprint in _RECENT:  # an unsaved project learned in this session
         return _RECENT[fingerprint]
-    if path is not None and path.is_file():
-        try:
-            if json.loads(read_metadata(path).get("info") or "{}").get("fingerprint") == fingerprint:
-                if log is not None:
-                    log(f"using the adapted network kept in '{path.name}'")
-                return load_network(path)
-        except (InputError, ValueError):
-            pass  # damaged or foreign: learn again and replace it
+    if path is not None and _kept_fingerprint(path) == fingerprint:
+        if log is not None:
+            log(f"using the adapted network kept in '{path.name}'")
+        return load_network(path)
     model = adapt_network(clip, guidance, steps, base=base, device=device, progress=progress, cancel=cancel, log=log)
     if path is not None:
         save_network(model, path, {**model.info, "fingerprint": fingerprint})
     _RECENT.clear()  # one adapted network in memory at a time
     _RECENT[fingerprint] = model
     return model
+
+
+def _kept_fingerprint(path: Path) -> str | None:
+    """The guidance fingerprint of the adapted weights at ``path``; None when there are
+    none or they are damaged or foreign (then they are learned again and replaced)."""
+    from colorcore.solvers.deep.weights import read_metadata
+
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(read_metadata(path).get("info") or "{}").get("fingerprint")
+    except (InputError, ValueError):
+        return None
+
+
+def network_at_hand(project: Project) -> tuple[ScribbleNet | Path | None, bool]:
+    """The network a project has now, without training: for quick looks such as the
+    editor's picker suggestions, never for rendering (which adapts when it must).
+
+    Returns:
+        (network, adapted): the network adapted to this film when there is one (learned
+        for the current guidance in this session or kept beside the saved project; kept
+        weights learned for earlier guidance of the same film count too), a
+        :class:`~.model.ScribbleNet` and True; else the project's ``weights`` setting (a
+        Path) or None for the shipped base weights, and False.
+    """
+    from colorcore.solvers.deep.weights import load_network
+
+    base = project.settings.get("weights")
+    base = Path(base) if base else None
+    steps = int(project.settings.get("adapt") or 0)
+    if steps > 0 and _RECENT:
+        fingerprint = guidance_fingerprint(project.guidance(), steps, base)
+        if fingerprint in _RECENT:
+            return _RECENT[fingerprint], True
+    path = adapted_path(project.path) if project.path is not None else None
+    if path is not None and _kept_fingerprint(path) is not None:
+        try:
+            return load_network(path), True
+        except InputError:
+            pass
+    return base, False
 
 
 # The last adapted network, by guidance fingerprint: an unsaved project (no file to keep
