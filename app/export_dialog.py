@@ -99,14 +99,15 @@ WORKERS_KEY = "render/workers"
 
 
 def workers_setting(memory) -> int:
-    """The number of local workers the editor renders with: the stored setting, else the
-    machine's cores (``os.cpu_count()``). ``memory``: the editor's QSettings, or None."""
-    default = os.cpu_count() or 1
+    """The number of local workers the editor renders with, 1 .. the machine's cores: the
+    stored setting, else the cores (``os.cpu_count()``; each worker keeps one core busy,
+    so more would only contend). ``memory``: the editor's QSettings, or None."""
+    cores = os.cpu_count() or 1
     value = memory.value(WORKERS_KEY) if memory is not None else None
     try:
-        return max(1, int(value)) if value is not None else default
+        return min(max(1, int(value)), cores) if value is not None else cores
     except (TypeError, ValueError):
-        return default
+        return cores
 
 
 def path_for_format(path: str, key: str) -> str:
@@ -197,7 +198,7 @@ class ExportDialog(QDialog):
         self.audio_box = QCheckBox("Copy the source's audio")
 
         self.workers_box = QSpinBox()
-        self.workers_box.setRange(1, 256)
+        self.workers_box.setRange(1, os.cpu_count() or 1)
         self.workers_box.setValue(workers_setting(settings))
         self.workers_box.setToolTip(
             "Worker processes rendering at once on this machine. 1 renders in Keyhue itself; "
