@@ -25,6 +25,8 @@ COMPARE_REACH = 12
 class ColourCommands:
     """Methods of MainWindow (see the module docstring)."""
 
+    _propagating_on = 1  # local workers of the running propagation (1: this process)
+
     def _guided_project(self, title: str, text: str, advice: str):
         """The open project when a background colour job may start on it: none running and
         some guidance given (else the problem is shown with ``title``, ``text``, ``advice``).
@@ -65,6 +67,7 @@ class ColourCommands:
         total = sum(len(r) for r in runs)
         workers = self._propagation_workers(project, total)
         job, extra = (propagate_runs_on_workers, (workers,)) if workers > 1 else (propagate_runs, ())
+        self._propagating_on = workers
         worker = Worker(
             job,
             project,
@@ -95,16 +98,28 @@ class ColourCommands:
         """Local workers for propagating ``frames`` frames: the Workers setting from
         FARM_MIN_FRAMES frames on; 1 (this process) below, or without Ray, or for a
         project the farm cannot render as this process does (one line says which)."""
-        from colorcore.farm import INSTALL_HINT, farm_limit, ray_available
-
         workers = workers_setting(self.settings)
         if workers <= 1 or frames < propagation.FARM_MIN_FRAMES:
             return 1
-        reason = INSTALL_HINT if not ray_available() else farm_limit(project.settings)
+        reason = self._why_not_on_workers(project)
         if reason is not None:
             self.report_warning(f"propagating in this process, not on {workers} workers: {reason}")
             return 1
         return workers
+
+    def _why_not_on_workers(self, project) -> str | None:
+        """Why a job on ``project`` cannot run on local workers now (one line), or None.
+        One job at a time uses them: a job's local cluster is shut down when it ends, which
+        would cut off another job sharing it."""
+        from colorcore.farm import INSTALL_HINT, farm_limit, ray_available
+
+        if not ray_available():
+            return INSTALL_HINT
+        if isinstance(self.export_job, FarmExportJob):
+            return "the local workers are busy with an export"
+        if self.worker is not None and self._propagating_on > 1:
+            return "the local workers are busy with a propagation"
+        return farm_limit(project.settings)
 
     def propagate_shot(self, start: int | None = None) -> bool:
         """Propagate only the shot starting at ``start`` (the current shot when None)."""
@@ -144,7 +159,7 @@ class ColourCommands:
         worker.warning.connect(self.report_warning)
         worker.finished.connect(lambda text: summary.update(text=text))
         worker.ended.connect(lambda: self._learning_done(steps, summary.get("text", "")))
-        self.worker = worker
+        self.worker, self._propagating_on = worker, 1
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.show()
@@ -193,6 +208,7 @@ class ColourCommands:
 
     def _propagation_done(self) -> None:
         worker, self.worker = self.worker, None
+        self._propagating_on = 1
         if worker is None:
             return
         worker.wait()
@@ -254,9 +270,7 @@ class ColourCommands:
         sweep_leftovers([settings.path.parent], temp=False)  # partial exports of a killed Keyhue
         snapshot = copy.deepcopy(self.document.project)
         if settings.workers > 1:
-            from colorcore.farm import INSTALL_HINT, farm_limit, ray_available
-
-            reason = INSTALL_HINT if not ray_available() else farm_limit(snapshot.settings)
+            reason = self._why_not_on_workers(snapshot)
             if reason is None:
                 self.export_job = FarmExportJob(settings, snapshot, settings.workers)
                 return self._run_export()

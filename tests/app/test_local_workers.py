@@ -183,3 +183,19 @@ def test_propagate_uses_workers_only_when_long_and_says_why_not_without_ray(qtbo
     assert "\n" not in line and "keyhue[cluster]" in line and "propagating in this process" in line
     window.cancel_propagation()
     qtbot.waitUntil(lambda: window.worker is None, timeout=60000)
+
+
+@pytest.mark.slow
+def test_one_job_at_a_time_uses_the_local_workers(qtbot, make_window, tmp_path):
+    """A job's local cluster ends with it: a propagation started during an export on
+    workers runs in this process (and says why) rather than share that cluster."""
+    pytest.importorskip("ray")
+    window = painted(make_window, make_grey_clip(tmp_path / "clip.mkv", FARM_MIN_FRAMES), KEYFRAMES)
+    window.settings.setValue(WORKERS_KEY, 2)
+    assert window.start_export(ExportSettings(tmp_path / "farm.mkv", "mkv", 0, 20, audio=False, workers=2))
+    assert isinstance(window.export_job, FarmExportJob)
+    assert window.propagate() and window.worker._call[0] is propagate_runs
+    [line] = window.messages_seen
+    assert line == "propagating in this process, not on 2 workers: the local workers are busy with an export"
+    qtbot.waitUntil(lambda: window.worker is None and window.export_job is None, timeout=120000)
+    assert (tmp_path / "farm.mkv").exists() and len(window.results) == FARM_MIN_FRAMES
