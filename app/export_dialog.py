@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from colorcore.errors import InputError
+from colorcore.farm import INSTALL_HINT, ray_available
 from colorcore.media import check_output_path, output_kind
 from keyhue.timeline import timecode
 
@@ -75,6 +76,8 @@ class ExportSettings:
         start, stop: frames start .. stop-1 (0-based; stop is exclusive).
         audio: copy the source's audio (video formats only).
         overwrite: the user agreed to replace an existing output.
+        workers: local worker processes; more than 1 renders on a local Ray cluster
+            started for the export (:mod:`colorcore.farm`), 1 in this process.
     """
 
     path: Path
@@ -83,11 +86,28 @@ class ExportSettings:
     stop: int
     audio: bool
     overwrite: bool = False
+    workers: int = 1
 
     @property
     def frames(self) -> range:
         """The frames to export."""
         return range(self.start, self.stop)
+
+
+#: Where the editor keeps the number of local workers (its QSettings).
+WORKERS_KEY = "render/workers"
+
+
+def workers_setting(memory) -> int:
+    """The number of local workers the editor renders with, 1 .. the machine's cores: the
+    stored setting, else the cores (``os.cpu_count()``; each worker keeps one core busy,
+    so more would only contend). ``memory``: the editor's QSettings, or None."""
+    cores = os.cpu_count() or 1
+    value = memory.value(WORKERS_KEY) if memory is not None else None
+    try:
+        return min(max(1, int(value)), cores) if value is not None else cores
+    except (TypeError, ValueError):
+        return cores
 
 
 def path_for_format(path: str, key: str) -> str:
@@ -177,6 +197,19 @@ class ExportDialog(QDialog):
 
         self.audio_box = QCheckBox("Copy the source's audio")
 
+        self.workers_box = QSpinBox()
+        self.workers_box.setRange(1, os.cpu_count() or 1)
+        self.workers_box.setValue(workers_setting(settings))
+        self.workers_box.setToolTip(
+            "Worker processes rendering at once on this machine. 1 renders in Keyhue itself; "
+            "more start a local render farm (Ray) for the export, which takes a few seconds."
+        )
+        self.workers_note = QLabel()
+        self.workers_note.setEnabled(False)  # drawn dimmed: a remark, not a control
+        self.workers_note.setWordWrap(True)
+        if not ray_available():
+            self.workers_note.setText(f"Renders in Keyhue itself: {INSTALL_HINT}.")
+
         self.path_edit = QLineEdit(str(suggested_path))
         self.path_edit.setMinimumWidth(380)
         browse = QPushButton("Browse…")
@@ -191,6 +224,9 @@ class ExportDialog(QDialog):
         form.addRow("Frames", range_row)
         form.addRow("", self.duration_label)
         form.addRow("Audio", self.audio_box)
+        form.addRow("Workers", self.workers_box)
+        if self.workers_note.text():
+            form.addRow("", self.workers_note)
         form.addRow("Output", path_row)
         self.output_note = QLabel()
         self.output_note.setEnabled(False)  # drawn dimmed: a remark, not a control
@@ -233,6 +269,7 @@ class ExportDialog(QDialog):
         self._memory.setValue("export/format", chosen.format)
         self._memory.setValue("export/folder", str(chosen.path.parent))
         self._memory.setValue("export/audio", "true" if self.audio_box.isChecked() else "false")
+        self._memory.setValue(WORKERS_KEY, chosen.workers)
 
     # -- state -----------------------------------------------------------------------
 
@@ -243,6 +280,10 @@ class ExportDialog(QDialog):
     def set_format(self, key: str) -> None:
         """Choose format ``key`` (see FORMATS)."""
         self.format_box.setCurrentIndex(self.format_box.findData(key))
+
+    def set_workers(self, workers: int) -> None:
+        """Render with ``workers`` local worker processes (1: in this process)."""
+        self.workers_box.setValue(int(workers))
 
     def set_range(self, start: int, stop: int) -> None:
         """Export frames start .. stop-1 (clamped to the clip)."""
@@ -260,6 +301,7 @@ class ExportDialog(QDialog):
             stop=self.end_box.value() + 1,
             audio=self.audio_box.isEnabled() and self.audio_box.isChecked(),
             overwrite=self._overwrite,
+            workers=self.workers_box.value(),
         )
 
     # -- validation ------------------------------------------------------------------

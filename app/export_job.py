@@ -4,6 +4,11 @@
 responsive and Cancel is honoured between frames. The output appears only when complete:
 on failure or cancel the writer is aborted and nothing is left at the target (an output
 that was there before is kept).
+
+``FarmExportJob`` is the same job rendered by the farm (:func:`colorcore.farm.render_distributed`)
+on a local Ray cluster of several worker processes started for the export and shut down
+after it (a few seconds of start-up each time): the same frames, the same signals, and
+Cancel stops the cluster's tasks (the farm's cooperative stop).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import errno
 import logging
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,6 +26,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from colorcore.errors import InputError
+from colorcore.farm.job import FarmProgress
 from colorcore.media import Clip, FrameWriter, open_clip, output_kind
 from colorcore.render import open_output
 from keyhue.export_dialog import FORMATS_BY_KEY, ExportSettings
@@ -96,6 +103,8 @@ class ExportJob(QObject):
 
     Signals (delivered on the thread that created the job, the GUI thread):
         progress(done, total): frames written so far, of total.
+        figures(FarmProgress): frames done, total, frames/s and seconds left (as the farm
+            reports them), with each progress step.
         finished(path): the output is complete at ``path``.
         failed(message): a one-line message that says what happened and what to do.
         cancelled(): cancel() was honoured; nothing was written.
@@ -107,19 +116,25 @@ class ExportJob(QObject):
     """
 
     progress = Signal(int, int)
+    figures = Signal(object)
     finished = Signal(str)
     failed = Signal(str)
     cancelled = Signal()
     warning = Signal(str)
 
-    def __init__(self, settings: ExportSettings, clip: Clip | str | os.PathLike, frames_factory: FramesFactory):
+    #: Worker processes rendering the frames (1: this process).
+    workers = 1
+
+    def __init__(self, settings: ExportSettings, clip: Clip | str | os.PathLike, frames_factory: FramesFactory | None):
         super().__init__()
         self.settings = settings
         self._clip_or_path = clip
         self._factory = frames_factory
         self._done = 0
+        self._began = 0.0
         self.worker = Worker(self._export, name="export", parent=self)
         self.worker.progressed.connect(self.progress)
+        self.worker.result.connect(self.figures)
         self.worker.warning.connect(self.warning)
         self.worker.finished.connect(lambda path: self.finished.emit(path))
         self.worker.cancelled.connect(lambda: self.cancelled.emit())
@@ -203,14 +218,18 @@ class ExportJob(QObject):
         if done > self._done:
             self._done = done
             task.progress(done, total)
+            rate = done / max(time.monotonic() - self._began, 1e-9)
+            task.emit(FarmProgress(done, total, rate, (total - done) / rate))
 
     def _write_all(self, writer: FrameWriter, task: Task) -> None:
         frames = self.settings.frames
         total = len(frames)
         self._done = 0
+        self._began = time.monotonic()
         task.progress(0, total)
         expected = iter(frames)
         written = 0
+        assert self._factory is not None
         for i, rgb in self._factory(frames, lambda f: self._report(task, f * total), task.cancelled):
             task.check_cancel()
             if i != next(expected, None):
@@ -221,6 +240,67 @@ class ExportJob(QObject):
         task.check_cancel()
         if written != total:
             raise RuntimeError(f"only {written} of {total} frames were produced")
+
+
+class FarmExportJob(ExportJob):
+    """An :class:`ExportJob` whose frames the farm renders on ``workers`` local worker
+    processes (:func:`colorcore.farm.render_distributed`: a local Ray cluster started for
+    this export and shut down after it; its start-up takes seconds, during which Cancel
+    waits). The frames are the serial export's (the farm's output equals the serial render);
+    already propagated frames are rendered again rather than read from the editor's cache.
+
+    Args:
+        settings: what to export.
+        project: a snapshot of the project (not edited while the job runs).
+        workers: worker processes, > 1.
+    """
+
+    def __init__(self, settings: ExportSettings, project, workers: int):
+        super().__init__(settings, project.media.path, None)
+        self.project = project
+        self.workers = int(workers)
+
+    def _export(self, task: Task) -> str:
+        from colorcore.farm import render_distributed
+
+        settings = self.settings
+        fmt = FORMATS_BY_KEY[settings.format]
+        if output_kind(settings.path) != fmt.kind:
+            raise InputError(f"'{settings.path.name}' does not suit the format '{fmt.label}'")
+        self.project.settings["image_format"] = "tiff" if settings.format == "tiff" else "png"
+        task.progress(0, len(settings.frames))
+
+        def progress(figures: FarmProgress) -> None:
+            task.progress(figures.done, figures.total)
+            task.emit(figures)
+
+        try:
+            path = render_distributed(
+                self.project,
+                settings.path,
+                frames=settings.frames,
+                workers=self.workers,
+                audio=settings.audio and not fmt.is_sequence,
+                overwrite=settings.overwrite,
+                progress=progress,
+                cancel=task.cancelled,
+            )
+        except InputError as exc:
+            raise InputError(describe_input_error(exc, settings.path)) from exc
+        except OSError as exc:
+            raise InputError(describe_os_error(exc, settings.path)) from exc
+        return str(path)
+
+
+def describe_figures(figures: FarmProgress) -> str:
+    """``12 of 20 frames, 6.5 frames/s, 0:02 left`` (the time once a rate is known)."""
+    text = f"{figures.done} of {figures.total} frames"
+    if figures.frames_per_second > 0:
+        text += f", {figures.frames_per_second:.1f} frames/s"
+    if figures.seconds_left is not None:
+        seconds = round(figures.seconds_left)
+        text += f", {seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d} left"
+    return text
 
 
 class ExportProgressDialog(QProgressDialog):
@@ -237,8 +317,11 @@ class ExportProgressDialog(QProgressDialog):
         self.setAutoReset(False)
         self.job = job
         self.message: str | None = None
+        if job.workers > 1:
+            self.setLabelText(f"Starting {job.workers} local workers to export {job.settings.path.name}…")
         self.canceled.connect(self._cancel)
         job.progress.connect(self._progress)
+        job.figures.connect(self._figures)
         job.finished.connect(self._finished)
         job.failed.connect(self._failed)
         job.cancelled.connect(self.close)
@@ -250,7 +333,11 @@ class ExportProgressDialog(QProgressDialog):
     def _progress(self, done: int, total: int) -> None:
         self.setMaximum(total)
         self.setValue(done)
-        self.setLabelText(f"Exporting frame {done} of {total} to {self.job.settings.path.name}…")
+
+    def _figures(self, figures: FarmProgress) -> None:
+        if not self.job.is_cancelled():
+            on = f" on {self.job.workers} workers" if self.job.workers > 1 else ""
+            self.setLabelText(f"Exporting to {self.job.settings.path.name}{on}: {describe_figures(figures)}")
 
     def _finished(self, path: str) -> None:
         self.message = f"Exported to {path}"

@@ -7,7 +7,8 @@ with :func:`colorcore.grade.apply_grade`, so a grade never needs a new propagati
 project_frames``, the export's code path) and hands each finished frame over with its
 quality values, so the timeline, the quality plot and the picture update while the rest
 is still being coloured; progress counts frames finished. Cancelling stops it between
-frames; frames already delivered stay valid.
+frames; frames already delivered stay valid. :func:`propagate_runs_on_workers` is the same
+on local worker processes (the render farm), for long propagations.
 """
 
 from __future__ import annotations
@@ -53,6 +54,63 @@ def propagate_runs(task: Task, project, clip, runs: list[range], results: Result
             task.emit(FrameDone(index, colourfulness, change, version))
             task.progress(done, total)
             task.check_cancel()
+    return done
+
+
+#: Frames to colour from which Propagate uses local workers (when the Workers setting is
+#: above 1): a local cluster takes 6-15 s to start, in which this process colours about
+#: a hundred 854x480 frames itself, so a shorter propagation (re-colouring after an edit)
+#: is quicker here.
+FARM_MIN_FRAMES = 150
+
+
+def propagate_runs_on_workers(
+    task: Task, project, clip, runs: list[range], results: ResultCache, version: int, workers: int
+) -> int:
+    """:func:`propagate_runs` on a local Ray cluster of ``workers`` processes, started for
+    this propagation and shut down after it (:func:`colorcore.farm.colorize_units_distributed`).
+
+    The same frames (the farm equals the serial pass; its lossless PNGs at the clip's depth
+    are read back exactly), handed over unit by unit (the runs between keyframes) in frame
+    order instead of frame by frame: each goes into ``results`` and is emitted as a
+    :class:`FrameDone` with its quality values. Progress follows the frames the workers
+    finished; Cancel stops the cluster's tasks and keeps the frames handed over.
+    Returns the number of frames coloured.
+    """
+    from colorcore.farm import colorize_units_distributed
+    from colorcore.farm.cluster import connect
+    from colorcore.media.images import read_image
+
+    project = copy.deepcopy(project)
+    total = sum(len(r) for r in runs)
+    done = 0
+    task.progress(0, total)
+    results.folder.mkdir(parents=True, exist_ok=True)  # the staging goes there
+    with connect(workers):  # one cluster for all runs
+        for run in runs:
+            previous = None
+
+            def hand_over(frames: range, paths) -> None:
+                nonlocal previous, done
+                for index, path in zip(frames, paths):
+                    rgb = read_image(path)
+                    colourfulness, change, previous = frame_metrics(rgb, previous)
+                    results.put(index, rgb)
+                    done += 1
+                    task.emit(FrameDone(index, colourfulness, change, version))
+
+            offset = done
+            colorize_units_distributed(
+                clip.path,
+                project.guidance(),
+                run,
+                hand_over,
+                results.folder / "farm",
+                solver=project.settings.get("solver", "fast"),
+                device=project.settings.get("device", "auto"),
+                progress=lambda figures, offset=offset: task.progress(offset + figures.done, total),
+                cancel=task.cancelled,
+            )
     return done
 
 

@@ -9,10 +9,11 @@ import copy
 from colorcore.grade import apply_grade, grade_for
 from colorcore.media.leftovers import sweep_leftovers
 from colorcore.render import project_frames
+from keyhue import propagation
 from keyhue.dialogs import show_problem
-from keyhue.export_dialog import ExportDialog
-from keyhue.export_job import ExportJob, ExportProgressDialog
-from keyhue.propagation import FrameDone, propagate_runs
+from keyhue.export_dialog import ExportDialog, workers_setting
+from keyhue.export_job import ExportJob, ExportProgressDialog, FarmExportJob
+from keyhue.propagation import FrameDone, propagate_runs, propagate_runs_on_workers
 from keyhue.result_cache import ResultCache
 from keyhue.timeline import FrameState
 from keyhue.workers import Worker
@@ -23,6 +24,8 @@ COMPARE_REACH = 12
 
 class ColourCommands:
     """Methods of MainWindow (see the module docstring)."""
+
+    _propagating_on = 1  # local workers of the running propagation (1: this process)
 
     def _guided_project(self, title: str, text: str, advice: str):
         """The open project when a background colour job may start on it: none running and
@@ -61,13 +64,18 @@ class ColourCommands:
                 rgb = self.results.get(frame)
                 if rgb is not None:
                     self.previous_results[frame] = rgb
+        total = sum(len(r) for r in runs)
+        workers = self._propagation_workers(project, total)
+        job, extra = (propagate_runs_on_workers, (workers,)) if workers > 1 else (propagate_runs, ())
+        self._propagating_on = workers
         worker = Worker(
-            propagate_runs,
+            job,
             project,
             self.clip,
             runs,
             self.results,
             self.guidance_version,
+            *extra,
             name="propagation",
             parent=self,
         )
@@ -76,15 +84,42 @@ class ColourCommands:
         worker.warning.connect(self.report_warning)
         worker.ended.connect(self._propagation_done)
         self.worker = worker
-        total = sum(len(r) for r in runs)
         self.progress.setRange(0, total)
         self.progress.setValue(0)
         self.progress.show()
         self.cancel_button.show()
-        self.statusBar().showMessage(f"Propagating {total} frames…")
+        on = f" on {workers} local workers (starting them takes a few seconds)" if workers > 1 else ""
+        self.statusBar().showMessage(f"Propagating {total} frames{on}…")
         self._update_enabled()
         worker.start()
         return True
+
+    def _propagation_workers(self, project, frames: int) -> int:
+        """Local workers for propagating ``frames`` frames: the Workers setting from
+        FARM_MIN_FRAMES frames on; 1 (this process) below, or without Ray, or for a
+        project the farm cannot render as this process does (one line says which)."""
+        workers = workers_setting(self.settings)
+        if workers <= 1 or frames < propagation.FARM_MIN_FRAMES:
+            return 1
+        reason = self._why_not_on_workers(project)
+        if reason is not None:
+            self.report_warning(f"propagating in this process, not on {workers} workers: {reason}")
+            return 1
+        return workers
+
+    def _why_not_on_workers(self, project) -> str | None:
+        """Why a job on ``project`` cannot run on local workers now (one line), or None.
+        One job at a time uses them: a job's local cluster is shut down when it ends, which
+        would cut off another job sharing it."""
+        from colorcore.farm import INSTALL_HINT, farm_limit, ray_available
+
+        if not ray_available():
+            return INSTALL_HINT
+        if isinstance(self.export_job, FarmExportJob):
+            return "the local workers are busy with an export"
+        if self.worker is not None and self._propagating_on > 1:
+            return "the local workers are busy with a propagation"
+        return farm_limit(project.settings)
 
     def propagate_shot(self, start: int | None = None) -> bool:
         """Propagate only the shot starting at ``start`` (the current shot when None)."""
@@ -124,7 +159,7 @@ class ColourCommands:
         worker.warning.connect(self.report_warning)
         worker.finished.connect(lambda text: summary.update(text=text))
         worker.ended.connect(lambda: self._learning_done(steps, summary.get("text", "")))
-        self.worker = worker
+        self.worker, self._propagating_on = worker, 1
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.show()
@@ -173,6 +208,7 @@ class ColourCommands:
 
     def _propagation_done(self) -> None:
         worker, self.worker = self.worker, None
+        self._propagating_on = 1
         if worker is None:
             return
         worker.wait()
@@ -225,10 +261,20 @@ class ColourCommands:
     def start_export(self, settings) -> bool:
         """Export with ``settings`` (an ExportSettings) in the background.
 
-        Frames already propagated for the current guidance are written from the cache (they
-        are what the render would give); the others are rendered on the way."""
+        With ``settings.workers`` > 1 the farm renders it on that many local worker
+        processes (:class:`keyhue.export_job.FarmExportJob`); without Ray, or for a project
+        the farm cannot render as this process does, it renders here and one line says why.
+        In this process, frames already propagated for the current guidance are written
+        from the cache (they are what the render would give); the others are rendered on
+        the way."""
         sweep_leftovers([settings.path.parent], temp=False)  # partial exports of a killed Keyhue
         snapshot = copy.deepcopy(self.document.project)
+        if settings.workers > 1:
+            reason = self._why_not_on_workers(snapshot)
+            if reason is None:
+                self.export_job = FarmExportJob(settings, snapshot, settings.workers)
+                return self._run_export()
+            self.report_warning(f"exporting in this process, not on {settings.workers} workers: {reason}")
         clip = self.clip
         session = self.session
         ready = {f for f in session.frames_in(FrameState.PROPAGATED) if f in settings.frames}
@@ -238,6 +284,10 @@ class ColourCommands:
             return _frames_reusing_cache(snapshot, clip, span, progress, cancel, ready, results)
 
         self.export_job = ExportJob(settings, clip, frames)
+        return self._run_export()
+
+    def _run_export(self) -> bool:
+        assert self.export_job is not None
         self.export_dialog = ExportProgressDialog(self.export_job, self)
         for signal in (self.export_job.finished, self.export_job.failed, self.export_job.cancelled):
             signal.connect(self._export_done)

@@ -10,7 +10,13 @@ Ray is optional (``pip install 'keyhue[cluster]'``); importing this package does
 import it.
 """
 
-from colorcore.farm.api import FarmError, colorize_distributed, render_distributed
+from colorcore.farm.api import (
+    FarmError,
+    colorize_distributed,
+    colorize_units_distributed,
+    farm_limit,
+    render_distributed,
+)
 from colorcore.farm.batch import BatchResult, render_batch
 from colorcore.farm.cluster import INSTALL_HINT, ray_available
 from colorcore.farm.job import FarmProgress
@@ -21,6 +27,8 @@ __all__ = [
     "FarmError",
     "FarmProgress",
     "colorize_distributed",
+    "colorize_units_distributed",
+    "farm_limit",
     "ray_available",
     "render_batch",
     "render_distributed",

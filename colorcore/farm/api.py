@@ -11,7 +11,8 @@ nothing left at the output. Call it from a worker thread, not the GUI thread.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from colorcore.errors import InputError
@@ -91,6 +92,59 @@ def colorize_distributed(
     return _run_one(job, workers, address, progress, cancel)
 
 
+def farm_limit(settings: Mapping) -> str | None:
+    """Why the farm cannot render a project with these settings (``Project.settings``) as
+    the serial render does, in one line, or None when it can. The farm's tasks solve with
+    the base network: a deep network adapted to the film or given its own weights is not
+    shipped to them."""
+    if settings.get("solver") == "deep" and (int(settings.get("adapt") or 0) > 0 or settings.get("weights")):
+        return "the render farm cannot yet use a deep network adapted to the film or its own weights"
+    return None
+
+
+def colorize_units_distributed(
+    source: str | os.PathLike,
+    guidance,
+    frames: range,
+    on_frames: Callable[[range, list[Path]], None],
+    scratch: str | os.PathLike,
+    *,
+    solver: str = "fast",
+    device: str = "auto",
+    settings: PropagationSettings | None = None,
+    workers: int | None = None,
+    address: str | None = None,
+    progress: Callable[[FarmProgress], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> None:
+    """Colour ``frames`` of a clip on a Ray cluster and hand them over unit by unit, in
+    frame order, writing no output (the editor's propagation fills its own cache so).
+
+    Args:
+        source, guidance, solver, device, settings: as :func:`colorize_distributed`.
+        frames: the frames to colour (step 1, inside the clip).
+        on_frames: ``on_frames(indices, paths)``, called from the calling thread as each
+            unit is complete: its frame indices (a range) and one PNG per frame, the
+            frame of :func:`colorcore.video.propagate.colorize_clip` stored losslessly
+            (HxWx3 at the clip's bit depth: :func:`colorcore.media.images.read_image`
+            gives it back exactly). The files are deleted after the call.
+        scratch: a path whose folder holds the staging (a hidden folder beside it, removed
+            at the end); nothing is written at ``scratch`` itself.
+        workers, address, progress, cancel: as :func:`colorize_distributed`.
+
+    Raises:
+        InputError, FarmError, CancelledError: as :func:`colorize_distributed`; units
+        handed over before a cancel or a failure stay handed over.
+    """
+    from colorcore.media import open_clip
+
+    with open_clip(source) as clip:
+        spec = _spec(clip, Path(source), guidance, frames, solver, device, settings, "png", Path(scratch))
+    name = Path(source).name
+    job = OutputJob(name, replace(spec, kind="folder"), Path(scratch), audio=False, sink=on_frames)
+    _run_one(job, workers, address, progress, cancel)
+
+
 def project_job(
     project,
     output: Path,
@@ -106,6 +160,9 @@ def project_job(
     if not isinstance(project, Project):
         project = Project.load(project)
     settings = {**project.settings, **(overrides or {})}
+    limit = farm_limit(settings)
+    if limit is not None:
+        raise InputError(f"{limit}; render without --workers/--ray")
     image_format = settings.get("image_format", "png")
     name = project.path.name if project.path is not None else project.media.path.name
     with project.open_clip() as clip:
@@ -119,11 +176,12 @@ def project_job(
             None,
             image_format,
             output,
+            tuple(project.grades),
         )
     return OutputJob(name, spec, output, audio=audio, overwrite=overwrite, image_format=image_format)
 
 
-def _spec(clip, source, guidance, frames, solver, device, settings, image_format, output) -> RenderSpec:
+def _spec(clip, source, guidance, frames, solver, device, settings, image_format, output, grades=()) -> RenderSpec:
     from colorcore.media import output_kind
     from colorcore.media.outputs import _IMAGE_FORMATS
     from colorcore.video.propagate import _check_guidance, _check_range
@@ -143,6 +201,7 @@ def _spec(clip, source, guidance, frames, solver, device, settings, image_format
         image_ext=ext,
         bit_depth=16 if image_format == "tiff" else clip.bit_depth,
         span=span,
+        grades=grades,
     )
 
 

@@ -18,7 +18,8 @@ One job renders one or more outputs (a batch) on one Ray connection. For each ou
    :func:`colorcore.media.folder_writer.install_folder`) and remove the staging.
 
 Faults: Ray re-runs a task whose worker died, and a task that raised, up to ``retries``
-more times; then the output fails with one line naming it and the unit's frames. A user
+more times; then the output fails with one line naming it, the unit's shot and its
+frames (the shot from the cuts the units before it found, :func:`colorcore.farm.plan.describe_shot`). A user
 error inside a task (a damaged frame with on_damaged="stop") fails the output at once.
 Cancel (the callback, or Ctrl-C) and a failed output stop their tasks cooperatively: the
 progress board marks the output stopped and each unit, at its next report (twice a second,
@@ -44,7 +45,7 @@ import numpy as np
 
 from colorcore.errors import CancelledError, InputError
 from colorcore.farm.cluster import connect
-from colorcore.farm.plan import Unit, plan_units
+from colorcore.farm.plan import Unit, plan_units, scan_origin
 from colorcore.farm.tasks import RenderSpec, frames_folder, render_unit_task, segment_path, solve_keyframe_task
 from colorcore.media.folder_writer import frame_file_name, install_folder
 from colorcore.media.leftovers import farm_staging, sweep_leftovers
@@ -82,6 +83,11 @@ class OutputJob:
         output: the final output path.
         audio, overwrite, image_format: as :func:`colorcore.render.write_frames`.
         path: the written output once complete; error: one line when it failed.
+        sink: instead of writing an output (a frame folder job only): called in frame
+            order as each unit is assembled, ``sink(frames, paths)`` with the unit's
+            frames and their image files, which are deleted after the call; nothing is
+            installed at ``output``, which only places the staging beside it. ``path`` is
+            ``output`` once every frame was handed over.
     """
 
     name: str
@@ -92,6 +98,7 @@ class OutputJob:
     image_format: str = "png"
     path: Path | None = None
     error: str | None = None
+    sink: Callable[[range, list[Path]], None] | None = None
     units: list[Unit] = field(default_factory=list)
     staging: Path | None = None
     seconds: float = 0.0
@@ -100,6 +107,7 @@ class OutputJob:
     _clip: Any = None
     _spec_ref: Any = None
     _keys: dict = field(default_factory=dict)
+    _cuts: set = field(default_factory=set)  # shot cuts the finished units found
 
     @property
     def staged(self) -> Path:
@@ -157,8 +165,9 @@ def _prepare(job: OutputJob) -> None:
 
     try:
         sweep_leftovers([job.output.parent], temp=False)
-        check_output_path(job.output, [job.spec.source], overwrite=job.overwrite)
-        kind = "folder" if output_kind(job.output) == "folder" else "video"
+        if job.sink is None:
+            check_output_path(job.output, [job.spec.source], overwrite=job.overwrite)
+        kind = "folder" if job.sink is not None or output_kind(job.output) == "folder" else "video"
         if kind != job.spec.kind:
             raise ValueError(f"spec kind {job.spec.kind} for a {kind} output")
         job.staging = farm_staging(job.output)
@@ -228,10 +237,11 @@ class _Driver:
             try:
                 result = ray.get(ref)
             except ray.exceptions.RayError as exc:
-                self._fail(job, f"{unit.describe()} failed after every retry: {_reason(exc)}")
+                self._fail(job, f"{self._where(job, unit)} failed after every retry: {_reason(exc)}")
                 continue
+            job._cuts.update(result.get("cuts", ()))
             if "input_error" in result:
-                self._fail(job, f"{unit.describe()}: {result['input_error']}")
+                self._fail(job, f"{self._where(job, unit)}: {result['input_error']}")
                 continue
             try:
                 self._assemble(job, unit)
@@ -266,8 +276,18 @@ class _Driver:
     def _assemble(self, job: OutputJob, unit: Unit) -> None:
         if job.spec.kind == "video":
             self._encode(job, unit)
+        elif job.sink is not None:
+            paths = [frames_folder(job.staged) / self._name(job, f) for f in unit.frames]
+            job.sink(unit.frames, paths)
+            for path in paths:
+                path.unlink(missing_ok=True)
         if unit is job.units[-1]:
             self._finish(job)
+
+    @staticmethod
+    def _name(job: OutputJob, frame: int) -> str:
+        span = job.spec.span
+        return frame_file_name(frame - span.start, len(span), job.spec.image_ext, span.start)
 
     def _encode(self, job: OutputJob, unit: Unit) -> None:
         from colorcore.media import open_clip
@@ -299,15 +319,20 @@ class _Driver:
             if job.output.exists() and not job.overwrite:
                 raise InputError(f"output '{job.output}' appeared while rendering; not replaced")
             os.replace(job.staged / job.output.name, job.output)
-        else:
-            span, ext = job.spec.span, job.spec.image_ext
-            names = [frame_file_name(i, len(span), ext, span.start) for i in range(len(span))]
+        elif job.sink is None:
+            names = [self._name(job, f) for f in job.spec.span]
             install_folder(frames_folder(job.staged), job.output, names, overwrite=job.overwrite)
         _remove_staging(job)
         job.path = job.output
         job.seconds = time.monotonic() - job._began
 
     # -- failure, cancel, progress ---------------------------------------------------------
+
+    @staticmethod
+    def _where(job: OutputJob, unit: Unit) -> str:
+        """The unit's shot and frames: the units before it are assembled (in frame order),
+        so every cut before it is known."""
+        return unit.describe(job._cuts, scan_origin(job.units))
 
     def _fail(self, job: OutputJob, reason: str) -> None:
         job.error = reason

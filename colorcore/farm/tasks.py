@@ -48,6 +48,8 @@ class RenderSpec:
         bit_depth: bits of the output frames (8: uint8, 16: uint16).
         span: the frames of the whole output (their count sizes the frame names; the
             first is the output's frame 0).
+        grades: the project's per-shot grades (:class:`colorcore.grade.ShotGrade`),
+            applied as :func:`colorcore.render.project_frames` applies them.
     """
 
     source: Path
@@ -59,6 +61,7 @@ class RenderSpec:
     image_ext: str = ".png"
     bit_depth: int = 8
     span: range = range(0)
+    grades: tuple = ()
 
 
 def segment_path(staging: Path, unit: Unit) -> Path:
@@ -115,11 +118,13 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
         solved: the chroma of ``unit.keyframes``, in that order (HxWx2 float32).
 
     Returns:
-        {"frames": frames written, "seconds": time taken}; {"stopped": True} when the
-        driver stopped this output (cancel, Ctrl-C, another unit failed); or
-        {"input_error": reason} for a user error (a damaged frame with on_damaged="stop",
-        ...), which retrying would not mend.
+        {"frames": frames written, "seconds": time taken, "cuts": the shot cuts its scan
+        found (first frames of new shots)}; {"stopped": True} when the driver stopped
+        this output (cancel, Ctrl-C, another unit failed); or {"input_error": reason,
+        "cuts": ...} for a user error (a damaged frame with on_damaged="stop", ...), which
+        retrying would not mend.
     """
+    from colorcore.grade import apply_grade, grade_for
     from colorcore.video.propagate import colorize_clip
 
     began = time.monotonic()
@@ -131,6 +136,7 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
     dtype = np.uint16 if spec.bit_depth == 16 else np.uint8
     token = secrets.token_hex(4)
     done = 0
+    cuts: list[int] = []
     try:
         # Closed on every way out: a stopped unit's scratch store goes now, not when collected.
         with contextlib.closing(
@@ -142,8 +148,12 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
                 frames=unit.frames,
                 settings=spec.settings,
                 keyframe_chroma=dict(zip(unit.keyframes, solved)),
+                on_cut=cuts.append,
             )
-        ) as frames:
+        ) as propagated:
+            frames = propagated
+            if spec.grades:
+                frames = ((f, apply_grade(rgb, grade_for(spec.grades, f))) for f, rgb in propagated)
             if spec.kind == "folder":
                 out = frames_folder(folder)
                 for f, rgb in frames:
@@ -165,9 +175,9 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
                 finally:
                     partial.unlink(missing_ok=True)
     except InputError as exc:
-        return {"input_error": str(exc)}
+        return {"input_error": str(exc), "cuts": cuts}
     report(done, force=True)
-    return {"frames": done, "seconds": time.monotonic() - began}
+    return {"frames": done, "seconds": time.monotonic() - began, "cuts": cuts}
 
 
 def _to_depth(rgb: np.ndarray, dtype) -> np.ndarray:

@@ -65,7 +65,7 @@ so memory holds a handful of frames whatever the clip length or keyframe distanc
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 
 import cv2
@@ -148,7 +148,8 @@ def colorize_clip(
     settings: PropagationSettings | None = None,
     network=None,
     keyframe_chroma: Mapping[int, np.ndarray] | None = None,
-) -> Iterator[tuple[int, np.ndarray]]:
+    on_cut: Callable[[int], None] | None = None,
+) -> Generator[tuple[int, np.ndarray], None, None]:
     """Colourise the frames of a clip from its keyframes, references and exemplars.
 
     Args:
@@ -169,6 +170,9 @@ def colorize_clip(
         keyframe_chroma: keyframes already solved by :func:`solve_keyframe` (frame ->
             HxWx2 float32 full-size YIQ chroma), used instead of solving them again: the
             farm solves each keyframe once for the two runs that share it.
+        on_cut: called with the first frame of every new shot the run finds (a cut
+            between that frame and the one before it), as it is found: the farm names
+            shots in its failure messages.
 
     Yields:
         ``(index, rgb)`` in increasing index order over ``frames``; ``rgb`` is HxWx3 of
@@ -185,6 +189,7 @@ def colorize_clip(
     _check_guidance(guidance, count, (clip.width, clip.height))
     run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel, network)
     run.solved_keyframes = dict(keyframe_chroma or {})
+    run.on_cut = on_cut
     return run.frames(wanted)
 
 
@@ -332,6 +337,7 @@ class _Propagation:
         self._registrations: dict = {}
         self._exemplar_registrations = self._exemplar_registrations_of()
         self.solved_keyframes: dict[int, np.ndarray] = {}
+        self.on_cut: Callable[[int], None] | None = None
 
     # -- the run -----------------------------------------------------------------
 
@@ -412,6 +418,8 @@ class _Propagation:
             following_hist = luma_histogram(following)
             forward_ok = consistency(forward, backward)
             if is_cut(histogram_distance(hist, following_hist), float((forward_ok > 0.5).mean())):
+                if self.on_cut is not None:
+                    self.on_cut(j + 1)
                 return j, True
             j += 1
             # Frame j keeps the flows between j-1 and j and their round-trip confidences.

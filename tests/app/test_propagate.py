@@ -113,6 +113,7 @@ def test_export_through_the_dialog_as_a_png_sequence(qtbot, make_window, tmp_pat
         seen["suggested"] = dialog.settings().path
         dialog.set_format("png")
         dialog.set_range(1, 3)
+        dialog.set_workers(1)  # in this process; the farm's export: tests/app/test_local_workers.py
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(ExportDialog, "exec", accept)

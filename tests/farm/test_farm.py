@@ -172,7 +172,7 @@ def test_cancel_stops_the_clusters_tasks_and_leaves_nothing(cluster, clip, tmp_p
     assert not _worker_pids("render_unit_task")
 
 
-def test_a_unit_that_fails_names_the_output_and_its_frames(cluster, clip, tmp_path):
+def test_a_unit_that_fails_names_the_output_its_shot_and_its_frames(cluster, clip, tmp_path):
     folder, guidance, _ = clip
     damaged = tmp_path / "damaged"
     damaged.mkdir()
@@ -184,7 +184,7 @@ def test_a_unit_that_fails_names_the_output_and_its_frames(cluster, clip, tmp_pa
     with pytest.raises(FarmError) as failure:
         colorize_distributed(damaged, guidance, tmp_path / "out.mkv", settings=settings, workers=2)
     message = str(failure.value)
-    assert "\n" not in message and "damaged" in message and "frames 17..29" in message
+    assert "\n" not in message and message.startswith("damaged: shot 2 (from frame 14), frames 17..29: "), message
     assert not (tmp_path / "out.mkv").exists() and not _staging_left(tmp_path)
 
 
@@ -220,3 +220,17 @@ def test_a_batch_renders_every_good_project_past_a_broken_one(cluster, clip, tmp
     with open_clip(serial) as one, open_clip(out / "a.mkv") as a, open_clip(out / "b.mkv") as b:
         for i in range(len(one)):
             assert np.array_equal(one.rgb(i), a.rgb(i)) and np.array_equal(one.rgb(i), b.rgb(i))
+
+
+def test_a_projects_shot_grades_are_applied_as_in_the_serial_render(cluster, clip, tmp_path):
+    from colorcore.grade import ShotGrade
+    from colorcore.render import render_project
+
+    folder, guidance, ungraded = clip
+    project = Project.load(_project(folder, guidance, tmp_path / "graded.keyhue"))
+    project.grades = [ShotGrade(14, 26, 1.5, 30.0)]  # the second shot
+    serial = render_project(project, tmp_path / "serial")
+    farm = render_distributed(project, tmp_path / "farm", workers=2)
+    assert _files(farm) == _files(serial)
+    with open_clip(farm) as out:
+        assert not np.array_equal(out.rgb(20), ungraded[20]) and np.array_equal(out.rgb(5), ungraded[5])

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from colorcore.farm.plan import plan_units
+from colorcore.farm.plan import plan_units, scan_origin
 from colorcore.media.leftovers import sweep_leftovers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,3 +51,60 @@ def test_workers_without_ray_is_one_line_naming_the_extra(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "keyhue[cluster]" in done.stderr, done.stderr
+
+
+def test_a_failing_unit_is_named_by_its_shot_from_the_cuts_found_before_it():
+    unit = plan_units([4, 9, 17, 30], range(36))[3]  # frames 17..29
+    assert unit.describe() == "frames 17..29"
+    assert unit.describe({14}, 0) == "shot 2 (from frame 14), frames 17..29"
+    assert unit.describe({14, 26}, 0) == "shot 2 (frames 14..25), frames 17..29"
+    assert unit.describe(set(), 0) == "shot 1 (from frame 0), frames 17..29"
+    assert unit.describe({5, 14, 26}, 9) == "the shot of frames 14..25, frames 17..29"  # frames before 9 not scanned
+    assert unit.describe({26}, 9) == "frames 17..29"  # its shot's start was not seen
+    assert scan_origin(plan_units([4, 9], range(6, 12))) == 4 and scan_origin(plan_units([9], range(2, 12))) == 0
+
+
+def test_a_unit_reports_the_cuts_its_scan_found(tmp_path):
+    """What names the shot in a failure: the cuts a unit's own scan finds."""
+    from colorcore.farm.tasks import RenderSpec, frames_folder, render_unit_task
+    from colorcore.guidance.references import Guidance
+    from colorcore.media import open_writer
+    from tests.support.clips import several_shots_clip, stroke_guidance
+
+    frames = several_shots_clip((10, 10))  # a cut at frame 10
+    source = tmp_path / "clip"
+    with open_writer(source, fps=25, width=96, height=72) as writer:
+        for frame in frames:
+            writer.write(frame)
+    guidance: Guidance = stroke_guidance(frames, [3])
+    frames_folder(tmp_path).mkdir()
+    spec = RenderSpec(source=source, guidance=guidance, span=range(20))
+    head, tail = plan_units([3], range(20))
+    assert render_unit_task(spec, head, str(tmp_path), None, None)["cuts"] == []
+    assert render_unit_task(spec, tail, str(tmp_path), None, None)["cuts"] == [10]
+
+
+def test_a_project_with_an_adapted_network_is_refused_in_one_line(tmp_path):
+    """The farm's tasks solve with the base network: a project whose network is adapted to
+    the film would come out different, so the farm says so instead of rendering it."""
+    import pytest
+
+    from colorcore.errors import InputError
+    from colorcore.farm import farm_limit
+    from colorcore.farm.api import project_job
+    from colorcore.guidance.project import Project
+    from colorcore.media import open_clip, open_writer
+    from tests.support.clips import several_shots_clip
+
+    frames = several_shots_clip((3,))
+    with open_writer(tmp_path / "clip", fps=25, width=96, height=72) as writer:
+        for frame in frames:
+            writer.write(frame)
+    with open_clip(tmp_path / "clip") as source:
+        project = Project.for_clip(source)
+    assert farm_limit(project.settings) is None
+    project.settings.update(solver="deep", adapt=40)
+    with pytest.raises(InputError) as refused:
+        project_job(project, tmp_path / "out.mkv")
+    assert "\n" not in str(refused.value) and "adapted" in str(refused.value)
+    assert project_job(project, tmp_path / "out.mkv", overrides={"solver": "fast"}).spec.solver == "fast"
