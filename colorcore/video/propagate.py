@@ -341,7 +341,7 @@ class _Propagation:
 
     # -- the run -----------------------------------------------------------------
 
-    def frames(self, wanted: range) -> Iterator[tuple[int, np.ndarray]]:
+    def frames(self, wanted: range) -> Generator[tuple[int, np.ndarray], None, None]:
         before = [k for k in self.keyframes if k <= wanted.start]
         after = [k for k in self.keyframes if k >= wanted.stop - 1]
         # Frames before a shot's first keyframe hear from the clip's start (the output is
