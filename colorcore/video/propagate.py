@@ -79,7 +79,7 @@ from colorcore.solvers.colorize import solve_chroma
 from colorcore.video.flow import FlowEstimator, consistency, warp
 from colorcore.video.frame_store import FrameStore
 from colorcore.video.registration import frame_features
-from colorcore.video.shots import histogram_distance, is_cut, luma_histogram
+from colorcore.video.shots import CutDetector
 
 
 @dataclass(frozen=True)
@@ -404,23 +404,23 @@ class _Propagation:
         """Store frames t.. up to the next keyframe, cut or ``stop``; return (last, cut after last)."""
         luma = self._luma(t)
         store.put("luma", t, luma)
+        cuts = CutDetector()  # the shot list's own test, so both see the same shots
+        cuts.start(luma)
         luma = self._shrink(luma)
         store.put("small", t, luma)
         self._scan_extras(store, t, luma)
         j = t
-        hist = luma_histogram(luma)
         while j + 1 < stop:
             self._check_cancel()
             full = self._luma(j + 1)
-            following = self._shrink(full)
-            forward = self._estimator(luma, following)
-            backward = self._estimator(following, luma)
-            following_hist = luma_histogram(following)
-            forward_ok = consistency(forward, backward)
-            if is_cut(histogram_distance(hist, following_hist), float((forward_ok > 0.5).mean())):
+            if cuts.cut_before(full):
                 if self.on_cut is not None:
                     self.on_cut(j + 1)
                 return j, True
+            following = self._shrink(full)
+            forward = self._estimator(luma, following)
+            backward = self._estimator(following, luma)
+            forward_ok = consistency(forward, backward)
             j += 1
             # Frame j keeps the flows between j-1 and j and their round-trip confidences.
             store.put("luma", j, full)
@@ -431,7 +431,7 @@ class _Propagation:
             store.put("bwd_ok", j, consistency(backward, forward).astype(np.float16))
             self._scan_extras(store, j, following)
             self._advance()
-            luma, hist = following, following_hist
+            luma = following
             if j in self.keyframes:
                 break
         return j, False

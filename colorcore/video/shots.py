@@ -53,6 +53,36 @@ def is_cut(hist_distance: float, consistent_fraction: float) -> bool:
     return consistent_fraction < 0.5 * _CONSISTENT_MIN
 
 
+class CutDetector:
+    """The cut test between each frame and the one before it, the same wherever it runs:
+    the shot list (:func:`find_cuts`) and the propagation, which must agree on the shots.
+
+    Frames are compared at most 320 pixels wide with an "ultrafast" flow, whatever size
+    the caller works at, so the answer depends on the frames alone.
+    """
+
+    def __init__(self):
+        self._estimator = FlowEstimator("ultrafast")
+        self._previous: np.ndarray | None = None
+        self._previous_hist: np.ndarray | None = None
+
+    def start(self, luma: np.ndarray) -> None:
+        """Begin at a frame (HxW uint8/uint16/float luma), with no frame before it."""
+        self._previous = _small(luma)
+        self._previous_hist = luma_histogram(self._previous)
+
+    def cut_before(self, luma: np.ndarray) -> bool:
+        """True when ``luma`` (the next frame) starts a new shot; it becomes the previous frame."""
+        small = _small(luma)
+        hist = luma_histogram(small)
+        cut = False
+        if self._previous is not None and self._previous_hist is not None:
+            fraction = consistent_fraction(self._estimator, self._previous, small)
+            cut = is_cut(histogram_distance(self._previous_hist, hist), fraction)
+        self._previous, self._previous_hist = small, hist
+        return cut
+
+
 def find_cuts(
     clip, progress: Callable[[float], None] | None = None, cancel: Callable[[], bool] | None = None
 ) -> list[int]:
@@ -65,20 +95,14 @@ def find_cuts(
         progress: called with the fraction done (0..1) after each frame.
         cancel: polled between frames; when it returns True, CancelledError is raised.
     """
-    estimator = FlowEstimator("ultrafast")
+    detector = CutDetector()
     cuts = []
-    previous = previous_hist = None
     total = len(clip)
     for i, luma in enumerate(clip.frames("luma")):
         if cancel is not None and cancel():
             raise CancelledError("cut detection cancelled")
-        small = _small(luma)
-        hist = luma_histogram(small)
-        if previous is not None and previous_hist is not None:
-            fraction = consistent_fraction(estimator, previous, small)
-            if is_cut(histogram_distance(previous_hist, hist), fraction):
-                cuts.append(i)
-        previous, previous_hist = small, hist
+        if detector.cut_before(luma):
+            cuts.append(i)
         if progress is not None:
             progress((i + 1) / total)
     return cuts

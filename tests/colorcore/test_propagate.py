@@ -16,7 +16,7 @@ from colorcore.guidance.hints import Hints, Stroke
 from colorcore.guidance.references import Guidance, Reference
 from colorcore.media import open_clip, open_writer
 from colorcore.video.propagate import colorize_clip
-from tests.support.clips import DISC_RGB, disc_mask, moving_disc_clip, textured_background
+from tests.support.clips import DISC_RGB, disc_mask, moving_disc_clip, several_shots_clip, textured_background
 
 HEIGHT, WIDTH = 144, 192
 REPO = Path(__file__).resolve().parents[2]
@@ -103,6 +103,26 @@ def test_colour_does_not_cross_a_cut(tmp_path):
     assert _chroma_error(out[11], shot_a[11]) < 0.02  # the first shot is coloured
     for i in range(12, 24):  # the second shot has no keyframe: it stays grey
         assert np.abs(chroma_of(out[i])).max() < 0.01, i
+
+
+@pytest.mark.parametrize("shots", [(14, 12, 10), (6, 5)])
+def test_propagation_sees_the_shots_the_shot_list_shows(tmp_path, shots):
+    """One cut test for the editor's shot list and the engine: colour stops where the list
+    says a shot ends (the engine once tested at its own working size and missed cuts)."""
+    from colorcore.video.shots import find_cuts
+
+    frames = several_shots_clip(shots)
+    with open_writer(tmp_path / "clip", fps=25, width=96, height=72) as writer:
+        for frame in frames:
+            writer.write(frame)
+    seen: list[int] = []
+    guidance = Guidance(references=[Reference(0, frames[0])])
+    with open_clip(tmp_path / "clip") as clip, pytest.warns(UserWarning, match="grey"):
+        listed = find_cuts(clip)
+        for _ in colorize_clip(clip, guidance, on_cut=seen.append):
+            pass
+    assert listed == list(np.cumsum(shots)[:-1])
+    assert seen == listed
 
 
 def test_part_of_a_clip_renders_as_in_the_whole(disc_clip):
