@@ -117,10 +117,10 @@ def test_propagation_sees_the_shots_the_shot_list_shows(tmp_path, shots):
             writer.write(frame)
     seen: list[int] = []
     guidance = Guidance(references=[Reference(0, frames[0])])
-    with open_clip(tmp_path / "clip") as clip, pytest.warns(UserWarning, match="grey"):
+    with open_clip(tmp_path / "clip") as clip:
         listed = find_cuts(clip)
-        for _ in colorize_clip(clip, guidance, on_cut=seen.append):
-            pass
+        with pytest.warns(UserWarning, match="grey"):
+            list(colorize_clip(clip, guidance, on_cut=seen.append))
     assert listed == list(np.cumsum(shots)[:-1])
     assert seen == listed
 
