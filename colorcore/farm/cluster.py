@@ -75,6 +75,11 @@ def connect(workers: int | None = None, address: str | None = None):
             log_to_driver=False,
             logging_level="ERROR",
             configure_logging=False,
+            # Ray ends a worker process idle for a second once it has more than one per
+            # CPU (the progress board's counts), then starts another for the next unit,
+            # which imports and warms up again: 7 processes instead of 3 for a 300-frame
+            # job on 2 workers. Keep them for the job (the cluster ends with it).
+            _system_config={"idle_worker_killing_time_threshold_ms": 3_600_000},
         )
     try:
         yield int(ray.cluster_resources().get("CPU", 1))
