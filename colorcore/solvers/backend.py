@@ -232,14 +232,18 @@ class NumpyBackend:
         np.multiply(a, b, out=scratch)
         np.subtract(acc if base is None else base, scratch, out=acc)
 
+    # einsum's own loops, not BLAS: a threaded BLAS splits the sums by its thread count,
+    # so a farm worker (one thread) and the editor (several) would round differently and
+    # the same frame would come out a level apart here and there.
+
     @staticmethod
     def inner(basis: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Inner products of the rows of ``basis`` (k, N) with ``v`` (N,): float64 (k,)."""
-        return np.asarray(basis @ v, dtype=np.float64)
+        return np.asarray(np.einsum("kn,n->k", basis, v), dtype=np.float64)
 
     def add_combination(self, v: np.ndarray, basis: np.ndarray, coeffs: npt.ArrayLike) -> None:
         """v += coeffs @ basis, in place: ``basis`` (k, N), ``coeffs`` (k,) numbers."""
-        v += np.asarray(coeffs, dtype=self.dtype) @ basis
+        v += np.einsum("k,kn->n", np.asarray(coeffs, dtype=self.dtype), basis)
 
 
 class TorchBackend:
