@@ -266,18 +266,18 @@ class ColourCommands:
         the farm cannot render as this process does, it renders here and one line says why.
         In this process, frames already propagated for the current guidance are written
         from the cache (they are what the render would give); the others are rendered on
-        the way."""
+        the way. When every frame is propagated there is nothing for workers to render, so
+        the export stays in this process whatever the setting."""
         sweep_leftovers([settings.path.parent], temp=False)  # partial exports of a killed Keyhue
         snapshot = copy.deepcopy(self.document.project)
-        if settings.workers > 1:
+        ready = {f for f in self.session.frames_in(FrameState.PROPAGATED) if f in settings.frames}
+        if settings.workers > 1 and len(ready) < len(settings.frames):
             reason = self._why_not_on_workers(snapshot)
             if reason is None:
                 self.export_job = FarmExportJob(settings, snapshot, settings.workers)
                 return self._run_export()
             self.report_warning(f"exporting in this process, not on {settings.workers} workers: {reason}")
         clip = self.clip
-        session = self.session
-        ready = {f for f in session.frames_in(FrameState.PROPAGATED) if f in settings.frames}
         results = self.results
 
         def frames(span, progress, cancel):

@@ -95,6 +95,19 @@ def test_without_ray_an_export_on_workers_renders_here_and_says_so(qtbot, make_w
     assert "\n" not in line and "keyhue[cluster]" in line and "in this process" in line
 
 
+def test_an_export_of_propagated_frames_writes_them_here_from_the_cache(qtbot, make_window, tmp_path):
+    """Nothing is left for workers to render: no cluster is started for it, and the frames
+    are the propagated ones (what the export in this process writes)."""
+    window = keyed(make_window, tmp_path, frames=12)
+    assert window.propagate()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=60000)
+    job, _ = export(qtbot, window, ExportSettings(tmp_path / "out.mkv", "mkv", 0, 12, audio=False, workers=2))
+    assert type(job) is not FarmExportJob and job.worker.outcome == "finished", job.worker.failure
+    assert not [m for m in window.messages_seen if "workers" in m]
+    written = _frames(tmp_path / "out.mkv")
+    assert all(np.array_equal(written[i], window.colour(i)) for i in range(12))  # graded as shown
+
+
 def test_the_workers_setting_defaults_to_the_cores_and_is_remembered(qtbot, tmp_path, monkeypatch):
     import os
 
