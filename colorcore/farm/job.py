@@ -380,8 +380,7 @@ class _Board:
 
     def set(self, key, frames: int) -> bool:
         """Record ``frames`` done for unit ``key`` = (job, unit); True: stop that unit."""
-        if key[0] in self.stopped:
-            self.done = {k: v for k, v in self.done.items() if k[0] != key[0]}
+        if key[0] in self.stopped:  # its counts went when it was stopped; add none back
             return True
         self.done[key] = frames
         return False

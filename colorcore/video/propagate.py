@@ -219,6 +219,12 @@ def solve_keyframe(
     return keyframe_chroma(clip.luma(frame), guidance, frame, solver=solver, device=device, settings=settings)
 
 
+def _work_size(width: int, height: int, settings: PropagationSettings) -> tuple[int, int]:
+    """(W, H) at which flow and the solves between keyframes run: 1/``chroma_scale``, rounded up."""
+    scale = max(1, int(settings.chroma_scale))
+    return -(-width // scale), -(-height // scale)
+
+
 def _check_range(frames: range | None, count: int) -> range:
     if frames is None:
         return range(count)
@@ -322,8 +328,7 @@ class _Propagation:
         self.settings = settings
         self.keyframes = set(guidance.keyframes())
         self.size = (clip.width, clip.height)
-        scale = max(1, int(settings.chroma_scale))
-        self.work_size = (-(-clip.width // scale), -(-clip.height // scale))
+        self.work_size = _work_size(clip.width, clip.height, settings)
         self._progress = progress
         self._cancel = cancel
         self._estimator = FlowEstimator(settings.flow_preset)
@@ -855,8 +860,7 @@ def _frame_guidance(luma, guidance: Guidance, frame: int, settings: PropagationS
     if matchers is None:
         matchers = exemplar_matchers(guidance)
     height, width = luma.shape[:2]
-    step = max(1, int(settings.chroma_scale))
-    work_size = (-(-width // step), -(-height // step))
+    work_size = _work_size(width, height, settings)
     small = luma if work_size == (width, height) else cv2.resize(luma, work_size, interpolation=cv2.INTER_AREA)
     exemplar = exemplar_hints(matchers, frame, small)
     full = luma_of(luma)
