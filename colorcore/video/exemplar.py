@@ -151,11 +151,14 @@ class ExemplarMatcher:
                 best, best_score = mapped, score
         return best
 
-    def match(self, luma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def match(self, luma: np.ndarray, where: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Chroma hints and their confidence for one grey frame.
 
         Args:
             luma: HxW float (float32 preferred) on 0..1, the frame's luma, any size.
+            where: optional HxW bool, the pixels that need a hint; the search (the
+                costly part) runs only for working pixels that cover one of them, and
+                the others get confidence 0. None: every pixel.
 
         Returns:
             ``(chroma, confidence)``: HxWx2 float32 YIQ chroma (I, Q), as
@@ -164,15 +167,26 @@ class ExemplarMatcher:
             guess, but should not be used).
 
         Raises:
-            ValueError: ``luma`` is not a 2-D array of at least 2x2.
+            ValueError: ``luma`` is not a 2-D array of at least 2x2, or ``where`` has
+                another shape.
         """
         luma = np.asarray(luma)
         if luma.ndim != 2 or min(luma.shape) < 2:
             raise ValueError(f"luma must be an HxW array, got shape {luma.shape}")
+        if where is not None and where.shape != luma.shape:
+            raise ValueError(f"where must be {luma.shape}, got {where.shape}")
         luma = np.ascontiguousarray(luma, dtype=np.float32)
         small = _resize(luma, _work_shape(luma.shape, self.work_size))
-        feats = self._remapped(_features(small).reshape(-1, _DIMENSIONS), luma) * _FEATURE_SCALE
-        chroma, confidence = self._nearest_chroma(feats)
+        feats = _features(small).reshape(-1, _DIMENSIONS)
+        chroma = np.zeros((feats.shape[0], 2), np.float32)
+        confidence = np.zeros(feats.shape[0], np.float32)
+        wanted = slice(None)
+        if where is not None:
+            wanted = (_resize(where.astype(np.float32), small.shape) > 0).ravel()
+        if feats[wanted].size:
+            chroma[wanted], confidence[wanted] = self._nearest_chroma(
+                self._remapped(feats[wanted], luma) * _FEATURE_SCALE
+            )
         chroma, confidence = _clean(chroma.reshape(small.shape + (2,)), confidence.reshape(small.shape))
         return _upsample(chroma, confidence, small, luma)
 

@@ -117,6 +117,12 @@ class PropagationSettings:
         register_exemplars: also try to put each exemplar in register with each frame
             (:mod:`colorcore.video.registration`); where it registers, its colours count
             like an aligned reference's.
+        reanchor: where the tracks to the keyframes around a frame are lost or weak (fast
+            or repetitive texture, long gaps, newly revealed areas), its pixels are
+            matched by texture (:class:`colorcore.video.exemplar.ExemplarMatcher`) against
+            those keyframes, which act as exemplars of their own shot; the colours found
+            count this much, times the match's confidence, the keyframe's share and how
+            much the tracks lack. 0 turns it off.
     """
 
     carry_weight: float = 1.0
@@ -131,9 +137,14 @@ class PropagationSettings:
     luma_mismatch: float = 0.1
     register_exemplars: bool = True
     register_keyframes: bool = True
+    reanchor: float = 0.5
 
 
 Progress = Callable[[float], None]
+
+# Pixels whose tracks lack less than this (their summed weight is above 1 minus it) are
+# not re-anchored: the texture search is the costly part, and its weight there is tiny.
+_REANCHOR_MIN_LACK = 0.05
 
 
 def colorize_clip(
@@ -340,6 +351,7 @@ class _Propagation:
         self._confidences: dict[int, np.ndarray] = {}
         self._key_lumas: dict[int, np.ndarray] = {}
         self._registrations: dict = {}
+        self._key_matchers: dict = {}
         self._exemplar_registrations = self._exemplar_registrations_of()
         self.solved_keyframes: dict[int, np.ndarray] = {}
         self.on_cut: Callable[[int], None] | None = None
@@ -610,6 +622,8 @@ class _Propagation:
                 registered = registration.register(luma_of(store.get("small", f)).astype(np.float32), features)
                 if registered is not None:
                     sources.append((registered[0], registered[1] * share))
+        if self.settings.reanchor > 0:
+            sources += self._reanchored(store, f, sources, ((a, share_a), (b, share_b)))
         if previous is not None and self.settings.steadiness > 0:
             flow = store.get("bwd", f).astype(np.float32)
             carried = warp(previous, flow, border=cv2.BORDER_REPLICATE)
@@ -622,6 +636,51 @@ class _Propagation:
             sources.append((carried, weight))
         initial = sources[0][0] if sources else None
         return self._solve(store, f, sources, initial=initial)
+
+    def _reanchored(self, store: FrameStore, f: int, tracked, keyframes) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Frame f's pixels found again in its keyframes by texture, where tracks lack.
+
+        Args:
+            tracked: the sources [(chroma, HxW weight)] tracked or registered so far; their
+                summed weight (capped at 1) is how well a pixel is already known.
+            keyframes: [(keyframe or None, its share)].
+
+        Returns:
+            [(HxWx2 chroma, HxW weight)] at the working size, one per keyframe matched.
+        """
+        known = np.zeros(self.work_size[::-1], np.float32)
+        for _, weight in tracked:
+            known += weight
+        lacking = 1.0 - np.minimum(known, 1.0)
+        where = lacking > _REANCHOR_MIN_LACK
+        if not where.any():
+            return []
+        luma = luma_of(store.get("small", f)).astype(np.float32)
+        found = []
+        for k, share in keyframes:
+            matcher = self._key_matcher(store, k)
+            if matcher is None or share <= 0:
+                continue
+            chroma, confidence = matcher.match(luma, where)
+            found.append((chroma, self.settings.reanchor * share * confidence * lacking))
+        return found
+
+    def _key_matcher(self, store: FrameStore, k: int | None):
+        """Keyframe k as an exemplar (:class:`colorcore.video.exemplar.ExemplarMatcher`)
+        at the working size, or None for no keyframe or a keyframe without colour."""
+        if k is None:
+            return None
+        if k not in self._key_matchers:
+            if len(self._key_matchers) >= 2:  # only keyframes a and b are in use at a time
+                self._key_matchers.pop(next(iter(self._key_matchers)))
+            from colorcore.video.exemplar import ExemplarMatcher
+
+            rgb = compose(luma_of(store.get("small", k)), self._shrink(self._key_chroma(store, k)), dtype=np.uint16)
+            try:
+                self._key_matchers[k] = ExemplarMatcher(rgb)
+            except InputError:  # a keyframe coloured grey: nothing to find
+                self._key_matchers[k] = None
+        return self._key_matchers[k]
 
     # -- one solve -------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from colorcore.colorspace import chroma_of
 from colorcore.guidance.hints import Hints, Stroke
 from colorcore.guidance.references import Guidance, Reference
 from colorcore.media import open_clip, open_writer
-from colorcore.video.propagate import colorize_clip
+from colorcore.video.propagate import PropagationSettings, colorize_clip
 from tests.support.clips import DISC_RGB, disc_mask, moving_disc_clip, several_shots_clip, textured_background
 
 HEIGHT, WIDTH = 144, 192
@@ -89,7 +89,23 @@ def test_both_directions_beat_one(disc_clip):
     first_only = error([Reference(0, truth[0])])
     last_only = error([Reference(last, truth[last])])
     both = error([Reference(0, truth[0]), Reference(last, truth[last])])
-    assert both < 0.8 * min(first_only, last_only), (both, first_only, last_only)
+    # Re-anchoring lets one keyframe hold its colours far better than tracks alone, so the
+    # margin is smaller than it was without it (0.81 of the better one here, 0.59 before).
+    assert both < 0.9 * min(first_only, last_only), (both, first_only, last_only)
+
+
+def test_lost_tracks_are_reanchored_to_the_keyframe(tmp_path):
+    # The disc moves 14 px a frame: too fast for flow at the working size, so its track
+    # is lost; matched by texture against keyframe 0, it stays red instead of taking the
+    # background's green.
+    frames = moving_disc_clip(12, HEIGHT, WIDTH, speed=14)
+    folder = _write_folder(tmp_path / "frames", frames)
+    guidance = Guidance(references=[Reference(0, frames[0])])
+    inner = disc_mask(11, HEIGHT, WIDTH, speed=14)
+    with_it = _render(folder, guidance, frames=range(12))[11][inner].mean(axis=0)
+    without = _render(folder, guidance, frames=range(12), settings=PropagationSettings(reanchor=0))[11][inner].mean(0)
+    assert with_it[0] > with_it[1] + 80, with_it
+    assert without[0] < without[1] + 40, without  # the case needs it: tracks alone lose the disc
 
 
 def test_colour_does_not_cross_a_cut(tmp_path):
