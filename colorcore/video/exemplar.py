@@ -180,7 +180,7 @@ class ExemplarMatcher:
         feats = _features(small).reshape(-1, _DIMENSIONS)
         chroma = np.zeros((feats.shape[0], 2), np.float32)
         confidence = np.zeros(feats.shape[0], np.float32)
-        wanted = slice(None)
+        wanted: slice | np.ndarray = slice(None)
         if where is not None:
             wanted = (_resize(where.astype(np.float32), small.shape) > 0).ravel()
         if feats[wanted].size:
