@@ -38,12 +38,19 @@ with a nearest-neighbour search and explicit rejection of ambiguous matches):
    does not resolve (an edge) next to a change of hinted colour, so hints stay on their
    side of edges.
 
+Keyframes as exemplars (:meth:`ExemplarMatcher.of_keyframes`): the propagation finds
+pixels whose tracks were lost again in the coloured keyframes of their own shot. There
+the exposure matches, so no luma remapping is needed; several keyframes share one
+search tree, and each is weighted at match time (by its distance in time).
+
 Cost, at the default ``work_size`` of 128 on one 854x480 frame: about 35 ms of CPU time
 for :meth:`ExemplarMatcher.match` (the search runs on all cores); the constructor takes
 about 10 ms for a 480p exemplar and under 0.1 s for a 20-megapixel one.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -93,36 +100,59 @@ class ExemplarMatcher:
     """
 
     def __init__(self, exemplar_rgb: np.ndarray, *, work_size: int = 128):
-        rgb = np.ascontiguousarray(exemplar_rgb)
-        if rgb.ndim != 3 or rgb.shape[2] != 3:
-            raise InputError(f"the exemplar must be an RGB colour image (HxWx3), got shape {rgb.shape}")
-        if rgb.dtype not in (np.uint8, np.uint16):
-            raise InputError(f"the exemplar must be 8- or 16-bit, not {rgb.dtype}")
-        if min(rgb.shape[:2]) < 8:
-            raise InputError(f"the exemplar is too small ({rgb.shape[1]}x{rgb.shape[0]}); it needs at least 8x8 pixels")
+        self._build([exemplar_rgb], work_size, remap=True)
+
+    @classmethod
+    def of_keyframes(cls, keyframes_rgb: Sequence[np.ndarray], *, work_size: int = 128) -> ExemplarMatcher:
+        """A matcher whose exemplars are coloured frames of the matched frames' own shot.
+
+        The exposure there keeps its level, so frames are matched without luma
+        remapping; the scales stay (a subject nears the camera, waves look finer as the
+        camera tilts), and :meth:`match` can weigh each keyframe (e.g. by its distance in
+        time).
+
+        Args:
+            keyframes_rgb: one or more HxWx3 uint8/uint16 RGB frames.
+            work_size: as for the constructor.
+
+        Raises:
+            InputError: as for the constructor; "no colour" only when every frame is grey.
+        """
+        matcher = cls.__new__(cls)
+        matcher._build(list(keyframes_rgb), work_size, remap=False)
+        return matcher
+
+    def _build(self, images: list[np.ndarray], work_size: int, remap: bool) -> None:
         if work_size < 16:
             raise ValueError(f"work_size must be at least 16, not {work_size}")
         self.work_size = int(work_size)
-        # A large photograph is first reduced to twice the largest raster's size: the
-        # statistics keep their meaning and the constructor stays fast.
-        largest = 2 * self.work_size * max(scale for scale, _ in EXEMPLAR_SCALES)
-        if max(rgb.shape[:2]) > largest:
-            rgb = cv2.resize(rgb, _work_shape(rgb.shape[:2], largest)[::-1], interpolation=cv2.INTER_AREA)
-        full = rgb.astype(np.float32) / np.float32(np.iinfo(rgb.dtype).max)
-        chroma_full = full @ _RGB_TO_IQ
-        if np.sqrt(np.mean(chroma_full**2)) < MIN_EXEMPLAR_CHROMA:
+        self._remap = remap
+        features, chroma, source = [], [], []
+        colour = 0.0
+        for number, image in enumerate(images):
+            rgb = _checked(image)
+            # A large photograph is first reduced to twice the largest raster's size: the
+            # statistics keep their meaning and the constructor stays fast.
+            largest = 2 * self.work_size * max(scale for scale, _ in EXEMPLAR_SCALES)
+            if max(rgb.shape[:2]) > largest:
+                rgb = cv2.resize(rgb, _work_shape(rgb.shape[:2], largest)[::-1], interpolation=cv2.INTER_AREA)
+            full = rgb.astype(np.float32) / np.float32(np.iinfo(rgb.dtype).max)
+            chroma_full = full @ _RGB_TO_IQ
+            colour = max(colour, float(np.sqrt(np.mean(chroma_full**2))))
+            luma_full = full @ _LUMA
+            if number == 0:  # remapping is for a single photograph
+                self._mean = float(luma_full.mean())
+                self._std = max(float(luma_full.std()), 1e-3)
+            for scale, step in EXEMPLAR_SCALES:
+                size = _work_shape(rgb.shape[:2], self.work_size * scale)
+                luma = _resize(luma_full, size)
+                features.append(_features(luma)[::step, ::step].reshape(-1, _DIMENSIONS))
+                chroma.append(_resize(chroma_full, size)[::step, ::step].reshape(-1, 2))
+                source.append(np.full(len(features[-1]), number, np.intp))
+        if colour < MIN_EXEMPLAR_CHROMA:
             raise InputError("the exemplar has no colour; give a colour photograph")
-        luma_full = full @ _LUMA
-
-        self._mean = float(luma_full.mean())
-        self._std = max(float(luma_full.std()), 1e-3)
-        features, chroma = [], []
-        for scale, step in EXEMPLAR_SCALES:
-            size = _work_shape(rgb.shape[:2], self.work_size * scale)
-            luma = _resize(luma_full, size)
-            features.append(_features(luma)[::step, ::step].reshape(-1, _DIMENSIONS))
-            chroma.append(_resize(chroma_full, size)[::step, ::step].reshape(-1, 2))
         self._chroma = np.concatenate(chroma).astype(np.float32)
+        self._source = np.concatenate(source)
         self._tree = cKDTree(np.concatenate(features) * _FEATURE_SCALE, balanced_tree=False, compact_nodes=False)
 
     def _remapped(self, feats: np.ndarray, luma: np.ndarray) -> np.ndarray:
@@ -151,7 +181,9 @@ class ExemplarMatcher:
                 best, best_score = mapped, score
         return best
 
-    def match(self, luma: np.ndarray, where: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def match(
+        self, luma: np.ndarray, where: np.ndarray | None = None, weights: Sequence[float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Chroma hints and their confidence for one grey frame.
 
         Args:
@@ -159,6 +191,9 @@ class ExemplarMatcher:
             where: optional HxW bool, the pixels that need a hint; the search (the
                 costly part) runs only for working pixels that cover one of them, and
                 the others get confidence 0. None: every pixel.
+            weights: with several exemplars (:meth:`of_keyframes`), how much each counts
+                (>= 0, one per exemplar): a neighbour found in exemplar e has its pull and
+                its confidence scaled by ``weights[e]``. None: all count fully.
 
         Returns:
             ``(chroma, confidence)``: HxWx2 float32 YIQ chroma (I, Q), as
@@ -184,24 +219,37 @@ class ExemplarMatcher:
         if where is not None:
             wanted = (_resize(where.astype(np.float32), small.shape) > 0).ravel()
         if feats[wanted].size:
-            chroma[wanted], confidence[wanted] = self._nearest_chroma(
-                self._remapped(feats[wanted], luma) * _FEATURE_SCALE
-            )
+            searched = self._remapped(feats[wanted], luma) if self._remap else feats[wanted]
+            chroma[wanted], confidence[wanted] = self._nearest_chroma(searched * _FEATURE_SCALE, weights)
         chroma, confidence = _clean(chroma.reshape(small.shape + (2,)), confidence.reshape(small.shape))
         return _upsample(chroma, confidence, small, luma)
 
-    def _nearest_chroma(self, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _nearest_chroma(self, feats: np.ndarray, weights: Sequence[float] | None) -> tuple[np.ndarray, np.ndarray]:
         """Nx2 float32 chroma and N float32 confidence of N weighted feature vectors."""
         distance, index = self._tree.query(feats, k=NEIGHBOURS, eps=SEARCH_EPS, workers=-1)
-        distance = distance.astype(np.float32)
         neighbours = self._chroma[index]  # N x k x 2
-        weights = np.exp(-((distance / DISTANCE_SCALE) ** 2)) + 1e-6
-        weights /= weights.sum(axis=1, keepdims=True)
-        chroma = np.einsum("nk,nkc->nc", weights, neighbours)
-        spread = np.sqrt(np.einsum("nk,nk->n", weights, ((neighbours - chroma[:, None]) ** 2).sum(axis=2)))
+        closeness = np.exp(-((distance.astype(np.float32) / DISTANCE_SCALE) ** 2))
+        if weights is not None:
+            closeness *= np.asarray(weights, np.float32)[self._source[index]]
+        pull = closeness + 1e-6
+        pull /= pull.sum(axis=1, keepdims=True)
+        chroma = np.einsum("nk,nkc->nc", pull, neighbours)
+        spread = np.sqrt(np.einsum("nk,nk->n", pull, ((neighbours - chroma[:, None]) ** 2).sum(axis=2)))
         # Close to some exemplar pixel, and the near ones agree on the colour.
-        confidence = np.exp(-((distance[:, 0] / DISTANCE_SCALE) ** 2) - (spread / CHROMA_SPREAD_SCALE) ** 2)
+        confidence = closeness.max(axis=1) * np.exp(-((spread / CHROMA_SPREAD_SCALE) ** 2))
         return chroma, confidence
+
+
+def _checked(image: np.ndarray) -> np.ndarray:
+    """An exemplar as a contiguous HxWx3 uint8/uint16 array, or InputError saying what is wrong."""
+    rgb = np.ascontiguousarray(image)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise InputError(f"the exemplar must be an RGB colour image (HxWx3), got shape {rgb.shape}")
+    if rgb.dtype not in (np.uint8, np.uint16):
+        raise InputError(f"the exemplar must be 8- or 16-bit, not {rgb.dtype}")
+    if min(rgb.shape[:2]) < 8:
+        raise InputError(f"the exemplar is too small ({rgb.shape[1]}x{rgb.shape[0]}); it needs at least 8x8 pixels")
+    return rgb
 
 
 # RGB (0..1, float32) @ these give luma and (I, Q), as colorcore.colorspace does.

@@ -30,6 +30,13 @@ prior mixes, each with a per-pixel weight:
 - keyframes with an aligned reference, registered with the frame the same way: on a
   pan the static background reads the reference directly, without the drift of
   chained tracks (the luma check withdraws it where something moved).
+- where all of these lack (tracks lost on fast or repetitive texture, long gaps,
+  areas no track reaches), the keyframes a and b themselves, as exemplars of their own
+  shot: the pixel is found again in them by texture
+  (:meth:`colorcore.video.exemplar.ExemplarMatcher.of_keyframes`, one search in both,
+  each weighted by its share) and re-anchored to the colour found (``reanchor``).
+  Without it such pixels take whatever colour the carried output or Levin's equation
+  brings, which drifts: a grey car turns olive beside a hedge, water loses its blue.
 
 Two checks keep tracks honest. A pixel that flow brings in from outside the picture (a
 pan) continues the track of the nearest border pixel at half trust (``border_trust``),
@@ -643,44 +650,46 @@ class _Propagation:
         Args:
             tracked: the sources [(chroma, HxW weight)] tracked or registered so far; their
                 summed weight (capped at 1) is how well a pixel is already known.
-            keyframes: [(keyframe or None, its share)].
+            keyframes: [(keyframe or None, its share)], the keyframes before and after f.
 
         Returns:
-            [(HxWx2 chroma, HxW weight)] at the working size, one per keyframe matched.
+            [(HxWx2 chroma, HxW weight)] at the working size: none, or the one source found.
         """
+        keyframes = [(k, share) for k, share in keyframes if k is not None and share > 0]
+        if not keyframes:
+            return []
         known = np.zeros(self.work_size[::-1], np.float32)
         for _, weight in tracked:
             known += weight
         lacking = 1.0 - np.minimum(known, 1.0)
         where = lacking > _REANCHOR_MIN_LACK
-        if not where.any():
+        matcher = self._key_matcher(store, tuple(k for k, _ in keyframes))
+        if matcher is None or not where.any():
             return []
+        # One search in both keyframes at once; each counts by its share (relative to the
+        # nearer one's), so the colours found move from a's to b's as the frame does.
+        nearest = max(share for _, share in keyframes)
         luma = luma_of(store.get("small", f)).astype(np.float32)
-        found = []
-        for k, share in keyframes:
-            matcher = self._key_matcher(store, k)
-            if matcher is None or share <= 0:
-                continue
-            chroma, confidence = matcher.match(luma, where)
-            found.append((chroma, self.settings.reanchor * share * confidence * lacking))
-        return found
+        chroma, confidence = matcher.match(luma, where, weights=[share / nearest for _, share in keyframes])
+        return [(chroma, self.settings.reanchor * confidence * lacking)]
 
-    def _key_matcher(self, store: FrameStore, k: int | None):
-        """Keyframe k as an exemplar (:class:`colorcore.video.exemplar.ExemplarMatcher`)
-        at the working size, or None for no keyframe or a keyframe without colour."""
-        if k is None:
-            return None
-        if k not in self._key_matchers:
-            if len(self._key_matchers) >= 2:  # only keyframes a and b are in use at a time
-                self._key_matchers.pop(next(iter(self._key_matchers)))
+    def _key_matcher(self, store: FrameStore, keys: tuple[int, ...]):
+        """Keyframes ``keys`` as exemplars of their shot
+        (:meth:`colorcore.video.exemplar.ExemplarMatcher.of_keyframes`) at the working
+        size; None when they are all grey. The last pair is kept for the frames of a run."""
+        if keys not in self._key_matchers:
             from colorcore.video.exemplar import ExemplarMatcher
 
-            rgb = compose(luma_of(store.get("small", k)), self._shrink(self._key_chroma(store, k)), dtype=np.uint16)
+            frames = [
+                compose(luma_of(store.get("small", k)), self._shrink(self._key_chroma(store, k)), dtype=np.uint16)
+                for k in keys
+            ]
+            self._key_matchers.clear()
             try:
-                self._key_matchers[k] = ExemplarMatcher(rgb)
-            except InputError:  # a keyframe coloured grey: nothing to find
-                self._key_matchers[k] = None
-        return self._key_matchers[k]
+                self._key_matchers[keys] = ExemplarMatcher.of_keyframes(frames)
+            except InputError:  # keyframes coloured grey: nothing to find
+                self._key_matchers[keys] = None
+        return self._key_matchers[keys]
 
     # -- one solve -------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from colorcore.colorspace import chroma_of, luma_of
+from colorcore.colorspace import chroma_of, compose, luma_of
 from colorcore.errors import InputError
 from colorcore.video.exemplar import ExemplarMatcher
 from tests.support.testdata import require_testdata
@@ -166,3 +166,29 @@ def test_real_clip_confident_hints_are_the_accurate_ones():
     assert confident.mean() > 0.15
     assert np.sqrt(np.mean(error[confident] ** 2)) < 0.7 * np.sqrt(np.mean(error**2))
     assert np.sqrt(np.mean(error[confident] ** 2)) < 0.03
+
+
+def test_keyframes_of_one_shot_are_weighted_at_match_time():
+    # Two keyframes of one scene whose smooth left region changed colour (red, then its
+    # opposite at the same luma): the weights decide which one a frame's pixels take.
+    first = two_regions(150, 200, period=10)
+    chroma = chroma_of(first)
+    chroma[:, :100] *= -1
+    second = compose(luma_of(first), chroma)
+    matcher = ExemplarMatcher.of_keyframes([first, second])
+    frame = two_regions(150, 200, period=10, seed=3)
+    luma = luma_of(frame).astype(np.float32)
+    left = interior(np.arange(200)[None, :].repeat(150, 0) < 100)
+    for weights, sign in (((1.0, 0.0), 1), ((0.0, 1.0), -1)):
+        got, confidence = matcher.match(luma, weights=weights)
+        confident = left & (confidence > 0.5)
+        assert confident.sum() > 0.5 * left.sum()
+        assert np.mean(np.sign(got[confident][:, 0]) == sign) > 0.99
+    # Equally weighted, they disagree there: no confident hint.
+    _, confidence = matcher.match(luma, weights=(1.0, 1.0))
+    assert np.mean(confidence[left] > 0.5) < 0.01
+    # Only the pixels asked for are searched; the others get no hint.
+    where = np.zeros(luma.shape, bool)
+    where[:, 120:] = True
+    _, confidence = matcher.match(luma, where, weights=(1.0, 0.0))
+    assert confidence[:, :100].max() == 0 and confidence[:, 130:].mean() > 0.3
