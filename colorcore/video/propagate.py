@@ -268,20 +268,23 @@ class _Track:
 
     ``points`` is HxWx2 float32: (x, y) in the keyframe's working-size pixel grid;
     ``reliability`` HxW float32 in 0..1, the product of the round-trip confidences of
-    the flows followed (0 where the track was lost). Following flows composes motion
+    the flows followed (0 where the track was lost); ``seen`` HxW float32 in 0..1, 0
+    where the track came in from outside the picture (the keyframe never showed that
+    content, even where the border's track continues it). Following flows composes motion
     rather than resampling colours, so a colour is read from the keyframe once, without
     the blur of frame-to-frame warping.
     """
 
     points: np.ndarray
     reliability: np.ndarray
+    seen: np.ndarray
 
     @classmethod
     def identity(cls, shape: tuple[int, int]) -> _Track:
         """The keyframe itself (HxW): every pixel where it is, fully reliable."""
         height, width = shape
         xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-        return cls(np.dstack([xs, ys]), np.ones(shape, np.float32))
+        return cls(np.dstack([xs, ys]), np.ones(shape, np.float32), np.ones(shape, np.float32))
 
     def follow(self, flow_to_tracked: np.ndarray, round_trip_ok: np.ndarray, border_trust: float = 0.0) -> _Track:
         """The track of a neighbouring frame.
@@ -307,7 +310,7 @@ class _Track:
                 points[outside] = nearest[outside]
                 nearest_reliability = warp(self.reliability, flow, border=cv2.BORDER_REPLICATE)
                 reliability[outside] = border_trust * nearest_reliability[outside]
-        return _Track(points, reliability)
+        return _Track(points, reliability, warp(self.seen, flow))
 
     def sample(self, key_image: np.ndarray) -> np.ndarray:
         """A keyframe's HxW[xC] float32 image (its chroma, its confidence) read at the tracked points (bilinear)."""
@@ -526,6 +529,7 @@ class _Propagation:
             track = track.follow(store.get("fwd", f + 1), store.get("fwd_ok", f + 1), self.settings.border_trust)
             store.put("back_points", f, track.points)
             store.put("back_reliability", f, track.reliability.astype(np.float16))
+            store.put("back_seen", f, track.seen.astype(np.float16))
             self._advance()
         return self._shrink(self._key_chroma(store, b))
 
@@ -610,12 +614,19 @@ class _Propagation:
             share_a = share_b = 1.0
             near_a = near_b = 0.0
         sources = []
+        seen = np.zeros(self.work_size[::-1], np.float32)
         luma = self._smooth_luma(store, f) if self.settings.luma_mismatch > 0 else None
         if forward is not None:
+            seen = np.maximum(seen, forward.seen)
             weight = forward.reliability * self._trust(forward, a, near_a) * share_a
             sources.append((forward.sample(key_a), weight * self._likeness(store, forward, a, luma)))
         if b is not None and store.has("back_points", f):
-            back = _Track(store.get("back_points", f), store.get("back_reliability", f).astype(np.float32))
+            back = _Track(
+                store.get("back_points", f),
+                store.get("back_reliability", f).astype(np.float32),
+                store.get("back_seen", f).astype(np.float32),
+            )
+            seen = np.maximum(seen, back.seen)
             weight = back.reliability * self._trust(back, b, near_b) * share_b
             sources.append((back.sample(key_b), weight * self._likeness(store, back, b, luma)))
         if self.settings.register_keyframes:
@@ -630,7 +641,7 @@ class _Propagation:
                 if registered is not None:
                     sources.append((registered[0], registered[1] * share))
         if self.settings.reanchor > 0:
-            sources += self._reanchored(store, f, sources, ((a, share_a), (b, share_b)))
+            sources += self._reanchored(store, f, sources, seen, ((a, share_a), (b, share_b)))
         if previous is not None and self.settings.steadiness > 0:
             flow = store.get("bwd", f).astype(np.float32)
             carried = warp(previous, flow, border=cv2.BORDER_REPLICATE)
@@ -644,12 +655,19 @@ class _Propagation:
         initial = sources[0][0] if sources else None
         return self._solve(store, f, sources, initial=initial)
 
-    def _reanchored(self, store: FrameStore, f: int, tracked, keyframes) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _reanchored(
+        self, store: FrameStore, f: int, tracked, seen: np.ndarray, keyframes
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Frame f's pixels found again in its keyframes by texture, where tracks lack.
+
+        Only content a keyframe showed is looked for: what a pan brings in from outside
+        the picture was never in the keyframes, and the nearest texture there is often
+        another colour (new graffiti on the same wall), worse than no colour at all.
 
         Args:
             tracked: the sources [(chroma, HxW weight)] tracked or registered so far; their
                 summed weight (capped at 1) is how well a pixel is already known.
+            seen: HxW 0..1, whether the tracks to the keyframes stayed inside the picture.
             keyframes: [(keyframe or None, its share)], the keyframes before and after f.
 
         Returns:
@@ -661,7 +679,8 @@ class _Propagation:
         known = np.zeros(self.work_size[::-1], np.float32)
         for _, weight in tracked:
             known += weight
-        lacking = 1.0 - np.minimum(known, 1.0)
+        # What came in from outside is trusted as the border's continued colour is.
+        lacking = (1.0 - np.minimum(known, 1.0)) * (seen + self.settings.border_trust * (1.0 - seen))
         where = lacking > _REANCHOR_MIN_LACK
         matcher = self._key_matcher(store, tuple(k for k, _ in keyframes))
         if matcher is None or not where.any():
