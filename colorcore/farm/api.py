@@ -84,12 +84,41 @@ def colorize_distributed(
     :func:`colorcore.video.propagate.colorize_clip` written as
     :func:`colorcore.render.write_frames` writes them (arguments as there and as
     :func:`render_distributed`)."""
+    job = clip_job(
+        source,
+        guidance,
+        Path(output),
+        solver=solver,
+        device=device,
+        settings=settings,
+        frames=frames,
+        image_format=image_format,
+        audio=audio,
+        overwrite=overwrite,
+    )
+    return _run_one(job, workers, address, progress, cancel)
+
+
+def clip_job(
+    source: str | os.PathLike,
+    guidance,
+    output: Path,
+    *,
+    solver: str = "fast",
+    device: str = "auto",
+    settings: PropagationSettings | None = None,
+    frames: range | None = None,
+    image_format: str = "png",
+    audio: bool = True,
+    overwrite: bool = False,
+) -> OutputJob:
+    """The farm job of a clip and its guidance (arguments as :func:`colorize_distributed`),
+    for :func:`colorcore.farm.job.run_jobs`; the media and the guidance checked."""
     from colorcore.media import open_clip
 
     with open_clip(source) as clip:
-        spec = _spec(clip, Path(source), guidance, frames, solver, device, settings, image_format, Path(output))
-    job = OutputJob(Path(source).name, spec, Path(output), audio=audio, overwrite=overwrite, image_format=image_format)
-    return _run_one(job, workers, address, progress, cancel)
+        spec = _spec(clip, Path(source), guidance, frames, solver, device, settings, image_format, output)
+    return OutputJob(Path(source).name, spec, output, audio=audio, overwrite=overwrite, image_format=image_format)
 
 
 def farm_limit(settings: Mapping) -> str | None:

@@ -88,6 +88,8 @@ class OutputJob:
             frames and their image files, which are deleted after the call; nothing is
             installed at ``output``, which only places the staging beside it. ``path`` is
             ``output`` once every frame was handed over.
+        scan_chunks: chunk tasks its units' scans were handed to
+            (:mod:`colorcore.farm.scan_ahead`; 0 when every unit scanned in place).
     """
 
     name: str
@@ -102,6 +104,7 @@ class OutputJob:
     units: list[Unit] = field(default_factory=list)
     staging: Path | None = None
     seconds: float = 0.0
+    scan_chunks: int = 0
     _began: float = 0.0
     _writer: Any = None
     _clip: Any = None
@@ -240,6 +243,7 @@ class _Driver:
                 self._fail(job, f"{self._where(job, unit)} failed after every retry: {_reason(exc)}")
                 continue
             job._cuts.update(result.get("cuts", ()))
+            job.scan_chunks += result.get("scan_chunks", 0)
             if "input_error" in result:
                 self._fail(job, f"{self._where(job, unit)}: {result['input_error']}")
                 continue
@@ -384,6 +388,10 @@ class _Board:
             return True
         self.done[key] = frames
         return False
+
+    def is_stopped(self, job_key) -> bool:
+        """True when output ``job_key`` was told to stop (a scan chunk asks before it starts)."""
+        return job_key in self.stopped
 
     def stop(self, job_key) -> None:
         self.stopped.add(job_key)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from colorcore.errors import InputError
+from colorcore.errors import CancelledError, InputError
 from colorcore.farm.plan import Unit
 from colorcore.guidance.references import Guidance
 from colorcore.media.folder_writer import frame_file_name
@@ -119,7 +119,9 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
 
     Returns:
         {"frames": frames written, "seconds": time taken, "cuts": the shot cuts its scan
-        found (first frames of new shots)}; {"stopped": True} when the driver stopped
+        found (first frames of new shots), "scan_chunks": chunk tasks its scan was handed
+        to (0: scanned in place; see :mod:`colorcore.farm.scan_ahead`)}; {"stopped":
+        True} when the driver stopped
         this output (cancel, Ctrl-C, another unit failed); or {"input_error": reason,
         "cuts": ...} for a user error (a damaged frame with on_damaged="stop", ...), which
         retrying would not mend.
@@ -137,6 +139,7 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
     token = secrets.token_hex(4)
     done = 0
     cuts: list[int] = []
+    scan = _scan_ahead(spec, unit, board, board_key)
     try:
         # Closed on every way out: a stopped unit's scratch store goes now, not when collected.
         with contextlib.closing(
@@ -149,6 +152,7 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
                 settings=spec.settings,
                 keyframe_chroma=dict(zip(unit.keyframes, solved)),
                 on_cut=cuts.append,
+                scan=scan,
             )
         ) as propagated:
             frames = propagated
@@ -176,8 +180,39 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
                     partial.unlink(missing_ok=True)
     except InputError as exc:
         return {"input_error": str(exc), "cuts": cuts}
+    except CancelledError:  # a chunk of its scan heard the stop first
+        return {"stopped": True}
     report(done, force=True)
-    return {"frames": done, "seconds": time.monotonic() - began, "cuts": cuts}
+    chunks = scan.chunks_submitted if scan is not None else 0
+    return {"frames": done, "seconds": time.monotonic() - began, "cuts": cuts, "scan_chunks": chunks}
+
+
+def _scan_ahead(spec: RenderSpec, unit: Unit, board, board_key):
+    """The unit's scan handed to chunk tasks on the other workers (a
+    :class:`colorcore.farm.scan_ahead.ScanAhead`), or None to scan in place: a short run,
+    no cluster (the function called directly) or a cluster of one CPU."""
+    from colorcore.farm.scan_ahead import MIN_FRAMES, ScanAhead, scan_chunk_task, scan_span
+
+    span = scan_span(unit.frames, unit.before, unit.after)
+    if len(span) < MIN_FRAMES:
+        return None
+    import ray
+
+    if not ray.is_initialized():
+        return None
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    if cpus < 2:
+        return None
+    spec_ref = ray.put(spec)
+    chunk = ray.remote(scan_chunk_task).options(num_cpus=1, max_retries=2, retry_exceptions=True)
+    job_key = board_key[0] if board_key is not None else None
+
+    def submit(start: int, stop: int, origin: int):
+        return chunk.remote(spec_ref, start, stop, origin, board, job_key)
+
+    # One chunk in flight per CPU beyond the one being read: the others scan while this
+    # task solves, and while it waits for a chunk its CPU scans too.
+    return ScanAhead(span, submit, ray.get, ahead=cpus)
 
 
 def _to_depth(rgb: np.ndarray, dtype) -> np.ndarray:

@@ -234,3 +234,19 @@ def test_a_projects_shot_grades_are_applied_as_in_the_serial_render(cluster, cli
     assert _files(farm) == _files(serial)
     with open_clip(farm) as out:
         assert not np.array_equal(out.rgb(20), ungraded[20]) and np.array_equal(out.rgb(5), ungraded[5])
+
+
+def test_a_long_run_after_one_keyframe_is_scanned_ahead_by_the_other_workers(cluster, long_run, tmp_path):
+    from colorcore.farm.api import clip_job
+    from colorcore.farm.job import run_jobs
+
+    folder, guidance, serial = long_run
+    job = clip_job(folder, guidance, tmp_path / "farm")
+    run_jobs([job], workers=2)
+    assert job.error is None and len(job.units) == 1  # one unit: the whole clip
+    assert job.scan_chunks == 3  # its scan handed to chunk tasks (70 frames, 24 a chunk)
+    with open_clip(job.path) as farm:
+        assert len(farm) == len(serial)
+        for i in range(len(farm)):
+            assert np.array_equal(farm.rgb(i), serial[i]), f"frame {i}"
+    assert not _staging_left(tmp_path)

@@ -109,3 +109,41 @@ def test_a_project_with_an_adapted_network_is_refused_in_one_line(tmp_path):
         project_job(project, tmp_path / "out.mkv")
     assert "\n" not in str(refused.value) and "adapted" in str(refused.value)
     assert project_job(project, tmp_path / "out.mkv", overrides={"solver": "fast"}).spec.solver == "fast"
+
+
+def test_a_long_runs_scan_read_ahead_in_chunks_gives_the_serial_frames(long_run):
+    import warnings
+
+    import numpy as np
+
+    from colorcore.farm.scan_ahead import CHUNK, ScanAhead, scan_chunk_task, scan_span
+    from colorcore.farm.tasks import RenderSpec
+    from colorcore.media import open_clip
+    from colorcore.video.propagate import colorize_clip
+
+    folder, guidance, serial = long_run
+    spec = RenderSpec(source=folder, guidance=guidance)
+    span = scan_span(range(len(serial)), 0, None)
+    waiting: list[int] = []  # chunks submitted and not yet read
+    most = []
+
+    def submit(start, stop, origin):  # computed at once, in this process
+        waiting.append(start)
+        most.append(len(waiting))
+        return scan_chunk_task(spec, start, stop, origin, None, None)
+
+    def get(result):
+        waiting.pop(0)
+        return result
+
+    scan = ScanAhead(span, submit, get, ahead=1)
+    with open_clip(folder) as clip, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ahead = dict(colorize_clip(clip, guidance, scan=scan))
+    assert scan.chunks_submitted == -(-len(serial) // CHUNK) == 3
+    assert max(most) == 2  # the window: the chunk being read and 1 ahead, never the whole run
+    assert ahead.keys() == serial.keys()
+    for i in serial:
+        assert np.array_equal(ahead[i], serial[i]), f"frame {i}"
+    messages = [str(w.message) for w in caught]
+    assert sum("frame 30 repeats frame 29" in m for m in messages) == 1, messages
