@@ -60,7 +60,7 @@ def render_distributed(
         CancelledError: cancelled; nothing was written.
     """
     job = project_job(project, Path(output), frames=frames, audio=audio, overwrite=overwrite)
-    return _run_one(job, workers, address, progress, cancel)
+    return run_job(job, workers, address, progress, cancel)
 
 
 def colorize_distributed(
@@ -96,7 +96,7 @@ def colorize_distributed(
         audio=audio,
         overwrite=overwrite,
     )
-    return _run_one(job, workers, address, progress, cancel)
+    return run_job(job, workers, address, progress, cancel)
 
 
 def clip_job(
@@ -171,7 +171,7 @@ def colorize_units_distributed(
         spec = _spec(clip, Path(source), guidance, frames, solver, device, settings, "png", Path(scratch))
     name = Path(source).name
     job = OutputJob(name, replace(spec, kind="folder"), Path(scratch), audio=False, sink=on_frames)
-    _run_one(job, workers, address, progress, cancel)
+    run_job(job, workers, address, progress, cancel)
 
 
 def project_job(
@@ -234,7 +234,16 @@ def _spec(clip, source, guidance, frames, solver, device, settings, image_format
     )
 
 
-def _run_one(job: OutputJob, workers, address, progress, cancel) -> Path:
+def run_job(
+    job: OutputJob,
+    workers: int | None = None,
+    address: str | None = None,
+    progress: Callable[[FarmProgress], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Path:
+    """Run one job (:func:`project_job`, :func:`clip_job`) and return its output path;
+    arguments and errors as :func:`render_distributed`. The job keeps its figures
+    (``units_rendered``, ``scan_chunks``, ``seconds``)."""
     if workers is None and address is None:
         workers = os.cpu_count() or 1
     run_jobs([job], workers=workers, address=address, progress=progress, cancel=cancel)

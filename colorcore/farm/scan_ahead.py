@@ -18,6 +18,7 @@ while the other scans.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -99,6 +100,7 @@ class ScanAhead:
         self._refs: dict[int, Any] = {}  # chunk number -> ref, submitted and not yet read
         self._current: tuple[int, dict] | None = None  # the chunk being read and its result
         self.chunks_submitted = 0
+        self.waited = 0.0  # seconds spent waiting for chunks
 
     def __call__(self, start: int, stop: int) -> Iterator[ScannedFrame]:
         """Frames ``start`` .. ``stop - 1`` (inside the span, at or after the frames read
@@ -117,7 +119,9 @@ class ScanAhead:
             self._ensure(later)
         if self._current is None or self._current[0] != k:
             self._current = None  # let the last chunk go before waiting for the next
+            began = time.monotonic()
             result = self._get(self._refs.pop(k))
+            self.waited += time.monotonic() - began
             for done in [n for n in self._refs if n < k]:
                 del self._refs[done]
             if result.get("stopped"):

@@ -120,13 +120,12 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
     Returns:
         {"frames": frames written, "seconds": time taken, "cuts": the shot cuts its scan
         found (first frames of new shots), "scan_chunks": chunk tasks its scan was handed
-        to (0: scanned in place; see :mod:`colorcore.farm.scan_ahead`)}; {"stopped":
-        True} when the driver stopped
+        to (0: scanned in place; see :mod:`colorcore.farm.scan_ahead`), "scan_wait":
+        seconds it waited for them}; {"stopped": True} when the driver stopped
         this output (cancel, Ctrl-C, another unit failed); or {"input_error": reason,
         "cuts": ...} for a user error (a damaged frame with on_damaged="stop", ...), which
         retrying would not mend.
     """
-    from colorcore.grade import apply_grade, grade_for
     from colorcore.video.propagate import colorize_clip
 
     began = time.monotonic()
@@ -135,7 +134,6 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
         return {"stopped": True}
     folder = Path(staging)
     clip = _clip(spec.source)
-    dtype = np.uint16 if spec.bit_depth == 16 else np.uint8
     token = secrets.token_hex(4)
     done = 0
     cuts: list[int] = []
@@ -155,13 +153,11 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
                 scan=scan,
             )
         ) as propagated:
-            frames = propagated
-            if spec.grades:
-                frames = ((f, apply_grade(rgb, grade_for(spec.grades, f))) for f, rgb in propagated)
+            frames = ((f, output_frame(spec, f, rgb)) for f, rgb in propagated)
             if spec.kind == "folder":
                 out = frames_folder(folder)
                 for f, rgb in frames:
-                    _write_image(out, f - spec.span.start, _to_depth(rgb, dtype), spec, token)
+                    write_image(out, f, rgb, spec, token)
                     done += 1
                     if report(done):
                         return {"stopped": True}
@@ -171,7 +167,7 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
                 try:
                     with open(partial, "wb") as stream:
                         for _, rgb in frames:
-                            stream.write(np.ascontiguousarray(_to_depth(rgb, dtype)).tobytes())
+                            stream.write(np.ascontiguousarray(rgb).tobytes())
                             done += 1
                             if report(done):
                                 return {"stopped": True}
@@ -183,8 +179,10 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
     except CancelledError:  # a chunk of its scan heard the stop first
         return {"stopped": True}
     report(done, force=True)
-    chunks = scan.chunks_submitted if scan is not None else 0
-    return {"frames": done, "seconds": time.monotonic() - began, "cuts": cuts, "scan_chunks": chunks}
+    result = {"frames": done, "seconds": time.monotonic() - began, "cuts": cuts, "scan_chunks": 0, "scan_wait": 0.0}
+    if scan is not None:
+        result.update(scan_chunks=scan.chunks_submitted, scan_wait=scan.waited)
+    return result
 
 
 def _scan_ahead(spec: RenderSpec, unit: Unit, board, board_key):
@@ -215,15 +213,26 @@ def _scan_ahead(spec: RenderSpec, unit: Unit, board, board_key):
     return ScanAhead(span, submit, ray.get, ahead=cpus)
 
 
-def _to_depth(rgb: np.ndarray, dtype) -> np.ndarray:
-    """The frame at the output's depth, as :func:`colorcore.render.write_frames` makes it."""
+def output_frame(spec: RenderSpec, frame: int, rgb: np.ndarray) -> np.ndarray:
+    """Frame ``frame`` of :func:`colorcore.video.propagate.colorize_clip` (HxWx3 of the
+    clip's dtype) as the output stores it: graded as
+    :func:`colorcore.render.project_frames` grades it, at the output's depth as
+    :func:`colorcore.render.write_frames` converts it (HxWx3 uint8, or uint16 0..65535
+    for 16 bits)."""
+    if spec.grades:
+        from colorcore.grade import apply_grade, grade_for
+
+        rgb = apply_grade(rgb, grade_for(spec.grades, frame))
+    dtype = np.uint16 if spec.bit_depth == 16 else np.uint8
     return rgb if rgb.dtype == dtype else rgb.astype(np.uint16) * 257
 
 
-def _write_image(folder: Path, i: int, rgb: np.ndarray, spec: RenderSpec, token: str) -> None:
+def write_image(folder: Path, frame: int, rgb: np.ndarray, spec: RenderSpec, token: str) -> None:
+    """Write clip frame ``frame`` (:func:`output_frame`) into a frame folder output's
+    staging ``folder`` under its final name, aside (``token``) first, then renamed."""
     from colorcore.media.images import encode_image
 
-    name = frame_file_name(i, len(spec.span), spec.image_ext, spec.span.start)
+    name = frame_file_name(frame - spec.span.start, len(spec.span), spec.image_ext, spec.span.start)
     partial = folder / f".{name}.{token}"
     partial.write_bytes(encode_image(rgb, spec.image_ext))
     os.replace(partial, folder / name)

@@ -250,3 +250,24 @@ def test_a_long_run_after_one_keyframe_is_scanned_ahead_by_the_other_workers(clu
         for i in range(len(farm)):
             assert np.array_equal(farm.rgb(i), serial[i]), f"frame {i}"
     assert not _staging_left(tmp_path)
+
+
+def test_units_whose_frames_are_cached_are_taken_from_the_cache_not_rendered(cluster, clip, tmp_path):
+    from colorcore.farm.api import clip_job
+    from colorcore.farm.job import CachedFrames, run_jobs
+
+    folder, guidance, serial_frames = clip
+    serial = _serial(folder, guidance, tmp_path / "serial")
+    held = frozenset([*range(0, 9), *range(17, 30), 33])  # units 0..3, 4..8, 17..29 whole; 30..35 not
+    read: list[int] = []
+
+    def from_cache(frame):
+        read.append(frame)
+        return serial_frames[frame]
+
+    job = clip_job(folder, guidance, tmp_path / "farm")
+    job.cached = CachedFrames(held, from_cache)
+    run_jobs([job], workers=2)
+    assert job.error is None and len(job.units) == 5 and job.units_rendered == 2
+    assert read == [*range(0, 9), *range(17, 30)]  # in frame order, once each
+    assert _files(job.path) == _files(serial)
