@@ -123,6 +123,7 @@ def run_farm_benchmark(
             if job.error is not None:
                 raise FarmError(job.error)
             scan_chunks.append(job.scan_chunks)
+            scan_waits.append(job.scan_wait)
             wall = time.perf_counter() - began
             driver = time.process_time() - cpu_before
             farm_cpu.append(driver + cluster.seconds)
@@ -134,6 +135,7 @@ def run_farm_benchmark(
         serial_cpu: list[float] = []
         farm_cpu: list[float] = []
         scan_chunks: list[int] = []
+        scan_waits: list[float] = []
         began = time.perf_counter()
         with connect(workers=workers):
             start_up = time.perf_counter() - began
@@ -184,6 +186,7 @@ def run_farm_benchmark(
         task_overhead_ms=overhead * 1000,
         units=units,
         scan_chunks=scan_chunks,
+        scan_wait_seconds=scan_waits,
         object_store_bytes_per_frame=(2 * units * chroma_bytes + len(keyframes) * chroma_bytes) / count
         + (scan_bytes if scan_chunks and scan_chunks[-1] else 0),
         staging_bytes_per_frame=frame_bytes,
@@ -197,7 +200,8 @@ def run_farm_benchmark(
         file=out,
     )
     print(
-        f"identical output: {identical}; scan chunk tasks {scan_chunks[-1]}; task overhead {overhead * 1000:.1f} ms; "
+        f"identical output: {identical}; scan chunk tasks {scan_chunks[-1]} (the solving task waited "
+        f"{scan_waits[-1]:.1f} s for them); task overhead {overhead * 1000:.1f} ms; "
         "object store "
         f"{report['object_store_bytes_per_frame'] / 2**20:.2f} MiB/frame; staging {frame_bytes / 2**20:.2f} MiB/frame; "
         f"driver CPU {driver_cpu / count * 1000:.0f} ms/frame; load average after {report['load_after'][0]:.1f}",
