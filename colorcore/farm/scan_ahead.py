@@ -31,6 +31,10 @@ from colorcore.video.propagate import FrameScanner, ScannedFrame
 CHUNK = 24
 #: Runs whose scan is shorter than this are scanned in place by the unit's own task.
 MIN_FRAMES = 2 * CHUNK
+#: Chunks in flight beyond the one being read, at most: a frame's scan is about twice its
+#: solves, so two or three workers scanning keep one solving busy; more would only hold
+#: memory (up to MAX_AHEAD + 1 chunks per long unit: about 200 MiB at 854x480).
+MAX_AHEAD = 4
 
 
 def scan_span(frames: range, before: int | None, after: int | None) -> range:

@@ -189,7 +189,7 @@ def _scan_ahead(spec: RenderSpec, unit: Unit, board, board_key):
     """The unit's scan handed to chunk tasks on the other workers (a
     :class:`colorcore.farm.scan_ahead.ScanAhead`), or None to scan in place: a short run,
     no cluster (the function called directly) or a cluster of one CPU."""
-    from colorcore.farm.scan_ahead import MIN_FRAMES, ScanAhead, scan_chunk_task, scan_span
+    from colorcore.farm.scan_ahead import MAX_AHEAD, MIN_FRAMES, ScanAhead, scan_chunk_task, scan_span
 
     span = scan_span(unit.frames, unit.before, unit.after)
     if len(span) < MIN_FRAMES:
@@ -208,9 +208,9 @@ def _scan_ahead(spec: RenderSpec, unit: Unit, board, board_key):
     def submit(start: int, stop: int, origin: int):
         return chunk.remote(spec_ref, start, stop, origin, board, job_key)
 
-    # One chunk in flight per CPU beyond the one being read: the others scan while this
-    # task solves, and while it waits for a chunk its CPU scans too.
-    return ScanAhead(span, submit, ray.get, ahead=cpus)
+    # One chunk in flight per CPU beyond the one being read (up to MAX_AHEAD): the others
+    # scan while this task solves, and while it waits for a chunk its CPU scans too.
+    return ScanAhead(span, submit, ray.get, ahead=min(cpus, MAX_AHEAD))
 
 
 def output_frame(spec: RenderSpec, frame: int, rgb: np.ndarray) -> np.ndarray:
