@@ -228,8 +228,13 @@ def output_frame(spec: RenderSpec, frame: int, rgb: np.ndarray) -> np.ndarray:
 
 
 def write_image(folder: Path, frame: int, rgb: np.ndarray, spec: RenderSpec, token: str) -> None:
-    """Write clip frame ``frame`` (:func:`output_frame`) into a frame folder output's
-    staging ``folder`` under its final name, aside (``token``) first, then renamed."""
+    """Write clip frame ``frame`` into a frame folder output's staging ``folder`` under its
+    final name, aside (a name with ``token``) first, then renamed.
+
+    Args:
+        rgb: HxWx3 uint8 or uint16 as :func:`output_frame` gives it, encoded as
+            ``spec.image_ext`` (PNG or TIFF).
+    """
     from colorcore.media.images import encode_image
 
     name = frame_file_name(frame - spec.span.start, len(spec.span), spec.image_ext, spec.span.start)
