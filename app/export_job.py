@@ -8,7 +8,9 @@ that was there before is kept).
 ``FarmExportJob`` is the same job rendered by the farm (:func:`colorcore.farm.render_distributed`)
 on a local Ray cluster of several worker processes started for the export and shut down
 after it (a few seconds of start-up each time): the same frames, the same signals, and
-Cancel stops the cluster's tasks (the farm's cooperative stop).
+Cancel stops the cluster's tasks (the farm's cooperative stop). Units (runs between
+keyframes) whose frames are all propagated are not rendered again: the farm takes them
+from the editor's result cache, in frame order.
 """
 
 from __future__ import annotations
@@ -246,22 +248,31 @@ class FarmExportJob(ExportJob):
     """An :class:`ExportJob` whose frames the farm renders on ``workers`` local worker
     processes (:func:`colorcore.farm.render_distributed`: a local Ray cluster started for
     this export and shut down after it; its start-up takes seconds, during which Cancel
-    waits). The frames are the serial export's (the farm's output equals the serial render);
-    already propagated frames are rendered again rather than read from the editor's cache.
+    waits). The frames are the serial export's (the farm's output equals the serial render).
+    A unit whose frames are all in ``cached`` is not rendered: the farm's driver reads
+    them from there (one at a time, in frame order) and grades them as its tasks do.
 
     Args:
         settings: what to export.
         project: a snapshot of the project (not edited while the job runs).
         workers: worker processes, > 1.
+        cached: propagated frames for the snapshot's guidance: their indices, and a
+            ``read(frame)`` giving the ungraded frame (HxWx3 of the clip's dtype) or None.
+
+    Attributes:
+        farm_job: the farm's :class:`colorcore.farm.job.OutputJob` once the export ran
+            (``units_rendered`` of ``len(units)`` were rendered by the workers).
     """
 
-    def __init__(self, settings: ExportSettings, project, workers: int):
+    def __init__(self, settings: ExportSettings, project, workers: int, cached=None):
         super().__init__(settings, project.media.path, None)
         self.project = project
         self.workers = int(workers)
+        self.cached = cached
+        self.farm_job = None
 
     def _export(self, task: Task) -> str:
-        from colorcore.farm import render_distributed
+        from colorcore.farm.api import project_job, run_job
 
         settings = self.settings
         fmt = FORMATS_BY_KEY[settings.format]
@@ -275,16 +286,15 @@ class FarmExportJob(ExportJob):
             task.emit(figures)
 
         try:
-            path = render_distributed(
+            self.farm_job = job = project_job(
                 self.project,
                 settings.path,
                 frames=settings.frames,
-                workers=self.workers,
                 audio=settings.audio and not fmt.is_sequence,
                 overwrite=settings.overwrite,
-                progress=progress,
-                cancel=task.cancelled,
             )
+            job.cached = self.cached
+            path = run_job(job, workers=self.workers, progress=progress, cancel=task.cancelled)
         except InputError as exc:
             raise InputError(describe_input_error(exc, settings.path)) from exc
         except OSError as exc:

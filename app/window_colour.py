@@ -264,17 +264,21 @@ class ColourCommands:
         With ``settings.workers`` > 1 the farm renders it on that many local worker
         processes (:class:`keyhue.export_job.FarmExportJob`); without Ray, or for a project
         the farm cannot render as this process does, it renders here and one line says why.
-        In this process, frames already propagated for the current guidance are written
-        from the cache (they are what the render would give); the others are rendered on
-        the way. When every frame is propagated there is nothing for workers to render, so
-        the export stays in this process whatever the setting."""
+        Frames already propagated for the current guidance are written from the cache (they
+        are what the render would give): in this process, the others are rendered on the
+        way; on workers, the farm renders only the units (runs between keyframes) not all
+        propagated. When every frame is propagated there is nothing for workers to render,
+        so the export stays in this process whatever the setting."""
         sweep_leftovers([settings.path.parent], temp=False)  # partial exports of a killed Keyhue
         snapshot = copy.deepcopy(self.document.project)
         ready = {f for f in self.session.frames_in(FrameState.PROPAGATED) if f in settings.frames}
         if settings.workers > 1 and len(ready) < len(settings.frames):
             reason = self._why_not_on_workers(snapshot)
             if reason is None:
-                self.export_job = FarmExportJob(settings, snapshot, settings.workers)
+                from colorcore.farm.job import CachedFrames
+
+                cached = CachedFrames(frozenset(f for f in ready if f in self.results), self.results.get)
+                self.export_job = FarmExportJob(settings, snapshot, settings.workers, cached)
                 return self._run_export()
             self.report_warning(f"exporting in this process, not on {settings.workers} workers: {reason}")
         clip = self.clip

@@ -1,7 +1,9 @@
 """Farm benchmark: ``--workers N`` against the serial render, in one run, same clip.
 
 The clip is the speed benchmark's (:func:`colorcore.bench.speed.make_test_video`): 300
-frames at 854x480 by default, a grey H.264 video with marked keyframes every 25 frames,
+frames at 854x480 by default, a grey H.264 video with marked keyframes every 25 frames
+(``keyframe_step``; 0: one keyframe, at the start: one long run, whose scan the farm
+computes ahead on the other workers, :mod:`colorcore.farm.scan_ahead`),
 made from the DAVIS goat clip (looped to length) when ``../shared/testdata`` is present,
 else from a synthetic moving texture. Both renders write FFV1 (.mkv) and must decode to
 the same frames. Reported:
@@ -59,6 +61,7 @@ def run_farm_benchmark(
     source: Path | None = None,
     json_path: Path | None = None,
     out=None,
+    keyframe_step: int = SPEED_KEYFRAME_STEP,
 ) -> dict:
     """Serial vs farm on the same clip in this process; prints a table, returns the figures.
 
@@ -69,12 +72,14 @@ def run_farm_benchmark(
             goat clip by default, or a synthetic clip when that is absent.
         json_path: also save the figures as JSON.
         out: text stream for the table (standard output by default).
+        keyframe_step: keyframes every this many frames; 0: frame 0 only.
     """
     import ray
 
     from colorcore.bench.quality import DAVIS_FOLDER
-    from colorcore.farm import colorize_distributed
+    from colorcore.farm.api import FarmError, clip_job
     from colorcore.farm.cluster import connect
+    from colorcore.farm.job import run_jobs
     from colorcore.media import open_clip
     from colorcore.render import write_frames
     from colorcore.video.propagate import colorize_clip
@@ -87,11 +92,13 @@ def run_farm_benchmark(
     report["load_before"] = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="keyhue-farm-bench-") as scratch:
         folder = Path(scratch)
-        video, keyframes, count = make_test_video(colour, folder, SPEED_KEYFRAME_STEP)
+        step = keyframe_step if keyframe_step > 0 else frames + 1
+        video, keyframes, count = make_test_video(colour, folder, step)
         guidance = _guidance(video, keyframes)
-        report.update(frames=count, keyframes=len(keyframes))
+        report.update(frames=count, keyframes=len(keyframes), keyframe_step=keyframe_step)
+        every = f"keyframes every {keyframe_step}" if keyframe_step > 0 else "one keyframe (frame 0)"
         print(
-            f"farm benchmark on {report['source']}: {count} frames, keyframes every {SPEED_KEYFRAME_STEP}, "
+            f"farm benchmark on {report['source']}: {count} frames, {every}, "
             f"FFV1 out; {workers} workers on {os.cpu_count()} cores; load average {report['load_before'][0]:.1f}",
             file=out,
             flush=True,
@@ -110,8 +117,13 @@ def run_farm_benchmark(
         def run_farm() -> tuple[float, float]:
             cpu_before = time.process_time()
             began = time.perf_counter()
+            job = clip_job(video, guidance, folder / "farm.mkv", overwrite=True)
             with _ClusterCpu() as cluster:
-                colorize_distributed(video, guidance, folder / "farm.mkv", overwrite=True)
+                run_jobs([job])
+            if job.error is not None:
+                raise FarmError(job.error)
+            scan_chunks.append(job.scan_chunks)
+            scan_waits.append(job.scan_wait)
             wall = time.perf_counter() - began
             driver = time.process_time() - cpu_before
             farm_cpu.append(driver + cluster.seconds)
@@ -122,6 +134,8 @@ def run_farm_benchmark(
         loads: list[float] = []
         serial_cpu: list[float] = []
         farm_cpu: list[float] = []
+        scan_chunks: list[int] = []
+        scan_waits: list[float] = []
         began = time.perf_counter()
         with connect(workers=workers):
             start_up = time.perf_counter() - began
@@ -151,6 +165,10 @@ def run_farm_benchmark(
         with open_clip(video) as clip:
             chroma_bytes = clip.width * clip.height * 2 * 4
             frame_bytes = clip.width * clip.height * 3
+            # A scanned frame: full-size luma, working-size luma, two float16 flows and
+            # their confidences (colorcore.video.propagate.ScannedFrame).
+            small = -(-clip.width // 2) * -(-clip.height // 2)
+            scan_bytes = clip.width * clip.height + 13 * small
     report["load_after"] = os.getloadavg()
     units = len(keyframes) + (0 if keyframes and keyframes[0].startswith("0:") else 1)
     report.update(
@@ -167,7 +185,10 @@ def run_farm_benchmark(
         speedup_with_start=serial / (job + start_up),
         task_overhead_ms=overhead * 1000,
         units=units,
-        object_store_bytes_per_frame=(2 * units * chroma_bytes + len(keyframes) * chroma_bytes) / count,
+        scan_chunks=scan_chunks,
+        scan_wait_seconds=scan_waits,
+        object_store_bytes_per_frame=(2 * units * chroma_bytes + len(keyframes) * chroma_bytes) / count
+        + (scan_bytes if scan_chunks and scan_chunks[-1] else 0),
         staging_bytes_per_frame=frame_bytes,
         driver_cpu_seconds_per_frame=driver_cpu / count,
         worker_seconds_per_frame=serial / count,
@@ -179,7 +200,9 @@ def run_farm_benchmark(
         file=out,
     )
     print(
-        f"identical output: {identical}; task overhead {overhead * 1000:.1f} ms; object store "
+        f"identical output: {identical}; scan chunk tasks {scan_chunks[-1]} (the solving task waited "
+        f"{scan_waits[-1]:.1f} s for them); task overhead {overhead * 1000:.1f} ms; "
+        "object store "
         f"{report['object_store_bytes_per_frame'] / 2**20:.2f} MiB/frame; staging {frame_bytes / 2**20:.2f} MiB/frame; "
         f"driver CPU {driver_cpu / count * 1000:.0f} ms/frame; load average after {report['load_after'][0]:.1f}",
         file=out,

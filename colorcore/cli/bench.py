@@ -110,6 +110,13 @@ def register(sub) -> None:
     farm.add_argument("--workers", type=int, default=2, metavar="N", help="local Ray workers (default 2)")
     farm.add_argument("--frames", type=int, default=300, metavar="N", help="clip length (default 300)")
     farm.add_argument("--repeat", type=int, default=1, metavar="N", help="serial/farm pairs, alternating order")
+    farm.add_argument(
+        "--keyframe-step",
+        type=int,
+        default=25,
+        metavar="N",
+        help="keyframes every N frames (default 25); 0: one keyframe, at the start (one long run)",
+    )
     farm.add_argument("--source", type=Path, help="colour clip to loop (default: DAVIS goat, or synthetic)")
     farm.add_argument("--json", type=Path, metavar="PATH", help="also save the figures as JSON")
     farm.set_defaults(run=run_farm)
@@ -199,6 +206,11 @@ def run_farm(args) -> int:
 
         raise InputError(INSTALL_HINT)
     run_farm_benchmark(
-        workers=args.workers, frames=args.frames, repeat=args.repeat, source=args.source, json_path=args.json
+        workers=args.workers,
+        frames=args.frames,
+        repeat=args.repeat,
+        source=args.source,
+        json_path=args.json,
+        keyframe_step=args.keyframe_step,
     )
     return 0

@@ -2,9 +2,11 @@
 the one-machine render's output. See docs/farm.md.
 
 Modules by role: :mod:`~colorcore.farm.plan` (units), :mod:`~colorcore.farm.tasks`
-(worker side), :mod:`~colorcore.farm.job` (driver: submit, assemble, progress, cancel,
+(worker side), :mod:`~colorcore.farm.scan_ahead` (a long run's scan in chunks on other
+workers), :mod:`~colorcore.farm.job` (driver: submit, assemble, progress, cancel,
 retries), :mod:`~colorcore.farm.batch` (many projects), :mod:`~colorcore.farm.cluster`
-(connecting), :mod:`~colorcore.farm.api` (the functions below).
+(connecting), :mod:`~colorcore.farm.reaper` (ends a killed driver's local cluster),
+:mod:`~colorcore.farm.api` (the functions below).
 
 Ray is optional (``pip install 'keyhue[cluster]'``); importing this package does not
 import it.

@@ -60,7 +60,7 @@ def render_distributed(
         CancelledError: cancelled; nothing was written.
     """
     job = project_job(project, Path(output), frames=frames, audio=audio, overwrite=overwrite)
-    return _run_one(job, workers, address, progress, cancel)
+    return run_job(job, workers, address, progress, cancel)
 
 
 def colorize_distributed(
@@ -84,12 +84,41 @@ def colorize_distributed(
     :func:`colorcore.video.propagate.colorize_clip` written as
     :func:`colorcore.render.write_frames` writes them (arguments as there and as
     :func:`render_distributed`)."""
+    job = clip_job(
+        source,
+        guidance,
+        Path(output),
+        solver=solver,
+        device=device,
+        settings=settings,
+        frames=frames,
+        image_format=image_format,
+        audio=audio,
+        overwrite=overwrite,
+    )
+    return run_job(job, workers, address, progress, cancel)
+
+
+def clip_job(
+    source: str | os.PathLike,
+    guidance,
+    output: Path,
+    *,
+    solver: str = "fast",
+    device: str = "auto",
+    settings: PropagationSettings | None = None,
+    frames: range | None = None,
+    image_format: str = "png",
+    audio: bool = True,
+    overwrite: bool = False,
+) -> OutputJob:
+    """The farm job of a clip and its guidance (arguments as :func:`colorize_distributed`),
+    for :func:`colorcore.farm.job.run_jobs`; the media and the guidance checked."""
     from colorcore.media import open_clip
 
     with open_clip(source) as clip:
-        spec = _spec(clip, Path(source), guidance, frames, solver, device, settings, image_format, Path(output))
-    job = OutputJob(Path(source).name, spec, Path(output), audio=audio, overwrite=overwrite, image_format=image_format)
-    return _run_one(job, workers, address, progress, cancel)
+        spec = _spec(clip, Path(source), guidance, frames, solver, device, settings, image_format, output)
+    return OutputJob(Path(source).name, spec, output, audio=audio, overwrite=overwrite, image_format=image_format)
 
 
 def farm_limit(settings: Mapping) -> str | None:
@@ -142,7 +171,7 @@ def colorize_units_distributed(
         spec = _spec(clip, Path(source), guidance, frames, solver, device, settings, "png", Path(scratch))
     name = Path(source).name
     job = OutputJob(name, replace(spec, kind="folder"), Path(scratch), audio=False, sink=on_frames)
-    _run_one(job, workers, address, progress, cancel)
+    run_job(job, workers, address, progress, cancel)
 
 
 def project_job(
@@ -205,7 +234,16 @@ def _spec(clip, source, guidance, frames, solver, device, settings, image_format
     )
 
 
-def _run_one(job: OutputJob, workers, address, progress, cancel) -> Path:
+def run_job(
+    job: OutputJob,
+    workers: int | None = None,
+    address: str | None = None,
+    progress: Callable[[FarmProgress], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Path:
+    """Run one job (:func:`project_job`, :func:`clip_job`) and return its output path;
+    arguments and errors as :func:`render_distributed`. The job keeps its figures
+    (``units_rendered``, ``scan_chunks``, ``seconds``)."""
     if workers is None and address is None:
         workers = os.cpu_count() or 1
     run_jobs([job], workers=workers, address=address, progress=progress, cancel=cancel)

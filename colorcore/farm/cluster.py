@@ -7,6 +7,8 @@ job asks for a cluster.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,7 +48,9 @@ def connect(workers: int | None = None, address: str | None = None):
             this ``colorcore`` is shipped to them as a runtime environment.
 
     With neither, or when this process is already connected (the editor, tests), the
-    present connection is used and left open.
+    present connection is used and left open. A local cluster is watched by a reaper
+    (:mod:`colorcore.farm.reaper`) that ends its processes if this process dies without
+    shutting it down.
     """
     ray = require_ray()
     if ray.is_initialized():
@@ -81,7 +85,57 @@ def connect(workers: int | None = None, address: str | None = None):
             # job on 2 workers. Keep them for the job (the cluster ends with it).
             _system_config={"idle_worker_killing_time_threshold_ms": 3_600_000},
         )
+    reaper = _start_reaper() if not address else None
     try:
         yield int(ray.cluster_resources().get("CPU", 1))
     finally:
         ray.shutdown()
+        if reaper is not None:
+            _stop_reaper(reaper)
+
+
+def _start_reaper() -> subprocess.Popen | None:
+    """A :mod:`colorcore.farm.reaper` watching the local cluster this process just started
+    (the children of this process that run Ray's programs: GCS, raylet, log monitor, ...),
+    or None when there are none to watch."""
+    import ray
+
+    from colorcore.farm import reaper
+
+    package = os.path.dirname(ray.__file__)
+    roots = [pid for pid, command in _children() if package in command]
+    if not roots:
+        return None
+    # A session of its own: a Ctrl-C on the terminal is for the driver, not for it.
+    return subprocess.Popen(
+        [sys.executable, reaper.__file__, *map(str, roots)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _stop_reaper(reaper: subprocess.Popen) -> None:
+    """Tell the reaper the cluster was shut down (it exits without ending anything)."""
+    try:
+        assert reaper.stdin is not None
+        reaper.stdin.write(b"done")
+        reaper.stdin.close()
+        reaper.wait(timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        reaper.kill()
+        reaper.wait()
+
+
+def _children() -> list[tuple[int, str]]:
+    """(pid, command line) of this process's children, from /proc (none elsewhere)."""
+    me, found = os.getpid(), []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if int((entry / "stat").read_text(errors="replace").rsplit(")", 1)[1].split()[1]) == me:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+                found.append((int(entry.name), command.decode(errors="replace")))
+        except OSError:
+            continue
+    return found

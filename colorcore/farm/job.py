@@ -46,7 +46,15 @@ import numpy as np
 from colorcore.errors import CancelledError, InputError
 from colorcore.farm.cluster import connect
 from colorcore.farm.plan import Unit, plan_units, scan_origin
-from colorcore.farm.tasks import RenderSpec, frames_folder, render_unit_task, segment_path, solve_keyframe_task
+from colorcore.farm.tasks import (
+    RenderSpec,
+    frames_folder,
+    output_frame,
+    render_unit_task,
+    segment_path,
+    solve_keyframe_task,
+    write_image,
+)
 from colorcore.media.folder_writer import frame_file_name, install_folder
 from colorcore.media.leftovers import farm_staging, sweep_leftovers
 
@@ -73,6 +81,22 @@ class FarmProgress:
         return min(1.0, self.done / self.total) if self.total else 1.0
 
 
+@dataclass(frozen=True)
+class CachedFrames:
+    """Frames of an output already rendered elsewhere (the editor's propagation cache):
+    a unit whose frames are all here is not rendered, the driver takes them from ``read``.
+
+    Attributes:
+        frames: the clip frame indices held.
+        read: ``read(frame)``: the frame of :func:`colorcore.video.propagate.colorize_clip`
+            (HxWx3 of the clip's dtype, not graded: the job grades it as its tasks do),
+            or None when it is no longer held.
+    """
+
+    frames: frozenset[int]
+    read: Callable[[int], np.ndarray | None]
+
+
 @dataclass
 class OutputJob:
     """One output of a farm job; ``error`` and ``path`` tell how it ended.
@@ -88,6 +112,11 @@ class OutputJob:
             frames and their image files, which are deleted after the call; nothing is
             installed at ``output``, which only places the staging beside it. ``path`` is
             ``output`` once every frame was handed over.
+        scan_chunks: chunk tasks its units' scans were handed to
+            (:mod:`colorcore.farm.scan_ahead`; 0 when every unit scanned in place).
+        cached: frames to take instead of rendering them (:class:`CachedFrames`), or None.
+        units_rendered: units submitted to the workers (the others came from ``cached``).
+        scan_wait: seconds its units' tasks waited for their scan chunks.
     """
 
     name: str
@@ -102,6 +131,10 @@ class OutputJob:
     units: list[Unit] = field(default_factory=list)
     staging: Path | None = None
     seconds: float = 0.0
+    scan_chunks: int = 0
+    cached: CachedFrames | None = None
+    units_rendered: int = 0
+    scan_wait: float = 0.0
     _began: float = 0.0
     _writer: Any = None
     _clip: Any = None
@@ -212,6 +245,7 @@ class _Driver:
         self.gpu_options: dict = {"num_gpus": gpu} if gpu else {}
         self.board: Any = ray.remote(_Board).options(num_cpus=0).remote()
         self.total = sum(len(job.spec.span) for job in jobs)
+        self.cached_done = 0  # frames taken from the jobs' caches
         self.started = time.monotonic()
         self.last_report = 0.0
 
@@ -223,28 +257,33 @@ class _Driver:
                 job, unit = self.order[next_unit]
                 next_unit += 1
                 if job.error is None:
-                    self.in_flight.append((job, unit, self._submit(job, unit)))
+                    # A unit whose frames are all cached needs no task (ref None).
+                    ref = None if _is_cached(job, unit) else self._submit(job, unit)
+                    self.in_flight.append((job, unit, ref))
             if not self.in_flight:
                 continue
             job, unit, ref = self.in_flight[0]
-            ready, _ = ray.wait([ref], timeout=0.25)
-            self._poll()
-            if not ready:
-                continue
+            if ref is not None:
+                ready, _ = ray.wait([ref], timeout=0.25)
+                self._poll()
+                if not ready:
+                    continue
             self.in_flight.popleft()
             if job.error is not None:
                 continue
             try:
-                result = ray.get(ref)
+                result = ray.get(ref) if ref is not None else {}
             except ray.exceptions.RayError as exc:
                 self._fail(job, f"{self._where(job, unit)} failed after every retry: {_reason(exc)}")
                 continue
             job._cuts.update(result.get("cuts", ()))
+            job.scan_chunks += result.get("scan_chunks", 0)
+            job.scan_wait += result.get("scan_wait", 0.0)
             if "input_error" in result:
                 self._fail(job, f"{self._where(job, unit)}: {result['input_error']}")
                 continue
             try:
-                self._assemble(job, unit)
+                self._assemble(job, unit, cached=ref is None)
             except InputError as exc:
                 self._fail(job, str(exc))
             except OSError as exc:
@@ -269,18 +308,25 @@ class _Driver:
             if k < unit.frames.start:
                 del job._keys[k]
         render = self.render.options(**extra)
+        job.units_rendered += 1
         return render.remote(job._spec_ref, unit, str(job.staged), self.board, (id(job), unit.index), *solved)
 
     # -- assembling --------------------------------------------------------------------
 
-    def _assemble(self, job: OutputJob, unit: Unit) -> None:
+    def _assemble(self, job: OutputJob, unit: Unit, cached: bool = False) -> None:
+        frames = self._cached_frames(job, unit) if cached else None
         if job.spec.kind == "video":
-            self._encode(job, unit)
-        elif job.sink is not None:
-            paths = [frames_folder(job.staged) / self._name(job, f) for f in unit.frames]
-            job.sink(unit.frames, paths)
-            for path in paths:
-                path.unlink(missing_ok=True)
+            self._encode(job, unit, frames)
+        else:
+            if frames is not None:  # the files the unit's task would have written
+                for f, rgb in zip(unit.frames, frames):
+                    write_image(frames_folder(job.staged), f, rgb, job.spec, f"driver-{os.getpid()}")
+                    self._poll()
+            if job.sink is not None:
+                paths = [frames_folder(job.staged) / self._name(job, f) for f in unit.frames]
+                job.sink(unit.frames, paths)
+                for path in paths:
+                    path.unlink(missing_ok=True)
         if unit is job.units[-1]:
             self._finish(job)
 
@@ -289,7 +335,18 @@ class _Driver:
         span = job.spec.span
         return frame_file_name(frame - span.start, len(span), job.spec.image_ext, span.start)
 
-    def _encode(self, job: OutputJob, unit: Unit) -> None:
+    def _cached_frames(self, job: OutputJob, unit: Unit):
+        """The unit's frames read from ``job.cached`` one at a time, as the output stores them."""
+        assert job.cached is not None
+        for f in unit.frames:
+            rgb = job.cached.read(f)
+            if rgb is None:
+                raise InputError(f"frame {f} is no longer in the cache it was to be taken from; render again")
+            self.cached_done += 1
+            yield output_frame(job.spec, f, rgb)
+
+    def _encode(self, job: OutputJob, unit: Unit, cached=None) -> None:
+        """Encode the unit's frames: its staged segment, or ``cached`` (an iterator of frames)."""
         from colorcore.media import open_clip
         from colorcore.render import open_output
 
@@ -303,6 +360,11 @@ class _Driver:
                 image_format=job.image_format,
             )
         writer = job._writer
+        if cached is not None:
+            for frame in cached:
+                writer.write(frame)
+                self._poll()
+            return
         path = segment_path(job.staged, unit)
         dtype = np.uint16 if job.spec.bit_depth == 16 else np.uint8
         frames = np.memmap(path, dtype=dtype, mode="r").reshape(len(unit.frames), writer.height, writer.width, 3)
@@ -363,7 +425,7 @@ class _Driver:
         if self.progress is None or (not force and now - self.last_report < 0.25):
             return
         self.last_report = now
-        done = min(int(self.ray.get(self.board.total.remote())), self.total)
+        done = min(int(self.ray.get(self.board.total.remote())) + self.cached_done, self.total)
         elapsed = now - self.started
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (self.total - done) / rate if rate > 0 else None
@@ -385,12 +447,21 @@ class _Board:
         self.done[key] = frames
         return False
 
+    def is_stopped(self, job_key) -> bool:
+        """True when output ``job_key`` was told to stop (a scan chunk asks before it starts)."""
+        return job_key in self.stopped
+
     def stop(self, job_key) -> None:
         self.stopped.add(job_key)
         self.done = {k: v for k, v in self.done.items() if k[0] != job_key}
 
     def total(self) -> int:
         return sum(self.done.values())
+
+
+def _is_cached(job: OutputJob, unit: Unit) -> bool:
+    """True when every frame of ``unit`` is in ``job.cached``."""
+    return job.cached is not None and all(f in job.cached.frames for f in unit.frames)
 
 
 def _reason(exc: BaseException) -> str:

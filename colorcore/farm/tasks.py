@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from colorcore.errors import InputError
+from colorcore.errors import CancelledError, InputError
 from colorcore.farm.plan import Unit
 from colorcore.guidance.references import Guidance
 from colorcore.media.folder_writer import frame_file_name
@@ -119,12 +119,13 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
 
     Returns:
         {"frames": frames written, "seconds": time taken, "cuts": the shot cuts its scan
-        found (first frames of new shots)}; {"stopped": True} when the driver stopped
+        found (first frames of new shots), "scan_chunks": chunk tasks its scan was handed
+        to (0: scanned in place; see :mod:`colorcore.farm.scan_ahead`), "scan_wait":
+        seconds it waited for them}; {"stopped": True} when the driver stopped
         this output (cancel, Ctrl-C, another unit failed); or {"input_error": reason,
         "cuts": ...} for a user error (a damaged frame with on_damaged="stop", ...), which
         retrying would not mend.
     """
-    from colorcore.grade import apply_grade, grade_for
     from colorcore.video.propagate import colorize_clip
 
     began = time.monotonic()
@@ -133,10 +134,10 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
         return {"stopped": True}
     folder = Path(staging)
     clip = _clip(spec.source)
-    dtype = np.uint16 if spec.bit_depth == 16 else np.uint8
     token = secrets.token_hex(4)
     done = 0
     cuts: list[int] = []
+    scan = _scan_ahead(spec, unit, board, board_key)
     try:
         # Closed on every way out: a stopped unit's scratch store goes now, not when collected.
         with contextlib.closing(
@@ -149,15 +150,14 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
                 settings=spec.settings,
                 keyframe_chroma=dict(zip(unit.keyframes, solved)),
                 on_cut=cuts.append,
+                scan=scan,
             )
         ) as propagated:
-            frames = propagated
-            if spec.grades:
-                frames = ((f, apply_grade(rgb, grade_for(spec.grades, f))) for f, rgb in propagated)
+            frames = ((f, output_frame(spec, f, rgb)) for f, rgb in propagated)
             if spec.kind == "folder":
                 out = frames_folder(folder)
                 for f, rgb in frames:
-                    _write_image(out, f - spec.span.start, _to_depth(rgb, dtype), spec, token)
+                    write_image(out, f, rgb, spec, token)
                     done += 1
                     if report(done):
                         return {"stopped": True}
@@ -167,7 +167,7 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
                 try:
                     with open(partial, "wb") as stream:
                         for _, rgb in frames:
-                            stream.write(np.ascontiguousarray(_to_depth(rgb, dtype)).tobytes())
+                            stream.write(np.ascontiguousarray(rgb).tobytes())
                             done += 1
                             if report(done):
                                 return {"stopped": True}
@@ -176,19 +176,68 @@ def render_unit_task(spec: RenderSpec, unit: Unit, staging: str, board, board_ke
                     partial.unlink(missing_ok=True)
     except InputError as exc:
         return {"input_error": str(exc), "cuts": cuts}
+    except CancelledError:  # a chunk of its scan heard the stop first
+        return {"stopped": True}
     report(done, force=True)
-    return {"frames": done, "seconds": time.monotonic() - began, "cuts": cuts}
+    result = {"frames": done, "seconds": time.monotonic() - began, "cuts": cuts, "scan_chunks": 0, "scan_wait": 0.0}
+    if scan is not None:
+        result.update(scan_chunks=scan.chunks_submitted, scan_wait=scan.waited)
+    return result
 
 
-def _to_depth(rgb: np.ndarray, dtype) -> np.ndarray:
-    """The frame at the output's depth, as :func:`colorcore.render.write_frames` makes it."""
+def _scan_ahead(spec: RenderSpec, unit: Unit, board, board_key):
+    """The unit's scan handed to chunk tasks on the other workers (a
+    :class:`colorcore.farm.scan_ahead.ScanAhead`), or None to scan in place: a short run,
+    no cluster (the function called directly) or a cluster of one CPU."""
+    from colorcore.farm.scan_ahead import MAX_AHEAD, MIN_FRAMES, ScanAhead, scan_chunk_task, scan_span
+
+    span = scan_span(unit.frames, unit.before, unit.after)
+    if len(span) < MIN_FRAMES:
+        return None
+    import ray
+
+    if not ray.is_initialized():
+        return None
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    if cpus < 2:
+        return None
+    spec_ref = ray.put(spec)
+    chunk = ray.remote(scan_chunk_task).options(num_cpus=1, max_retries=2, retry_exceptions=True)
+    job_key = board_key[0] if board_key is not None else None
+
+    def submit(start: int, stop: int, origin: int):
+        return chunk.remote(spec_ref, start, stop, origin, board, job_key)
+
+    # One chunk in flight per CPU beyond the one being read (up to MAX_AHEAD): the others
+    # scan while this task solves, and while it waits for a chunk its CPU scans too.
+    return ScanAhead(span, submit, ray.get, ahead=min(cpus, MAX_AHEAD))
+
+
+def output_frame(spec: RenderSpec, frame: int, rgb: np.ndarray) -> np.ndarray:
+    """Frame ``frame`` of :func:`colorcore.video.propagate.colorize_clip` (HxWx3 of the
+    clip's dtype) as the output stores it: graded as
+    :func:`colorcore.render.project_frames` grades it, at the output's depth as
+    :func:`colorcore.render.write_frames` converts it (HxWx3 uint8, or uint16 0..65535
+    for 16 bits)."""
+    if spec.grades:
+        from colorcore.grade import apply_grade, grade_for
+
+        rgb = apply_grade(rgb, grade_for(spec.grades, frame))
+    dtype = np.uint16 if spec.bit_depth == 16 else np.uint8
     return rgb if rgb.dtype == dtype else rgb.astype(np.uint16) * 257
 
 
-def _write_image(folder: Path, i: int, rgb: np.ndarray, spec: RenderSpec, token: str) -> None:
+def write_image(folder: Path, frame: int, rgb: np.ndarray, spec: RenderSpec, token: str) -> None:
+    """Write clip frame ``frame`` into a frame folder output's staging ``folder`` under its
+    final name, aside (a name with ``token``) first, then renamed.
+
+    Args:
+        rgb: HxWx3 uint8 or uint16 as :func:`output_frame` gives it, encoded as
+            ``spec.image_ext`` (PNG or TIFF).
+    """
     from colorcore.media.images import encode_image
 
-    name = frame_file_name(i, len(spec.span), spec.image_ext, spec.span.start)
+    name = frame_file_name(frame - spec.span.start, len(spec.span), spec.image_ext, spec.span.start)
     partial = folder / f".{name}.{token}"
     partial.write_bytes(encode_image(rgb, spec.image_ext))
     os.replace(partial, folder / name)

@@ -64,16 +64,24 @@ Streaming
 ---------
 Frames are produced in order. For each run of frames up to the next keyframe (or cut, or
 end), one scan decodes them and computes flows, the backward pass tracks them to the
-keyframe that closes the run, then the forward pass solves and yields them. Flows and
-backward tracks of the run wait in a :class:`colorcore.frame_store.FrameStore` on disk,
-so memory holds a handful of frames whatever the clip length or keyframe distance.
+keyframe that closes the run, then the forward pass solves and yields them; a run that
+no keyframe closes (after a shot's last keyframe, or a shot without one) is solved frame
+by frame as it is scanned. Flows and backward tracks of the run wait in a
+:class:`colorcore.frame_store.FrameStore` on disk, so memory holds a handful of frames
+whatever the clip length or keyframe distance.
+
+The scan (:class:`FrameScanner`: decode, cut test, flows, exemplar hints) depends on the
+source frames alone, never on an output, while the solves carry the previous output
+frame to frame. So the scan can be computed ahead, elsewhere, and fed in
+(``colorize_clip(scan=...)``): the farm scans a long run in chunks on other workers while
+one worker solves it in order, and the frames are the serial pass's bit for bit.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Generator, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -167,6 +175,7 @@ def colorize_clip(
     network=None,
     keyframe_chroma: Mapping[int, np.ndarray] | None = None,
     on_cut: Callable[[int], None] | None = None,
+    scan: ScanSource | None = None,
 ) -> Generator[tuple[int, np.ndarray], None, None]:
     """Colourise the frames of a clip from its keyframes, references and exemplars.
 
@@ -191,6 +200,11 @@ def colorize_clip(
         on_cut: called with the first frame of every new shot the run finds (a cut
             between that frame and the one before it), as it is found: the farm names
             shots in its failure messages.
+        scan: where the scan's results come from, ``scan(start, stop)`` as
+            :meth:`FrameScanner.frames` (default: a :class:`FrameScanner` of ``clip``
+            computing them in place). The farm passes one that computes them ahead, in
+            chunks, on other workers; the frames are the same, since the scan depends on
+            the source frames only.
 
     Yields:
         ``(index, rgb)`` in increasing index order over ``frames``; ``rgb`` is HxWx3 of
@@ -205,7 +219,9 @@ def colorize_clip(
     count = len(clip)
     wanted = _check_range(frames, count)
     _check_guidance(guidance, count, (clip.width, clip.height))
-    run = _Propagation(clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel, network)
+    run = _Propagation(
+        clip, guidance, solver, device, settings or PropagationSettings(), progress, cancel, network, scan
+    )
     run.solved_keyframes = dict(keyframe_chroma or {})
     run.on_cut = on_cut
     return run.frames(wanted)
@@ -327,6 +343,214 @@ def _inside(flow: np.ndarray) -> np.ndarray:
     return (xs >= 0) & (xs <= width - 1) & (ys >= 0) & (ys <= height - 1)
 
 
+# -- the scan: what a run needs of each frame, from the source frames alone ----------
+
+
+@dataclass
+class ScannedFrame:
+    """What the scan finds for one frame. It depends on the source frames only, never on
+    an output, so it can be computed ahead of the solves, elsewhere (the farm does).
+
+    Attributes:
+        index: the frame.
+        luma: HxW full-size luma as ``Clip.luma`` gives it (uint8 0..255 or uint16).
+        small: the same at the working size (area average), same dtype.
+        cut: a cut lies between the frame before and this one (then there are no flows).
+        flows: with the frame before, at the working size (empty for the first frame of
+            a scan and after a cut): "fwd" (flow index-1 -> index) and "bwd" (index ->
+            index-1), HxWx2 float16 pixels; "fwd_ok" and "bwd_ok", their round-trip
+            confidences, HxW float16 0..1.
+        extras: where exemplars apply (never on keyframes), at the working size:
+            "exemplar_chroma" HxWx2 float16 YIQ chroma and "exemplar_weight" HxW float16
+            0..1 (:func:`exemplar_hints`); "registered_chroma" and "registered_weight",
+            the same for exemplars in register with the frame.
+        damaged: why the frame could not be decoded when it repeats the frame before
+            (``on_damaged="warn"``), else None.
+    """
+
+    index: int
+    luma: np.ndarray
+    small: np.ndarray
+    cut: bool = False
+    flows: dict[str, np.ndarray] = field(default_factory=dict)
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+    damaged: str | None = None
+
+
+#: ``scan(start, stop)``: the :class:`ScannedFrame` of frames start, start+1, ... in order,
+#: as :meth:`FrameScanner.frames`; the propagation stops reading at a cut or a keyframe.
+ScanSource = Callable[[int, int], Iterator[ScannedFrame]]
+
+
+class FrameScanner:
+    """The scan of a clip's frames: decode, the cut test, DIS flows both ways at the
+    working size and their round-trip confidences, exemplar hints.
+
+    Every result is a function of the source frames (and the guidance's exemplars), so a
+    later part of a scan computed apart (``frames(start, stop, origin=...)``) equals the
+    same frames of the whole scan, bit for bit: DIS and OpenCV's resizing give the same
+    results at any thread count and from a fresh estimator (checked for the farm's
+    one-thread workers). One instance per thread (the flow estimator keeps state).
+    """
+
+    def __init__(self, clip, guidance: Guidance, settings: PropagationSettings, matchers=None):
+        """``matchers``: :func:`exemplar_matchers` of ``guidance`` to share (built when None)."""
+        self.clip = clip
+        self.keyframes = set(guidance.keyframes())
+        self.settings = settings
+        self.work_size = _work_size(clip.width, clip.height, settings)
+        self._estimator = FlowEstimator(settings.flow_preset)
+        self._matchers = exemplar_matchers(guidance) if matchers is None else matchers
+        self._registrations = []
+        if settings.register_exemplars and guidance.exemplars:
+            from colorcore.video.registration import ExemplarRegistration
+
+            self._registrations = [(e, ExemplarRegistration(e.rgb)) for e in guidance.exemplars]
+        self._last_good: np.ndarray | None = None
+
+    def frames(self, start: int, stop: int, origin: int | None = None) -> Iterator[ScannedFrame]:
+        """Frames ``start`` .. ``stop - 1`` scanned in order, each compared with the one before.
+
+        Args:
+            start, stop: clip frame indices.
+            origin: None: frame ``start`` begins a scan (compared with nothing). Else the
+                first frame (< start) of the scan this is a later part of: frame start - 1
+                is decoded first (or, if damaged, the last frame from ``origin`` on that
+                decodes, as the whole scan would repeat it), so that frame ``start`` is
+                compared with it exactly as in the whole scan.
+
+        Raises:
+            InputError: a frame cannot be decoded and ``on_damaged`` is "stop", or there
+                is no earlier frame of the scan to repeat.
+        """
+        cuts = CutDetector()  # the shot list's own test, so both see the same shots
+        previous = None
+        if origin is not None and origin < start:
+            self._last_good = self._last_decodable(start - 1, origin)
+            cuts.start(self._last_good)
+            previous = self._shrink(self._last_good)
+        for j in range(start, stop):
+            full, damaged = self._luma(j)
+            small = self._shrink(full)
+            scanned = ScannedFrame(j, full, small, extras=self._extras(j, small), damaged=damaged)
+            if previous is None:
+                cuts.start(full)
+            elif cuts.cut_before(full):
+                scanned.cut = True
+            else:
+                forward = self._estimator(previous, small)
+                backward = self._estimator(small, previous)
+                scanned.flows = {
+                    "fwd": forward.astype(np.float16),
+                    "fwd_ok": consistency(forward, backward).astype(np.float16),
+                    "bwd": backward.astype(np.float16),
+                    "bwd_ok": consistency(backward, forward).astype(np.float16),
+                }
+            previous = small
+            yield scanned
+
+    def _shrink(self, luma: np.ndarray) -> np.ndarray:
+        if luma.shape[1] == self.work_size[0]:
+            return luma
+        return cv2.resize(luma, self.work_size, interpolation=cv2.INTER_AREA)
+
+    def _luma(self, f: int) -> tuple[np.ndarray, str | None]:
+        """Frame f's luma and None, or the last good frame's and why f could not be decoded."""
+        try:
+            luma = self.clip.luma(f)
+        except InputError as exc:
+            if self.settings.on_damaged == "stop" or self._last_good is None:
+                raise
+            return self._last_good, str(exc)
+        self._last_good = luma
+        return luma, None
+
+    def _last_decodable(self, f: int, origin: int) -> np.ndarray:
+        """The luma frame f has in a scan from ``origin``: its own, or the last good one's before it."""
+        for g in range(f, origin - 1, -1):
+            try:
+                return self.clip.luma(g)
+            except InputError:
+                if self.settings.on_damaged == "stop" or g == origin:
+                    raise
+        raise AssertionError("unreachable: the loop returns or raises at origin")
+
+    def _extras(self, f: int, luma: np.ndarray) -> dict[str, np.ndarray]:
+        if f in self.keyframes:
+            return {}  # a keyframe is solved alone, by keyframe_chroma (as the editor's preview is)
+        extras = {}
+        hints = exemplar_hints(self._matchers, f, luma)
+        if hints is not None:
+            extras["exemplar_chroma"], extras["exemplar_weight"] = hints
+        registrations = [r for exemplar, r in self._registrations if exemplar.applies_to(f)]
+        if registrations:
+            # An exemplar in register with the frame is a partial aligned reference.
+            y = luma_of(luma).astype(np.float32)
+            features = frame_features(y)
+            chroma = np.zeros(y.shape + (2,), np.float32)
+            weight = np.zeros(y.shape, np.float32)
+            for registration in registrations:
+                registered = registration.register(y, features)
+                if registered is not None:
+                    chroma += registered[0] * registered[1][..., None]
+                    weight += registered[1]
+            if weight.any():
+                extras["registered_chroma"] = (chroma / np.maximum(weight, 1e-6)[..., None]).astype(np.float16)
+                extras["registered_weight"] = np.minimum(weight, 1.0).astype(np.float16)
+        return extras
+
+
+class _Scan:
+    """One run's scan: frames t, t+1, ... put into the run's store as its scan source
+    gives them, up to the next keyframe, a cut or ``stop``. Iterating stores them one at
+    a time and yields each frame once stored; :meth:`finish` stores them all. ``end`` is
+    the last frame stored, ``cut_after`` whether a cut follows it."""
+
+    def __init__(self, run: _Propagation, store: FrameStore, t: int, stop: int):
+        self.end = t
+        self.cut_after = False
+        self._frames = self._store(run, store, t, stop)
+
+    def __iter__(self) -> Iterator[int]:
+        return self._frames
+
+    def finish(self) -> None:
+        for _ in self._frames:
+            pass
+
+    def _store(self, run: _Propagation, store: FrameStore, t: int, stop: int) -> Iterator[int]:
+        source = run.scan(t, stop)
+        try:
+            for scanned in source:
+                j = scanned.index
+                if j > t:
+                    run._check_cancel()
+                if scanned.damaged is not None:
+                    warnings.warn(f"{scanned.damaged}; frame {j} repeats frame {j - 1}", stacklevel=2)
+                    run._damaged.add(j)
+                if j > t and scanned.cut:
+                    if run.on_cut is not None:
+                        run.on_cut(j)
+                    self.cut_after = True
+                    return
+                store.put("luma", j, scanned.luma)
+                store.put("small", j, scanned.small)
+                # Frame j keeps the flows between j-1 and j and their round-trip confidences.
+                arrays = {**scanned.flows, **scanned.extras} if j > t else scanned.extras
+                for name, array in arrays.items():
+                    store.put(name, j, array)
+                self.end = j
+                if j > t:
+                    run._advance()
+                yield j
+                if j > t and j in run.keyframes:
+                    return
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+
 class _Propagation:
     """One propagation run; see the module docstring for the method."""
 
@@ -340,6 +564,7 @@ class _Propagation:
         progress,
         cancel,
         network=None,
+        scan: ScanSource | None = None,
     ):
         self.clip = clip
         self.network = network
@@ -352,17 +577,15 @@ class _Propagation:
         self.work_size = _work_size(clip.width, clip.height, settings)
         self._progress = progress
         self._cancel = cancel
-        self._estimator = FlowEstimator(settings.flow_preset)
-        self._matchers = self._exemplar_matchers()
+        self._matchers = exemplar_matchers(guidance)
+        self.scan: ScanSource = scan or FrameScanner(clip, guidance, settings, self._matchers).frames
         self._work_done = 0
         self._work_total = 1
-        self._last_good: np.ndarray | None = None
         self._damaged: set[int] = set()
         self._confidences: dict[int, np.ndarray] = {}
         self._key_lumas: dict[int, np.ndarray] = {}
         self._registrations: dict = {}
         self._key_matchers: dict = {}
-        self._exemplar_registrations = self._exemplar_registrations_of()
         self.solved_keyframes: dict[int, np.ndarray] = {}
         self.on_cut: Callable[[int], None] | None = None
 
@@ -394,15 +617,18 @@ class _Propagation:
         a: int | None = None
         t = start
         while t < stop:
-            end, cut_after = self._scan(store, t, stop)
-            b = end if end in self.keyframes and end > t and not cut_after else None
+            scan = _Scan(self, store, t, stop)
+            closing = min((k for k in self.keyframes if t < k < stop), default=None)
+            b = None
+            frames: Iterable[int] = scan  # each frame solved as soon as it is scanned
+            if closing is not None:
+                # The backward pass from a closing keyframe needs the whole run scanned first.
+                scan.finish()
+                b = closing if scan.end == closing and not scan.cut_after else None
+                frames = range(t, b if b is not None else scan.end + 1)
             key_b = self._backward(store, t, b) if b is not None else None
-            last = end - 1 if b is not None else end
-            if a is None and b is None and t not in self.keyframes and self.keyframes and not self._matchers:
-                warnings.warn(
-                    f"frames {t}..{last} are a shot with no keyframe or reference: they stay grey", stacklevel=3
-                )
-            for f in range(t, last + 1):
+            grey = a is None and b is None and t not in self.keyframes and self.keyframes and not self._matchers
+            for f in frames:
                 self._check_cancel()
                 if f in self.keyframes:
                     a, full = f, self._key_chroma(store, f)
@@ -420,83 +646,15 @@ class _Propagation:
                 if f in wanted:
                     yield f, compose(luma_of(store.get("luma", f)), full, dtype=self.clip.dtype)
                 self._advance()
+            last = b - 1 if b is not None else scan.end
+            if grey:
+                warnings.warn(
+                    f"frames {t}..{last} are a shot with no keyframe or reference: they stay grey", stacklevel=3
+                )
             store.drop_before(last)
-            if cut_after:
+            if scan.cut_after:
                 forward = key_a = previous = a = None
             t = last + 1
-
-    # -- scanning: decode, flow, cuts, exemplar hints -------------------------------
-
-    def _scan(self, store: FrameStore, t: int, stop: int) -> tuple[int, bool]:
-        """Store frames t.. up to the next keyframe, cut or ``stop``; return (last, cut after last)."""
-        luma = self._luma(t)
-        store.put("luma", t, luma)
-        cuts = CutDetector()  # the shot list's own test, so both see the same shots
-        cuts.start(luma)
-        luma = self._shrink(luma)
-        store.put("small", t, luma)
-        self._scan_extras(store, t, luma)
-        j = t
-        while j + 1 < stop:
-            self._check_cancel()
-            full = self._luma(j + 1)
-            if cuts.cut_before(full):
-                if self.on_cut is not None:
-                    self.on_cut(j + 1)
-                return j, True
-            following = self._shrink(full)
-            forward = self._estimator(luma, following)
-            backward = self._estimator(following, luma)
-            forward_ok = consistency(forward, backward)
-            j += 1
-            # Frame j keeps the flows between j-1 and j and their round-trip confidences.
-            store.put("luma", j, full)
-            store.put("small", j, following)
-            store.put("fwd", j, forward.astype(np.float16))  # flow j-1 -> j
-            store.put("fwd_ok", j, forward_ok.astype(np.float16))
-            store.put("bwd", j, backward.astype(np.float16))  # flow j -> j-1
-            store.put("bwd_ok", j, consistency(backward, forward).astype(np.float16))
-            self._scan_extras(store, j, following)
-            self._advance()
-            luma = following
-            if j in self.keyframes:
-                break
-        return j, False
-
-    def _scan_extras(self, store: FrameStore, f: int, luma: np.ndarray) -> None:
-        if f in self.keyframes:
-            return  # a keyframe is solved alone, by keyframe_chroma (as the editor's preview is)
-        hints = exemplar_hints(self._matchers, f, luma)
-        if hints is not None:
-            store.put("exemplar_chroma", f, hints[0])
-            store.put("exemplar_weight", f, hints[1])
-        registrations = [r for exemplar, r in self._exemplar_registrations if exemplar.applies_to(f)]
-        if registrations:
-            # An exemplar in register with the frame is a partial aligned reference.
-            y = luma_of(luma).astype(np.float32)
-            features = frame_features(y)
-            chroma = np.zeros(y.shape + (2,), np.float32)
-            weight = np.zeros(y.shape, np.float32)
-            for registration in registrations:
-                registered = registration.register(y, features)
-                if registered is not None:
-                    chroma += registered[0] * registered[1][..., None]
-                    weight += registered[1]
-            if weight.any():
-                store.put("registered_chroma", f, (chroma / np.maximum(weight, 1e-6)[..., None]).astype(np.float16))
-                store.put("registered_weight", f, np.minimum(weight, 1.0).astype(np.float16))
-
-    def _luma(self, f: int) -> np.ndarray:
-        try:
-            luma = self.clip.luma(f)
-        except InputError as exc:
-            if self.settings.on_damaged == "stop" or self._last_good is None:
-                raise
-            warnings.warn(f"{exc}; frame {f} repeats frame {f - 1}", stacklevel=2)
-            self._damaged.add(f)
-            return self._last_good
-        self._last_good = luma
-        return luma
 
     # -- the three kinds of frame --------------------------------------------------
 
@@ -752,16 +910,6 @@ class _Propagation:
         if image.shape[1] == self.size[0]:
             return image
         return cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR)
-
-    def _exemplar_registrations_of(self):
-        if not self.settings.register_exemplars:
-            return []
-        from colorcore.video.registration import ExemplarRegistration
-
-        return [(exemplar, ExemplarRegistration(exemplar.rgb)) for exemplar in self.guidance.exemplars]
-
-    def _exemplar_matchers(self):
-        return exemplar_matchers(self.guidance)
 
     # -- progress and cancellation ---------------------------------------------------
 

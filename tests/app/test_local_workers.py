@@ -212,3 +212,22 @@ def test_one_job_at_a_time_uses_the_local_workers(qtbot, make_window, tmp_path):
     assert line == "propagating in this process, not on 2 workers: the local workers are busy with an export"
     qtbot.waitUntil(lambda: window.worker is None and window.export_job is None, timeout=120000)
     assert (tmp_path / "farm.mkv").exists() and len(window.results) == FARM_MIN_FRAMES
+
+
+@pytest.mark.slow
+def test_an_export_on_workers_takes_the_propagated_units_from_the_cache(qtbot, make_window, tmp_path):
+    """Frames 0..7 (the run between keyframes 0 and 8) are propagated: the farm renders
+    only the run from 8 on and writes the first from the cache, graded, in frame order."""
+    pytest.importorskip("ray")
+    window = keyed(make_window, tmp_path, frames=30)
+    assert window.propagate(range(0, 8))
+    qtbot.waitUntil(lambda: window.worker is None, timeout=60000)
+    here, _ = export(qtbot, window, ExportSettings(tmp_path / "here.mkv", "mkv", 0, 30, audio=False))
+    farm, figures = export(qtbot, window, ExportSettings(tmp_path / "farm.mkv", "mkv", 0, 30, audio=False, workers=2))
+    assert type(here) is not FarmExportJob and here.worker.outcome == "finished", here.worker.failure
+    assert isinstance(farm, FarmExportJob) and farm.worker.outcome == "finished", farm.worker.failure
+    assert len(farm.farm_job.units) == 2 and farm.farm_job.units_rendered == 1
+    ours, theirs = _frames(tmp_path / "farm.mkv"), _frames(tmp_path / "here.mkv")
+    assert len(ours) == len(theirs) == 30
+    assert all(np.array_equal(a, b) for a, b in zip(ours, theirs))  # FFV1: lossless, so exactly
+    assert figures[-1].done == figures[-1].total == 30

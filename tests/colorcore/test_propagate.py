@@ -284,7 +284,7 @@ def test_what_a_pan_brings_in_continues_the_border_colour(tmp_path):
 
 
 def test_tracks_that_land_on_a_different_luma_count_less(disc_clip, tmp_path):
-    from colorcore.video.propagate import PropagationSettings, _Propagation, _Track
+    from colorcore.video.propagate import PropagationSettings, _Propagation, _Scan, _Track
 
     folder, truth = disc_clip
     with open_clip(folder) as clip:
@@ -295,7 +295,7 @@ def test_tracks_that_land_on_a_different_luma_count_less(disc_clip, tmp_path):
 
         store = FrameStore()
         try:
-            run._scan(store, 0, 2)
+            _Scan(run, store, 0, 2).finish()
             track = _Track.identity(run.work_size[::-1])
             luma = run._smooth_luma(store, 0)
             assert np.allclose(run._likeness(store, track, 0, luma), 1.0)

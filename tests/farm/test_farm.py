@@ -234,3 +234,101 @@ def test_a_projects_shot_grades_are_applied_as_in_the_serial_render(cluster, cli
     assert _files(farm) == _files(serial)
     with open_clip(farm) as out:
         assert not np.array_equal(out.rgb(20), ungraded[20]) and np.array_equal(out.rgb(5), ungraded[5])
+
+
+def test_a_long_run_after_one_keyframe_is_scanned_ahead_by_the_other_workers(cluster, long_run, tmp_path):
+    from colorcore.farm.api import clip_job
+    from colorcore.farm.job import run_jobs
+
+    folder, guidance, serial = long_run
+    job = clip_job(folder, guidance, tmp_path / "farm")
+    run_jobs([job], workers=2)
+    assert job.error is None and len(job.units) == 1  # one unit: the whole clip
+    assert job.scan_chunks == 3  # its scan handed to chunk tasks (70 frames, 24 a chunk)
+    with open_clip(job.path) as farm:
+        assert len(farm) == len(serial)
+        for i in range(len(farm)):
+            assert np.array_equal(farm.rgb(i), serial[i]), f"frame {i}"
+    assert not _staging_left(tmp_path)
+
+
+def test_units_whose_frames_are_cached_are_taken_from_the_cache_not_rendered(cluster, clip, tmp_path):
+    from colorcore.farm.api import clip_job
+    from colorcore.farm.job import CachedFrames, run_jobs
+
+    folder, guidance, serial_frames = clip
+    serial = _serial(folder, guidance, tmp_path / "serial")
+    held = frozenset([*range(0, 9), *range(17, 30), 33])  # units 0..3, 4..8, 17..29 whole; 30..35 not
+    read: list[int] = []
+
+    def from_cache(frame):
+        read.append(frame)
+        return serial_frames[frame]
+
+    job = clip_job(folder, guidance, tmp_path / "farm")
+    job.cached = CachedFrames(held, from_cache)
+    run_jobs([job], workers=2)
+    assert job.error is None and len(job.units) == 5 and job.units_rendered == 2
+    assert read == [*range(0, 9), *range(17, 30)]  # in frame order, once each
+    assert _files(job.path) == _files(serial)
+
+
+def test_a_killed_scan_chunk_and_a_killed_solving_task_are_retried_and_the_output_is_unchanged(
+    cluster, long_run, tmp_path
+):
+    folder, guidance, serial = long_run
+    killed: dict[str, int] = {}
+    finished = threading.Event()
+
+    def kill_one_of_each():  # a chunk task first, then the unit's task that consumes the chunks
+        while not finished.is_set() and len(killed) < 2:
+            for task in ("scan_chunk_task", "render_unit_task"):
+                pids = _worker_pids(task)
+                if task not in killed and pids and (task == "scan_chunk_task" or killed):
+                    os.kill(pids[0], signal.SIGKILL)
+                    killed[task] = pids[0]
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=kill_one_of_each)
+    watcher.start()
+    try:
+        farm = colorize_distributed(folder, guidance, tmp_path / "farm", workers=2)
+    finally:
+        finished.set()
+        watcher.join()
+    assert set(killed) == {"scan_chunk_task", "render_unit_task"}, killed
+    with open_clip(farm) as out:
+        assert len(out) == len(serial)
+        for i in range(len(out)):
+            assert np.array_equal(out.rgb(i), serial[i]), f"frame {i}"
+
+
+def test_cancel_during_a_scanned_ahead_run_leaves_no_task_running(cluster, long_run, tmp_path):
+    folder, guidance, _ = long_run
+    total = ray.cluster_resources()["CPU"]
+    chunks_seen = threading.Event()
+    finished = threading.Event()
+
+    def watch():  # cancel once a chunk task is seen running
+        while not finished.is_set() and not chunks_seen.is_set():
+            if _worker_pids("scan_chunk_task"):
+                chunks_seen.set()
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        with pytest.raises(CancelledError):
+            colorize_distributed(folder, guidance, tmp_path / "farm.mkv", workers=2, cancel=chunks_seen.is_set)
+    finally:
+        finished.set()
+        watcher.join()
+    assert list(tmp_path.iterdir()) == []  # no output, no staging
+    deadline = time.monotonic() + 20
+    busy = ("render_unit_task", "scan_chunk_task")
+    while time.monotonic() < deadline and (
+        ray.available_resources().get("CPU", 0) < total or any(_worker_pids(t) for t in busy)
+    ):
+        time.sleep(0.2)
+    assert ray.available_resources().get("CPU", 0) == total  # nothing left running
+    assert not any(_worker_pids(t) for t in busy)

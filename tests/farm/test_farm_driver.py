@@ -1,5 +1,6 @@
 """The farm's driver process killed, and interrupted like Ctrl-C on a terminal: the real
-``colorcore video --workers 2`` in a child process with its own local cluster."""
+``colorcore video --workers 2`` in a child process with its own local cluster. A killed
+driver's cluster processes all end (its reaper ends what Ray leaves)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from colorcore.farm.reaper import cluster_processes
 from colorcore.media import open_clip, open_writer, write_image
 from tests.support.clips import several_shots_clip
 
@@ -58,18 +60,39 @@ def _wait_for_segments(folder: Path, ignore: set[Path]) -> Path:
     raise AssertionError("no unit was staged in time")
 
 
+def _still_running(processes: dict[int, int], within: float) -> dict[int, str]:
+    """Those of ``processes`` (pid -> start time) still running after up to ``within``
+    seconds: pid -> their command line."""
+    deadline = time.monotonic() + within
+    while True:
+        left = {pid for pid, start in processes.items() if cluster_processes([pid]).get(pid) == start}
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    titles = {}
+    for pid in left:
+        with contextlib.suppress(OSError):
+            titles[pid] = (
+                Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            )
+    return titles
+
+
 def test_a_killed_driver_leaves_no_output_its_staging_is_swept_and_ctrl_c_stops_cleanly(tmp_path):
     argv = _command(tmp_path)
     driver = _start(argv)
     try:
         stale = _wait_for_segments(tmp_path, set())
+        cluster = cluster_processes([driver.pid])  # GCS, raylet, agents, workers, reaper
+        del cluster[driver.pid]
         os.kill(driver.pid, signal.SIGKILL)
         driver.wait(timeout=30)
+        left = _still_running(cluster, within=30)
     finally:
-        time.sleep(1)
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(driver.pid, signal.SIGKILL)  # what the dead driver's cluster left
+            os.killpg(driver.pid, signal.SIGKILL)  # what the dead driver's cluster left, if anything
     assert not (tmp_path / "out.mkv").exists() and stale.is_dir()
+    assert len(cluster) >= 4 and not left, left  # Ray's processes and the reaper, all gone
 
     # The next job for that output sweeps the dead driver's staging; Ctrl-C (SIGINT to the
     # terminal's process group) then stops it with one line, leaving nothing behind.

@@ -109,3 +109,69 @@ def test_a_project_with_an_adapted_network_is_refused_in_one_line(tmp_path):
         project_job(project, tmp_path / "out.mkv")
     assert "\n" not in str(refused.value) and "adapted" in str(refused.value)
     assert project_job(project, tmp_path / "out.mkv", overrides={"solver": "fast"}).spec.solver == "fast"
+
+
+def test_a_long_runs_scan_read_ahead_in_chunks_gives_the_serial_frames(long_run):
+    import warnings
+
+    import numpy as np
+
+    from colorcore.farm.scan_ahead import CHUNK, ScanAhead, scan_chunk_task, scan_span
+    from colorcore.farm.tasks import RenderSpec
+    from colorcore.media import open_clip
+    from colorcore.video.propagate import colorize_clip
+
+    folder, guidance, serial = long_run
+    spec = RenderSpec(source=folder, guidance=guidance)
+    span = scan_span(range(len(serial)), 0, None)
+    waiting: list[int] = []  # chunks submitted and not yet read
+    most = []
+
+    def submit(start, stop, origin):  # computed at once, in this process
+        waiting.append(start)
+        most.append(len(waiting))
+        return scan_chunk_task(spec, start, stop, origin, None, None)
+
+    def get(result):
+        waiting.pop(0)
+        return result
+
+    scan = ScanAhead(span, submit, get, ahead=1)
+    with open_clip(folder) as clip, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ahead = dict(colorize_clip(clip, guidance, scan=scan))
+    assert scan.chunks_submitted == -(-len(serial) // CHUNK) == 3
+    assert max(most) == 2  # the window: the chunk being read and 1 ahead, never the whole run
+    assert ahead.keys() == serial.keys()
+    for i in serial:
+        assert np.array_equal(ahead[i], serial[i]), f"frame {i}"
+    messages = [str(w.message) for w in caught]
+    assert sum("frame 30 repeats frame 29" in m for m in messages) == 1, messages
+
+
+def test_a_run_closed_by_a_far_keyframe_is_scanned_in_chunks_then_tracked_back_as_serial(long_run):
+    import warnings
+
+    import numpy as np
+
+    from colorcore.farm.scan_ahead import ScanAhead, scan_chunk_task, scan_span
+    from colorcore.farm.tasks import RenderSpec
+    from colorcore.guidance.references import Guidance
+    from colorcore.media import open_clip
+    from colorcore.video.propagate import colorize_clip
+    from tests.farm.conftest import LONG_SHOTS
+    from tests.support.clips import several_shots_clip, stroke_guidance
+
+    folder, one_keyframe, _ = long_run
+    strokes = stroke_guidance(several_shots_clip(LONG_SHOTS), [0, 55])
+    guidance = Guidance(hints=strokes.hints, exemplars=one_keyframe.exemplars)
+    unit = range(0, 55)  # the farm's unit [0, 55): its scan spans frames 0..55
+    spec = RenderSpec(source=folder, guidance=guidance)
+    scan = ScanAhead(scan_span(unit, 0, 55), lambda *chunk: scan_chunk_task(spec, *chunk, None, None), lambda r: r, 1)
+    with open_clip(folder) as clip, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the damaged frames
+        ahead = dict(colorize_clip(clip, guidance, frames=unit, scan=scan))
+        serial = dict(colorize_clip(clip, guidance, frames=unit))
+    assert scan.chunks_submitted == 3 and ahead.keys() == serial.keys() == set(unit)
+    for i in unit:
+        assert np.array_equal(ahead[i], serial[i]), f"frame {i}"
