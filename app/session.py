@@ -19,15 +19,18 @@ import itertools
 
 import numpy as np
 
+import colorcore
 from keyhue.events import Event
 from keyhue.result_cache import ResultCache
 from keyhue.timeline_model import FrameState
 
 
 def fingerprint(project) -> str:
-    """A hash of everything in ``project`` that decides its frames' colours (guidance,
-    settings, media identity); equal fingerprints give equal propagations."""
-    return hashlib.sha1(project.to_json(None).encode("utf-8")).hexdigest()
+    """A hash of everything that decides a project's frames' colours (its guidance,
+    settings and media identity, and the engine's version: frames kept by another Keyhue
+    may differ from what this one renders); equal fingerprints give equal propagations."""
+    text = f"colorcore {colorcore.__version__}\n{project.to_json(None)}"
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 class Session:

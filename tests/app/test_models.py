@@ -76,6 +76,19 @@ def test_propagated_frames_persist_for_the_same_guidance_only(project, tmp_path)
     assert fingerprint(project) != ""
 
 
+def test_frames_kept_by_another_engine_version_are_not_reused(project, tmp_path, monkeypatch):
+    import colorcore
+
+    session = session_on(project, tmp_path)
+    session.results.put(4, np.full((48, 64, 3), 90, np.uint8))
+    session.frame_propagated(4, current=True)
+    session.close()
+    monkeypatch.setattr(colorcore, "__version__", colorcore.__version__ + ".next")  # Keyhue was upgraded
+    again = session_on(project, tmp_path)
+    assert again.frames_in(FrameState.PROPAGATED) == [] and len(again.results) == 0
+    again.close()
+
+
 def test_autosave_round_trip_and_a_damaged_copy_is_refused_in_one_line(project, tmp_path):
     autosave = Autosave(tmp_path / "autosave")
     assert autosave.candidate(project) is None
