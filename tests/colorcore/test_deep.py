@@ -605,8 +605,30 @@ def test_the_network_at_hand_never_trains(tmp_path):
         kept = adapt.adapted_path(project.path)
         stamp = kept.stat().st_mtime_ns
         project.references.append(Reference(3, frames[3]))  # the kept network is for older guidance
-        network, adapted = adapt.network_at_hand(project)
-        assert adapted and isinstance(network, ScribbleNet) and not network.training
+        assert adapt.network_at_hand(project) == (kept, True)  # named, loaded by solver_at_hand
+        solver, adapted = adapt.solver_at_hand(project)
+        assert adapted and not solver.model.training
         assert kept.stat().st_mtime_ns == stamp  # read, not learned again
-        for a, b in zip(learned.state_dict().values(), network.state_dict().values()):
+        for a, b in zip(learned.state_dict().values(), solver.model.state_dict().values()):
             assert torch.equal(a, b)
+
+
+def test_solver_for_loads_a_weights_file_once_and_again_when_it_is_rewritten(tmp_path, tiny_weights):
+    path = tmp_path / "film.safetensors"
+    model = weights.load_network(tiny_weights[0])
+    weights.save_network(model, path)
+    luma = luma_of(synthetic_photo(32, 48, 3))
+    nothing = (np.zeros((32, 48, 2)), np.zeros((32, 48), bool))
+    loads = weights.load_count()
+    first = infer.solver_for("cpu", path)
+    before = first.solve(luma, *nothing)
+    assert infer.solver_for("cpu", path) is first
+    assert weights.load_count() == loads + 1
+    with torch.no_grad():
+        model.head.bias += torch.tensor([0.05, -0.03])  # other weights: another colour
+    weights.save_network(model, path)
+    second = infer.solver_for("cpu", path)
+    assert second is not first and weights.load_count() == loads + 2
+    assert np.abs(second.solve(luma, *nothing) - before).max() > 0.01
+    assert infer.solver_for("cpu", path) is second
+    assert weights.load_count() == loads + 2
