@@ -43,6 +43,10 @@ DEFAULT_STEPS = 80
 BATCH, CROP = 4, 112
 LEARNING_RATE = 4e-4
 ADAPTED_SUFFIX = ".adapted.safetensors"
+#: Hints as dense as the first base weights were trained with (up to 30 points and 8
+#: strokes a crop): adaptation learns the film's palette from whole keyframes and was
+#: measured with these.
+ADAPT_SIMULATION = Simulation(points=(0, 30), strokes=(0, 8))
 
 
 def adaptation_pictures(
@@ -149,7 +153,7 @@ def adapt_network(
     target = choose_device(device)
     model = load_network(base).to(target).train()
     optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    sim = Simulation()
+    sim = ADAPT_SIMULATION
     for step in range(steps):
         if cancel is not None and cancel():
             raise CancelledError("adaptation cancelled")
