@@ -14,6 +14,7 @@ suggestion, and no error.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 from collections import OrderedDict
@@ -81,18 +82,31 @@ def _key(grey: np.ndarray, project, frame: int) -> str:
     return digest.hexdigest()
 
 
+def network_snapshot(project):
+    """A copy of ``project`` for a background worker that picks and runs the network: its
+    own settings, strokes and lists (the UI edits them while the worker reads), sharing
+    the pixels of references and exemplars (frozen, never changed in place) rather than
+    copying megabytes on every preview request."""
+    return dataclasses.replace(
+        project,
+        hints=copy.deepcopy(project.hints),
+        references=list(project.references),
+        exemplars=list(project.exemplars),
+        settings=copy.deepcopy(project.settings),
+        grades=list(project.grades),
+        palette=dict(project.palette),
+    )
+
+
 def network_now(project) -> tuple[object, bool]:
     """The network a quick look (the picker, the keyframe preview) uses now, never training:
-    (a :class:`colorcore.solvers.deep.infer.DeepSolver` adapted to this film, True), or
-    (the project's weights path or None for the shipped base weights, False). Run it off
-    the UI thread: it imports torch and reads weights."""
-    from colorcore.solvers.deep.adapt import network_at_hand
-    from colorcore.solvers.deep.infer import DeepSolver
+    (a :class:`colorcore.solvers.deep.infer.DeepSolver`, True when it is adapted to this
+    film). Loaded once and kept (:func:`colorcore.solvers.deep.adapt.solver_at_hand`):
+    repeated previews reuse it, new adapted weights are picked up. Run it off the UI
+    thread: the first call imports torch and reads weights."""
+    from colorcore.solvers.deep.adapt import solver_at_hand
 
-    network, adapted = network_at_hand(project)
-    if adapted:
-        network = DeepSolver(network, device=project.settings.get("device", "auto"))
-    return network, adapted
+    return solver_at_hand(project)
 
 
 def _predict(task: Task, grey: np.ndarray, project, frame: int) -> tuple[np.ndarray, bool]:
@@ -134,7 +148,7 @@ class NetworkSuggestions(QObject):
         key); ``ready`` follows."""
         if key in self._kept or key in self._workers:
             return
-        worker = Worker(_predict, grey.copy(), copy.deepcopy(project), frame, name="network suggestion", parent=self)
+        worker = Worker(_predict, grey.copy(), network_snapshot(project), frame, name="network suggestion", parent=self)
         worker.finished.connect(lambda value: self._done(key, *value))
         worker.failed.connect(lambda message, details: self.ready.emit(key, None, False))
         worker.ended.connect(lambda: self._workers.pop(key, None))

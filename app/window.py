@@ -19,7 +19,6 @@ running and no edit is lost.
 
 from __future__ import annotations
 
-import copy
 import time
 from pathlib import Path
 
@@ -53,7 +52,7 @@ from keyhue.document import Document
 from keyhue.export_job import ExportJob
 from keyhue.grade_panel import GradePanel
 from keyhue.imaging import to_qimage
-from keyhue.network_suggestion import NetworkSuggestions
+from keyhue.network_suggestion import NetworkSuggestions, network_snapshot
 from keyhue.palette_panel import PalettePanel
 from keyhue.preview import PreviewSolver
 from keyhue.propagation import shot_cuts
@@ -649,7 +648,7 @@ class MainWindow(FileCommands, PaintCommands, ColourCommands, QMainWindow):
         project = self.document.project
         # The deep solver's preview uses the network the export uses (a snapshot: the
         # worker reads it while the UI edits the project).
-        snapshot = copy.deepcopy(project) if self.preview.solver == "deep" else None
+        snapshot = network_snapshot(project) if self.preview.solver == "deep" else None
         self.preview.request(self.grey, project.guidance(), self.frame, snapshot)
 
     def _preview_ready(self, generation: int, frame: int, rgb, final: bool) -> None:

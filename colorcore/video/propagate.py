@@ -1063,7 +1063,9 @@ def network_chroma(
     """The chroma the deep network predicts for one frame from that frame's own guidance,
     given to it as :func:`keyframe_chroma` gives it with ``solver="deep"``. Unlike a
     keyframe solve it runs on any frame: with no guidance there, the network guesses from
-    the luma alone. The editor's picker suggests colours from it.
+    the luma alone (near grey with the base weights, which do not invent a colour nothing
+    supports; a network adapted to the film knows its palette). The editor's picker
+    suggests colours from it.
 
     Args:
         luma: the frame's luma, HxW uint8/uint16 as ``Clip.luma`` gives it.

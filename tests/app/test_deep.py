@@ -66,3 +66,41 @@ def test_learn_this_film_without_keyframes_explains(qtbot, make_window, tmp_path
     assert window.open_path(make_grey_clip(tmp_path / "clip.mkv", 4))
     assert not window.learn_film()
     assert dialogs.warnings and "Nothing to learn" in dialogs.warnings[0][0]
+
+
+def test_the_deep_preview_loads_the_network_once_and_picks_up_new_adapted_weights(
+    qtbot, make_window, tmp_path, tiny_weights
+):
+    import torch
+
+    from colorcore.solvers.deep import weights
+
+    window = make_window()
+    assert window.open_path(make_grey_clip(tmp_path / "clip.mkv", 4))
+    # Strokes unlike the other tests': no network learned for them in this session (adapt._RECENT).
+    window.document.add_stroke(Stroke([(5, 30), (60, 30)], color=(0.8, 0.5, 0.2), width=4, frame=0))
+    window.document.project.settings.update(weights=str(tiny_weights), adapt=4, device="cpu", solver="deep")
+    assert window._save_to(tmp_path / "film.keyhue")
+    kept = adapt.adapted_path(tmp_path / "film.keyhue")
+    model = weights.load_network(tiny_weights)
+    weights.save_network(model, kept, {"fingerprint": "earlier guidance"})  # as "learn this film" leaves it
+
+    def preview():
+        window.go_to(0)
+        window.previews.pop(0, None)
+        window._preview_final.pop(0, None)
+        window._request_preview()
+        qtbot.waitUntil(lambda: window._preview_final.get(0) is True and 0 in window.previews, timeout=60000)
+        return window.previews[0].copy()
+
+    first = preview()
+    loads = weights.load_count()
+    assert np.array_equal(preview(), first)
+    assert np.array_equal(preview(), first)
+    assert weights.load_count() == loads  # the kept network, not loaded again
+    with torch.no_grad():
+        model.head.bias += torch.tensor([0.08, -0.05])
+    weights.save_network(model, kept, {"fingerprint": "new guidance"})  # learned again
+    changed = preview()
+    assert weights.load_count() == loads + 1
+    assert np.abs(changed.astype(int) - first.astype(int)).max() > 3

@@ -43,6 +43,10 @@ DEFAULT_STEPS = 80
 BATCH, CROP = 4, 112
 LEARNING_RATE = 4e-4
 ADAPTED_SUFFIX = ".adapted.safetensors"
+#: Hints as dense as the first base weights were trained with (up to 30 points and 8
+#: strokes a crop): adaptation learns the film's palette from whole keyframes and was
+#: measured with these.
+ADAPT_SIMULATION = Simulation(points=(0, 30), strokes=(0, 8))
 
 
 def adaptation_pictures(
@@ -149,7 +153,7 @@ def adapt_network(
     target = choose_device(device)
     model = load_network(base).to(target).train()
     optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    sim = Simulation()
+    sim = ADAPT_SIMULATION
     for step in range(steps):
         if cancel is not None and cancel():
             raise CancelledError("adaptation cancelled")
@@ -198,8 +202,24 @@ def guidance_fingerprint(guidance: Guidance, steps: int, base: Path | None = Non
     for exemplar in guidance.exemplars:
         digest.update(str(exemplar.frames).encode() + np.ascontiguousarray(exemplar.rgb).tobytes())
     digest.update(f"steps={steps}".encode())
-    digest.update(Path(base or BASE_WEIGHTS).read_bytes())
+    digest.update(_file_digest(Path(base or BASE_WEIGHTS)))
     return digest.hexdigest()
+
+
+_DIGESTS: dict[tuple, bytes] = {}
+
+
+def _file_digest(path: Path) -> bytes:
+    """sha256 of a weights file's bytes, remembered per (path, mtime, size): the editor asks
+    for a guidance fingerprint on every preview and the file rarely changes."""
+    from colorcore.solvers.deep.infer import weights_stamp
+
+    stamp = weights_stamp(path)
+    if stamp not in _DIGESTS:
+        if len(_DIGESTS) >= 8:
+            _DIGESTS.clear()
+        _DIGESTS[stamp] = hashlib.sha256(path.read_bytes()).digest()
+    return _DIGESTS[stamp]
 
 
 def adapted_path(project_path: Path) -> Path:
@@ -256,17 +276,17 @@ def _kept_fingerprint(path: Path) -> str | None:
 
 def network_at_hand(project: Project) -> tuple[ScribbleNet | Path | None, bool]:
     """The network a project has now, without training: for quick looks such as the
-    editor's picker suggestions, never for rendering (which adapts when it must).
+    editor's picker suggestions and keyframe previews, never for rendering (which adapts
+    when it must).
 
     Returns:
-        (network, adapted): the network adapted to this film when there is one (learned
-        for the current guidance in this session or kept beside the saved project; kept
-        weights learned for earlier guidance of the same film count too), a
-        :class:`~.model.ScribbleNet` and True; else the project's ``weights`` setting (a
-        Path) or None for the shipped base weights, and False.
+        (network, adapted): the network adapted to this film when there is one, and True:
+        the :class:`~.model.ScribbleNet` learned for the current guidance in this session,
+        or else the Path of the adapted weights kept beside the saved project (kept
+        weights learned for earlier guidance of the same film count too); else the
+        project's ``weights`` setting (a Path) or None for the shipped base weights, and
+        False. Paths are not loaded here: :func:`solver_at_hand` loads them once.
     """
-    from colorcore.solvers.deep.weights import load_network
-
     base = project.settings.get("weights")
     base = Path(base) if base else None
     steps = int(project.settings.get("adapt") or 0)
@@ -276,16 +296,48 @@ def network_at_hand(project: Project) -> tuple[ScribbleNet | Path | None, bool]:
             return _RECENT[fingerprint], True
     path = adapted_path(project.path) if project.path is not None else None
     if path is not None and _kept_fingerprint(path) is not None:
-        try:
-            return load_network(path), True
-        except InputError:
-            pass
+        return path, True
     return base, False
+
+
+def solver_at_hand(project: Project) -> tuple[DeepSolver, bool]:
+    """:func:`network_at_hand` ready to run on the project's ``device``: (a
+    :class:`~.infer.DeepSolver`, True when it is adapted to this film).
+
+    Nothing is loaded twice: weights files go through :func:`.infer.solver_for` (kept per
+    path, mtime, size and device, so new adapted weights written by "learn this film" are
+    picked up and unchanged ones are not read again), and a network learned in this
+    session is wrapped once per device. Kept adapted weights that cannot be read give way
+    to the project's base weights.
+
+    Raises:
+        InputError: torch is not installed, or the base weights cannot be read.
+    """
+    from colorcore.solvers.deep.infer import DeepSolver, solver_for
+
+    device = project.settings.get("device", "auto")
+    network, adapted = network_at_hand(project)
+    if network is None or isinstance(network, Path):
+        if adapted:
+            try:
+                return solver_for(device, network), True
+            except InputError:
+                weights = project.settings.get("weights")
+                network = Path(weights) if weights else None
+        return solver_for(device, network), False
+    key = (id(network), device)
+    kept = _RECENT_SOLVERS.get(key)
+    if kept is None or kept[0] is not network:
+        _RECENT_SOLVERS.clear()  # one learned network at a time, as in _RECENT
+        kept = _RECENT_SOLVERS[key] = (network, DeepSolver(network, device=device))
+    return kept[1], True
 
 
 # The last adapted network, by guidance fingerprint: an unsaved project (no file to keep
 # it beside) learned in the editor is not learned again by its next propagation.
 _RECENT: dict[str, ScribbleNet] = {}
+# Its DeepSolver per device (id of the network, device) -> (network, solver).
+_RECENT_SOLVERS: dict[tuple[int, str], tuple[ScribbleNet, DeepSolver]] = {}
 
 
 def network_for_project(

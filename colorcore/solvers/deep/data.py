@@ -12,7 +12,7 @@ The network is trained on colour pictures turned grey, with *simulated* guidance
 
 Pictures come from folders of images, colour video files or frame folders
 (:class:`PictureSet`), from synthetic images (:func:`synthetic_image`: colour regions with
-and without luma edges, gradients, tinted textures), and from the public-domain / CC0
+and without luma edges, gradients, textures), and from the public-domain / CC0
 photographs shipped inside the scikit-image wheel (:func:`bundled_photos`; never the ones
 it downloads). Every random choice comes from a numpy Generator seeded by the caller, so a
 batch is a function of (seed, step).
@@ -43,7 +43,7 @@ BUNDLED_COLOUR = (
     "hubble_deep_field.jpg",
     "retina.jpg",
 )
-#: CC0 grey textures and photographs, tinted with random palettes (:func:`tinted`).
+#: CC0 grey textures and photographs: luma textures of synthetic shapes (:func:`synthetic_image`).
 BUNDLED_GREY = ("grass.png", "gravel.png", "brick.png", "camera.png")
 # Pictures are kept at most this long on their longer side (memory; crops are small).
 _MAX_SIDE = 512
@@ -93,7 +93,7 @@ def skimage_data_folder() -> Path | None:
 
 def bundled_photos() -> list[np.ndarray]:
     """The public-domain / CC0 colour photographs of the scikit-image wheel (RGB uint8),
-    and its CC0 grey pictures (HxW uint8, to be tinted). Empty without scikit-image."""
+    and its CC0 grey pictures (HxW uint8, textures). Empty without scikit-image."""
     from colorcore.media import read_image
 
     folder = skimage_data_folder()
@@ -117,29 +117,66 @@ def _fit_grey(grey: np.ndarray) -> np.ndarray:
     return grey.astype(np.uint8)
 
 
-def tinted(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A grey picture HxW uint8 coloured by a random 3-colour palette along its levels (HxWx3 uint8)."""
-    stops = rng.uniform(0, 255, size=(3, 3)).astype(np.float32)
-    stops[0] *= 0.4  # dark end darker, light end lighter: keep the picture's tonality
-    stops[2] = 255 - (255 - stops[2]) * 0.4
-    t = grey.astype(np.float32)[..., None] / 255.0
-    low = stops[0] + (stops[1] - stops[0]) * np.clip(t * 2, 0, 1)
-    return np.clip(low + (stops[2] - stops[1]) * np.clip(t * 2 - 1, 0, 1), 0, 255).astype(np.uint8)
+def natural_chroma(rng: np.random.Generator, count: int) -> np.ndarray:
+    """``count`` random YIQ chroma (I, Q) pairs with the statistics of real scenes, countx2 float32.
+
+    Uniform RGB colours are far more saturated than what cameras see: most of a real
+    scene is near grey (sky, walls, roads, water, shadows) and strong colour is rare. A
+    network trained on uniform RGB learns that an unknown region is probably vivid and
+    guesses a vivid colour; with these statistics its best guess (the conditional mean,
+    see :func:`colorcore.solvers.deep.train.chroma_loss`) for a region nothing supports
+    is near grey. Hue is uniform; the chroma length is near 0 for 30 % of the colours
+    (|N(0, 0.015)|) and otherwise Gamma(1.5, 0.05) distributed (mean 0.075, rarely above
+    0.25), which is about the spread of the bundled photographs' chroma. The length is cut
+    later to what fits the RGB cube at the pixel's luma.
+    """
+    hue = rng.uniform(0, 2 * np.pi, count)
+    length = np.where(rng.random(count) < 0.3, np.abs(rng.normal(0, 0.015, count)), rng.gamma(1.5, 0.05, count)).clip(
+        max=0.45
+    )
+    return np.stack([length * np.cos(hue), length * np.sin(hue)], axis=-1).astype(np.float32)
+
+
+def natural_colour(rng: np.random.Generator) -> np.ndarray:
+    """One random RGB colour (3 float32, 0..255): luma uniform in 0.05..0.95 and chroma
+    from :func:`natural_chroma`, shortened to fit the RGB cube."""
+    luma = np.full((1, 1), rng.uniform(0.05, 0.95), np.float32)
+    return _rgb8(luma, natural_chroma(rng, 1)[None]).reshape(3).astype(np.float32)
+
+
+def _rgb8(luma: np.ndarray, chroma: np.ndarray) -> np.ndarray:
+    """HxWx3 uint8 RGB of luma HxW (0..1) and chroma HxWx2, the chroma shortened where the
+    colour would leave the RGB cube (so the luma is kept and the hue too)."""
+    from colorcore.colorspace import YIQ_TO_RGB
+
+    to_rgb = YIQ_TO_RGB.astype(np.float32)
+    grey = luma[..., None] * to_rgb[:, 0]  # R = G = B = luma
+    step = chroma @ to_rgb[:, 1:].T
+    # The largest t in 0..1 with grey + t * step inside [0, 1] on every channel.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        room = np.where(step > 0, (1 - grey) / step, np.where(step < 0, -grey / step, np.inf))
+    t = np.clip(room.min(axis=-1, keepdims=True), 0.0, 1.0)
+    return np.clip((grey + t * step) * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 def synthetic_image(rng: np.random.Generator, size: int = 192, textures: list[np.ndarray] | None = None) -> np.ndarray:
     """A synthetic colour picture, size x size x 3 uint8 RGB.
 
-    A gradient background and 3 to 12 shapes (ellipses, rectangles, polygons), each of a
-    random colour; most shapes carry a luma texture (noise, stripes or one of ``textures``,
+    A background whose luma is a gradient and whose colour drifts smoothly, and 3 to 12 shapes (ellipses, rectangles, polygons), each of a
+    random colour with natural statistics (:func:`natural_colour`: mostly muted, some
+    near grey, a few vivid); most shapes carry a luma texture (noise, stripes or one of ``textures``,
     HxW uint8 grey pictures) and some differ from their surroundings in hue only, so that
     both the easy case (colour edges on luma edges) and the hard one are seen.
     """
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
-    a, b = rng.uniform(0, 255, (2, 3)).astype(np.float32)
     angle = rng.uniform(0, 2 * np.pi)
-    t = np.clip((np.cos(angle) * xx + np.sin(angle) * yy + 1) / 2, 0, 1)[..., None]
-    image = a * (1 - t) + b * t
+    t = np.clip((np.cos(angle) * xx + np.sin(angle) * yy + 1) / 2, 0, 1)
+    low, high = rng.uniform(0.05, 0.95, 2)
+    # The background's colour drifts over a few cells, as a real scene's does: one colour
+    # across the whole picture would teach the network to carry a hint's colour too far.
+    cells = int(rng.integers(2, 6))
+    drift = cv2.resize(natural_chroma(rng, cells * cells).reshape(cells, cells, 2), (size, size))
+    image = _rgb8(low + (high - low) * t, drift).astype(np.float32)
     for _ in range(int(rng.integers(3, 13))):
         mask = np.zeros((size, size), np.uint8)
         cx, cy = rng.integers(0, size, 2)
@@ -161,7 +198,7 @@ def synthetic_image(rng: np.random.Generator, size: int = 192, textures: list[np
         else:
             points = (np.array([cx, cy]) + rng.normal(0, r, (int(rng.integers(3, 7)), 2))).astype(np.int32)
             cv2.fillPoly(mask, [points], 1)
-        colour = rng.uniform(0, 255, 3).astype(np.float32)
+        colour = natural_colour(rng)
         if rng.random() < 0.25:  # same luma as what lies below: a hue-only edge
             below = image[cy % size, cx % size]
             colour = _with_luma(colour, float(below @ RGB_TO_YIQ[0]))
@@ -175,15 +212,9 @@ def synthetic_image(rng: np.random.Generator, size: int = 192, textures: list[np
 
 
 def _with_luma(colour: np.ndarray, luma: float) -> np.ndarray:
-    """RGB ``colour`` (0..255) moved along grey to have luma ``luma``, chroma shortened to fit."""
-    yiq = (colour / 255.0) @ RGB_TO_YIQ.T
-    from colorcore.colorspace import YIQ_TO_RGB
-
-    for shrink in (1.0, 0.7, 0.5, 0.3, 0.0):
-        rgb = np.array([luma / 255.0, yiq[1] * shrink, yiq[2] * shrink]) @ YIQ_TO_RGB.T
-        if (rgb >= 0).all() and (rgb <= 1).all():
-            break
-    return np.clip(rgb * 255.0, 0, 255).astype(np.float32)
+    """RGB ``colour`` (0..255) moved along grey to have luma ``luma`` (0..255), chroma shortened to fit."""
+    chroma = ((colour / 255.0) @ RGB_TO_YIQ[1:].T).astype(np.float32)
+    return _rgb8(np.full((1, 1), luma / 255.0, np.float32), chroma[None, None]).reshape(3).astype(np.float32)
 
 
 def _texture(rng: np.random.Generator, size: int, textures: Sequence[np.ndarray] | None) -> np.ndarray | None:
@@ -223,7 +254,7 @@ class PictureSet:
         max_per_video: int = 200,
     ) -> None:
         self.pictures: list[np.ndarray] = []  # RGB uint8
-        self.greys: list[np.ndarray] = []  # grey uint8, tinted when drawn
+        self.greys: list[np.ndarray] = []  # grey uint8: textures of synthetic pictures
         self.synthetic = float(synthetic)
         for path in paths:
             self._add(Path(path), video_step, max_per_video)
@@ -236,6 +267,7 @@ class PictureSet:
             )
 
     def __len__(self) -> int:
+        """The number of colour pictures and grey textures held."""
         return len(self.pictures) + len(self.greys)
 
     def _add(self, path: Path, video_step: int, max_per_video: int) -> None:
@@ -266,10 +298,9 @@ class PictureSet:
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """One random picture, at least ``size`` on each side (RGB uint8)."""
-        if (not len(self)) or rng.random() < self.synthetic:
+        if not self.pictures or rng.random() < self.synthetic:
             return synthetic_image(rng, max(int(size * 1.5), 128), self.greys)
-        k = int(rng.integers(len(self)))
-        picture = self.pictures[k] if k < len(self.pictures) else tinted(self.greys[k - len(self.pictures)], rng)
+        picture = self.pictures[int(rng.integers(len(self.pictures)))]
         short = min(picture.shape[:2])
         if short < size:
             scale = size / short
@@ -302,8 +333,18 @@ def random_crop(picture: np.ndarray, size: int, rng: np.random.Generator, augmen
 
 
 def jitter_colour(luma: np.ndarray, chroma: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Augmented (luma, chroma): a small hue rotation and saturation change, a luma gamma."""
-    angle = rng.normal(0, 0.15)
+    """Augmented (luma HxW, chroma HxWx2) float32: the hue turned by a uniformly random
+    angle, the saturation scaled by 0.8..1.2, a luma gamma.
+
+    The whole hue circle, not a nudge: the base weights see a handful of photographs,
+    too few to learn what colour a texture has (a network that tries memorises them and
+    paints the retina's orange or the coffee's brown on whatever looks alike). With hues
+    random, the luma tells the network where colours change, never which colour, so it
+    learns to take colour from hints and priors and to stay near grey where neither
+    reaches. Adaptation to one film (:mod:`.adapt`) does not jitter: there the palette
+    is the point.
+    """
+    angle = rng.uniform(0, 2 * np.pi)
     c, s = np.cos(angle), np.sin(angle)
     rotation = np.array([[c, -s], [s, c]], np.float32) * rng.uniform(0.8, 1.2)
     luma = np.clip(luma, 0, 1) ** np.float32(np.exp(rng.normal(0, 0.15)))
@@ -317,6 +358,12 @@ def jitter_colour(luma: np.ndarray, chroma: np.ndarray, rng: np.random.Generator
 class Simulation:
     """How often and how much guidance is simulated (the defaults train the base weights).
 
+    The counts are per training crop (about 128 px at the network's working scale, a
+    sixth of an 854x480 frame shrunk to 427x240), so a crop is hinted about as sparsely as
+    a keyframe an archivist strokes 8 to 15 times: much of it lies far from any hint, and
+    the network must learn what to do there (stay near grey unless the luma or the prior
+    says otherwise) rather than only how to fill the gaps between dense hints.
+
     Attributes:
         no_hints: share of crops with no hints (frames between keyframes).
         points, strokes: inclusive ranges of the counts of point hints and strokes.
@@ -327,8 +374,8 @@ class Simulation:
     """
 
     no_hints: float = 0.35
-    points: tuple[int, int] = (0, 30)
-    strokes: tuple[int, int] = (0, 8)
+    points: tuple[int, int] = (0, 10)
+    strokes: tuple[int, int] = (0, 4)
     no_prior: float = 0.25
     dropped: tuple[float, float] = (0.0, 0.7)
     wrong: float = 0.3

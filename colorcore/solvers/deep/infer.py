@@ -265,27 +265,53 @@ def _finish(chroma: np.ndarray, full: _Full) -> np.ndarray:
     return chroma
 
 
-_SOLVERS: dict[tuple, DeepSolver] = {}
+#: Most networks kept loaded by :func:`solver_for` (base, project weights, an adapted film, ...).
+KEEP_SOLVERS = 4
+_SOLVERS: dict[tuple, DeepSolver] = {}  # oldest first
 _SOLVERS_LOCK = threading.Lock()
+
+
+def weights_stamp(weights: Path | str | None) -> tuple[str, int | None, int | None, int | None]:
+    """(resolved path, mtime in ns, size in bytes, inode) of a weights file: what tells one
+    version of the file from another (weights are written to a temporary name and renamed,
+    so a rewrite gets a new inode even where timestamps are coarse). The base weights when
+    ``weights`` is None; (path, None, None, None) for a file that is not there."""
+    from colorcore.solvers.deep.weights import BASE_WEIGHTS
+
+    path = Path(weights if weights is not None else BASE_WEIGHTS).resolve()
+    try:
+        stat = path.stat()
+    except OSError:
+        return str(path), None, None, None
+    return str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
 def solver_for(device: str = "auto", weights: Path | str | None = None) -> DeepSolver:
     """A shared :class:`DeepSolver` with ``weights`` (the base weights when None) on ``device``.
 
-    Loaded once per (device, weights file) and kept: a clip's frames do not reload the
-    network. A file changed since it was loaded is loaded again.
+    Loaded once per (device, weights file, the file's mtime, size and inode) and kept (the
+    :data:`KEEP_SOLVERS` most recently used): a clip's frames and the editor's repeated
+    previews do not reload the network, and a file rewritten since it was loaded (new
+    adapted weights after "learn this film") is loaded again, its older version dropped.
+
+    Raises:
+        InputError: the file is missing, damaged, foreign or of another model version
+            (:func:`.weights.load_network`).
     """
-    key_path = Path(weights).resolve() if weights is not None else None
-    stamp = key_path.stat().st_mtime_ns if key_path is not None and key_path.exists() else None
-    key = (device, str(key_path), stamp)
+    stamp = weights_stamp(weights)
+    key = (device, *stamp)
     with _SOLVERS_LOCK:
-        if key not in _SOLVERS:
+        solver = _SOLVERS.pop(key, None)
+        if solver is None:
             from colorcore.solvers.deep.weights import load_network
 
-            if len(_SOLVERS) >= 4:
+            solver = DeepSolver(load_network(Path(stamp[0])), device=device)
+            for stale in [k for k in _SOLVERS if k[:2] == key[:2]]:  # older versions of this file
+                del _SOLVERS[stale]
+            while len(_SOLVERS) >= KEEP_SOLVERS:
                 _SOLVERS.pop(next(iter(_SOLVERS)))
-            _SOLVERS[key] = DeepSolver(load_network(key_path), device=device)
-        return _SOLVERS[key]
+        _SOLVERS[key] = solver  # most recently used last
+        return solver
 
 
 def solve_deep(

@@ -102,6 +102,15 @@ def read_metadata(path: Path) -> dict[str, str]:
         raise InputError(f"'{path}' is not a readable weights file (truncated or corrupt)") from None
 
 
+_LOADS = 0
+
+
+def load_count() -> int:
+    """How many weights files :func:`load_network` has read in this process (caches, such
+    as :func:`.infer.solver_for`, are judged by it)."""
+    return _LOADS
+
+
 def load_network(path: Path | None = None, device: str | torch.device = "cpu") -> ScribbleNet:
     """A :class:`~.model.ScribbleNet` with the weights of ``path`` (the base weights by default), in eval mode.
 
@@ -110,6 +119,7 @@ def load_network(path: Path | None = None, device: str | torch.device = "cpu") -
             truncated, corrupt, not Keyhue's, of another model version, or with tensors
             that do not fit the network.
     """
+    global _LOADS
     torch = require_torch()
     _require_safetensors()
     from safetensors.torch import load_file
@@ -117,6 +127,7 @@ def load_network(path: Path | None = None, device: str | torch.device = "cpu") -
     from colorcore.solvers.deep.model import ScribbleNet
 
     path = Path(path) if path is not None else BASE_WEIGHTS
+    _LOADS += 1
     meta = read_metadata(path)
     if meta.get("format") != WEIGHTS_FORMAT:
         raise InputError(f"'{path}' holds no Keyhue network weights (format {meta.get('format')!r})")
