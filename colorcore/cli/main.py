@@ -71,10 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     """
     from colorcore.cli.signals import Terminated, terminate_like_interrupt
 
-    args = build_parser().parse_args(argv)
-    warnings.showwarning = _one_line_warnings
     try:
         with terminate_like_interrupt():
+            # Inside: Ctrl-C while the subcommands are imported (slow on a loaded machine)
+            # is one line too, not a traceback.
+            args = build_parser().parse_args(argv)
+            warnings.showwarning = _one_line_warnings
             _sweep(args)
             return args.run(args)
     except InputError as exc:
