@@ -218,8 +218,10 @@ class ExemplarMatcher:
         wanted: slice | np.ndarray = slice(None)
         if where is not None:
             wanted = (_resize(where.astype(np.float32), small.shape) > 0).ravel()
-        if feats[wanted].size:
-            searched = self._remapped(feats[wanted], luma) if self._remap else feats[wanted]
+        searched = feats[wanted]
+        if searched.size:
+            if self._remap:
+                searched = self._remapped(searched, luma)
             chroma[wanted], confidence[wanted] = self._nearest_chroma(searched * _FEATURE_SCALE, weights)
         chroma, confidence = _clean(chroma.reshape(small.shape + (2,)), confidence.reshape(small.shape))
         return _upsample(chroma, confidence, small, luma)

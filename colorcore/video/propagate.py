@@ -34,7 +34,8 @@ prior mixes, each with a per-pixel weight:
   areas no track reaches), the keyframes a and b themselves, as exemplars of their own
   shot: the pixel is found again in them by texture
   (:meth:`colorcore.video.exemplar.ExemplarMatcher.of_keyframes`, one search in both,
-  each weighted by its share) and re-anchored to the colour found (``reanchor``).
+  each weighted by its share) and re-anchored to the colour found (``reanchor``;
+  what came in from outside the picture only at the border's trust).
   Without it such pixels take whatever colour the carried output or Levin's equation
   brings, which drifts: a grey car turns olive beside a hedge, water loses its blue.
 
@@ -137,7 +138,8 @@ class PropagationSettings:
             matched by texture (:class:`colorcore.video.exemplar.ExemplarMatcher`) against
             those keyframes, which act as exemplars of their own shot; the colours found
             count this much, times the match's confidence, the keyframe's share and how
-            much the tracks lack. 0 turns it off.
+            much the tracks lack (and times ``border_trust`` for what came in from
+            outside the picture, which the keyframes never showed). 0 turns it off.
     """
 
     carry_weight: float = 1.0
@@ -818,9 +820,10 @@ class _Propagation:
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Frame f's pixels found again in its keyframes by texture, where tracks lack.
 
-        Only content a keyframe showed is looked for: what a pan brings in from outside
-        the picture was never in the keyframes, and the nearest texture there is often
-        another colour (new graffiti on the same wall), worse than no colour at all.
+        Content the keyframes showed counts fully. What a pan brings in from outside the
+        picture was never in them, and the nearest texture found for it is often another
+        colour (new graffiti further along a painted wall): it counts only as much as the
+        border's continued colour does (``border_trust``).
 
         Args:
             tracked: the sources [(chroma, HxW weight)] tracked or registered so far; their
