@@ -144,32 +144,42 @@ def test_a_worker_killed_mid_task_is_retried_and_the_output_is_unchanged(cluster
     assert _files(farm) == _files(serial)
 
 
-def test_cancel_stops_the_clusters_tasks_and_leaves_nothing(cluster, clip, tmp_path):
-    folder, guidance, _ = clip
+def _cancel_once_running(folder, guidance, output, watched: str) -> None:
+    """Run a farm job and cancel it once a task named ``watched`` is seen running (however
+    fast or slow the machine); then nothing may be left: no output, no staging, no task
+    running, every CPU free."""
     total = ray.cluster_resources()["CPU"]
-    started = threading.Event()
+    seen = threading.Event()
     finished = threading.Event()
 
-    def watch():  # cancel once a unit is seen running, however fast or slow the machine
-        while not finished.is_set() and not started.is_set():
-            if _worker_pids("render_unit_task"):
-                started.set()
+    def watch():
+        while not finished.is_set() and not seen.is_set():
+            if _worker_pids(watched):
+                seen.set()
             time.sleep(0.01)
 
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
         with pytest.raises(CancelledError):
-            colorize_distributed(folder, guidance, tmp_path / "farm.mkv", workers=2, cancel=started.is_set)
+            colorize_distributed(folder, guidance, output, workers=2, cancel=seen.is_set)
     finally:
         finished.set()
         watcher.join()
-    assert list(tmp_path.iterdir()) == []  # no output, no staging
+    assert list(output.parent.iterdir()) == []  # no output, no staging
+    busy = ("render_unit_task", "scan_chunk_task")
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and (ray.available_resources().get("CPU", 0) < total or _worker_pids("render")):
+    while time.monotonic() < deadline and (
+        ray.available_resources().get("CPU", 0) < total or any(_worker_pids(t) for t in busy)
+    ):
         time.sleep(0.2)
     assert ray.available_resources().get("CPU", 0) == total  # nothing left running
-    assert not _worker_pids("render_unit_task")
+    assert not any(_worker_pids(t) for t in busy)
+
+
+def test_cancel_stops_the_clusters_tasks_and_leaves_nothing(cluster, clip, tmp_path):
+    folder, guidance, _ = clip
+    _cancel_once_running(folder, guidance, tmp_path / "farm.mkv", "render_unit_task")
 
 
 def test_a_unit_that_fails_names_the_output_its_shot_and_its_frames(cluster, clip, tmp_path):
@@ -305,30 +315,4 @@ def test_a_killed_scan_chunk_and_a_killed_solving_task_are_retried_and_the_outpu
 
 def test_cancel_during_a_scanned_ahead_run_leaves_no_task_running(cluster, long_run, tmp_path):
     folder, guidance, _ = long_run
-    total = ray.cluster_resources()["CPU"]
-    chunks_seen = threading.Event()
-    finished = threading.Event()
-
-    def watch():  # cancel once a chunk task is seen running
-        while not finished.is_set() and not chunks_seen.is_set():
-            if _worker_pids("scan_chunk_task"):
-                chunks_seen.set()
-            time.sleep(0.01)
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
-        with pytest.raises(CancelledError):
-            colorize_distributed(folder, guidance, tmp_path / "farm.mkv", workers=2, cancel=chunks_seen.is_set)
-    finally:
-        finished.set()
-        watcher.join()
-    assert list(tmp_path.iterdir()) == []  # no output, no staging
-    deadline = time.monotonic() + 20
-    busy = ("render_unit_task", "scan_chunk_task")
-    while time.monotonic() < deadline and (
-        ray.available_resources().get("CPU", 0) < total or any(_worker_pids(t) for t in busy)
-    ):
-        time.sleep(0.2)
-    assert ray.available_resources().get("CPU", 0) == total  # nothing left running
-    assert not any(_worker_pids(t) for t in busy)
+    _cancel_once_running(folder, guidance, tmp_path / "farm.mkv", "scan_chunk_task")
