@@ -102,7 +102,7 @@ def test_lost_tracks_are_reanchored_to_the_keyframe(tmp_path):
     folder = _write_folder(tmp_path / "frames", frames)
     guidance = Guidance(references=[Reference(0, frames[0])])
     inner = disc_mask(11, HEIGHT, WIDTH, speed=14)
-    with_it = _render(folder, guidance, frames=range(12))[11][inner].mean(axis=0)
+    with_it = _render(folder, guidance, frames=range(12), settings=PropagationSettings(reanchor=0.5))[11][inner].mean(0)
     without = _render(folder, guidance, frames=range(12), settings=PropagationSettings(reanchor=0))[11][inner].mean(0)
     assert with_it[0] > with_it[1] + 80, with_it
     assert without[0] < without[1] + 40, without  # the case needs it: tracks alone lose the disc
