@@ -22,15 +22,36 @@ that created the worker (the GUI thread), so receivers may touch widgets.
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
 import traceback
 import warnings
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
+from pyqtgraph.util.garbage_collector import GarbageCollector
 
 from colorcore.errors import CancelledError, InputError
 from keyhue import errorlog
+
+
+_collector: GarbageCollector | None = None
+
+
+def _collect_cycles_on_gui_thread() -> None:
+    """From the first worker on, collect reference cycles only on the GUI thread.
+
+    Python's cycle collector runs on whichever thread allocates past its threshold. When
+    that is a worker and a cycle holds a widget (a closed dialog or window whose slots
+    refer back to it), Qt destroys the widget off the GUI thread and crashes (seen as a
+    segfault in QMenu's destructor). pyqtgraph's collector turns automatic collection off
+    and collects on a GUI-thread timer instead (each second, by the same thresholds).
+    """
+    global _collector
+    if _collector is None and threading.current_thread() is threading.main_thread():
+        _collector = GarbageCollector(interval=1.0)
+    elif _collector is not None and gc.isenabled():
+        gc.disable()  # someone turned it back on (a test suite between its packages)
 
 
 class Task:
@@ -136,6 +157,7 @@ class Worker(QObject):
         """Start the work on a new thread (a daemon: a thumbnail being decoded or a solve
         nobody waits for never holds up quitting; the window cancels and joins the rest)."""
         _warning_router()
+        _collect_cycles_on_gui_thread()
         self._thread = threading.Thread(target=self._run, name=f"keyhue-{self.name}", daemon=True)
         self._thread.start()
 

@@ -139,10 +139,8 @@ class PropagationSettings:
             those keyframes, which act as exemplars of their own shot; the colours found
             count this much, times the match's confidence, the keyframe's share and how
             much the tracks lack (and times ``border_trust`` for what came in from
-            outside the picture, which the keyframes never showed). 0, the default for
-            now, turns it off; 0.5 is the measured setting (README): it is not the
-            default yet because with it one editor test crashes Qt under the lowest
-            declared versions (PySide6 6.6, Ray 2.40), cause not found.
+            outside the picture, which the keyframes never showed). 0 turns it off; the
+            default 0.5 is the measured setting (README).
     """
 
     carry_weight: float = 1.0
@@ -157,7 +155,7 @@ class PropagationSettings:
     luma_mismatch: float = 0.1
     register_exemplars: bool = True
     register_keyframes: bool = True
-    reanchor: float = 0.0
+    reanchor: float = 0.5
 
 
 Progress = Callable[[float], None]

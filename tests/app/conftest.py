@@ -1,9 +1,20 @@
 """Fixtures of the editor's tests: recorded dialogs and main windows with private settings."""
 
+import gc
+
 import pytest
 from PySide6.QtCore import QSettings
 
 from tests.support.qt import Dialogs
+
+
+@pytest.fixture(autouse=True, scope="package")
+def _automatic_cycle_collection_back_after_the_editor_tests():
+    """The editor's first worker turns automatic cycle collection off for good (cycles are
+    collected on the GUI thread: keyhue.workers); the tests after these get it back."""
+    yield
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture

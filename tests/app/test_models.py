@@ -1,6 +1,8 @@
 """The editor's Qt-free parts: session staleness, autosave and recovery, the action table,
 and the worker pattern's warnings and error log."""
 
+import gc
+import threading
 import warnings
 
 import numpy as np
@@ -147,3 +149,34 @@ def test_an_input_error_is_the_users_problem_not_a_logged_bug(qtbot, tmp_path):
         worker.start()
     assert blocker.args == ["frames 10..5 are not a range", ""]
     assert "refusal" not in (log.read_text() if log.exists() else "")
+
+
+class _Cycle:
+    """A reference cycle (like a closed dialog whose slots refer back to it) that records
+    the thread which collected it."""
+
+    def __init__(self, collected: list):
+        self.me = self
+        self.collected = collected
+
+    def __del__(self):
+        self.collected.append(threading.current_thread())
+
+
+def _allocate(task):
+    kept = [[i] for i in range(50_000)]  # passes the collector's first threshold many times
+    return len(kept)
+
+
+def test_reference_cycles_are_collected_on_the_gui_thread_never_a_workers(qtbot):
+    # A widget destroyed on a worker thread crashes Qt (seen: a segfault in QMenu's destructor).
+    gc.collect()
+    collected: list = []
+    _Cycle(collected)
+    worker = Worker(_allocate, name="allocation")
+    with qtbot.waitSignal(worker.ended, timeout=5000):
+        worker.start()
+    assert not gc.isenabled()
+    kept = [[i] for i in range(5_000)]  # garbage builds up: the GUI thread's timer collects
+    qtbot.waitUntil(lambda: bool(collected), timeout=5000)
+    assert collected == [threading.main_thread()] and kept
