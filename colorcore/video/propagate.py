@@ -747,9 +747,10 @@ class _Propagation:
             )
         return self._registrations[k]
 
-    def _smooth_luma(self, store: FrameStore, f: int) -> np.ndarray:
-        """Frame f's luma at the working size, lightly blurred (HxW float32 0..1)."""
-        return cv2.GaussianBlur(luma_of(store.get("small", f)).astype(np.float32), (0, 0), 1.5)
+    @staticmethod
+    def _smoothed(luma: np.ndarray) -> np.ndarray:
+        """Luma lightly blurred, for comparing tracked points (HxW float32 0..1)."""
+        return cv2.GaussianBlur(luma, (0, 0), 1.5)
 
     def _likeness(self, store: FrameStore, track: _Track, k: int, luma: np.ndarray | None) -> np.ndarray | float:
         """How much a frame's pixels look like the keyframe points they track to (HxW 0..1).
@@ -762,7 +763,7 @@ class _Propagation:
         if k not in self._key_lumas:
             if len(self._key_lumas) >= 4:  # only keyframes a and b are in use at a time
                 self._key_lumas.pop(next(iter(self._key_lumas)))
-            self._key_lumas[k] = self._smooth_luma(store, k)
+            self._key_lumas[k] = self._smoothed(luma_of(store.get("small", k)).astype(np.float32))
         difference = luma - track.sample(self._key_lumas[k])
         return np.exp(-((difference / self.settings.luma_mismatch) ** 2)).astype(np.float32)
 
@@ -776,7 +777,10 @@ class _Propagation:
             near_a = near_b = 0.0
         sources = []
         seen = np.zeros(self.work_size[::-1], np.float32)
-        luma = self._smooth_luma(store, f) if self.settings.luma_mismatch > 0 else None
+        # The frame's working-size luma, loaded once: tracks, registration and
+        # re-anchoring all compare it.
+        small_luma = luma_of(store.get("small", f)).astype(np.float32)
+        luma = self._smoothed(small_luma) if self.settings.luma_mismatch > 0 else None
         if forward is not None:
             seen = np.maximum(seen, forward.seen)
             weight = forward.reliability * self._trust(forward, a, near_a) * share_a
@@ -797,12 +801,12 @@ class _Propagation:
                 if registration is None:
                     continue
                 if features is None:
-                    features = frame_features(luma_of(store.get("small", f)))
-                registered = registration.register(luma_of(store.get("small", f)).astype(np.float32), features)
+                    features = frame_features(small_luma)
+                registered = registration.register(small_luma, features)
                 if registered is not None:
                     sources.append((registered[0], registered[1] * share))
         if self.settings.reanchor > 0:
-            sources += self._reanchored(store, f, sources, seen, ((a, share_a), (b, share_b)))
+            sources += self._reanchored(store, small_luma, sources, seen, ((a, share_a), (b, share_b)))
         if previous is not None and self.settings.steadiness > 0:
             flow = store.get("bwd", f).astype(np.float32)
             carried = warp(previous, flow, border=cv2.BORDER_REPLICATE)
@@ -817,9 +821,9 @@ class _Propagation:
         return self._solve(store, f, sources, initial=initial)
 
     def _reanchored(
-        self, store: FrameStore, f: int, tracked, seen: np.ndarray, keyframes
+        self, store: FrameStore, luma: np.ndarray, tracked, seen: np.ndarray, keyframes
     ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Frame f's pixels found again in its keyframes by texture, where tracks lack.
+        """A frame's pixels found again in its keyframes by texture, where tracks lack.
 
         Content the keyframes showed counts fully. What a pan brings in from outside the
         picture was never in them, and the nearest texture found for it is often another
@@ -827,6 +831,7 @@ class _Propagation:
         border's continued colour does (``border_trust``).
 
         Args:
+            luma: HxW float32 0..1, the frame's luma at the working size.
             tracked: the sources [(chroma, HxW weight)] tracked or registered so far; their
                 summed weight (capped at 1) is how well a pixel is already known.
             seen: HxW 0..1, whether the tracks to the keyframes stayed inside the picture.
@@ -850,7 +855,6 @@ class _Propagation:
         # One search in both keyframes at once; each counts by its share (relative to the
         # nearer one's), so the colours found move from a's to b's as the frame does.
         nearest = max(share for _, share in keyframes)
-        luma = luma_of(store.get("small", f)).astype(np.float32)
         chroma, confidence = matcher.match(luma, where, weights=[share / nearest for _, share in keyframes])
         return [(chroma, self.settings.reanchor * confidence * lacking)]
 
