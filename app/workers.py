@@ -28,12 +28,11 @@ import traceback
 import warnings
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
 from pyqtgraph.util.garbage_collector import GarbageCollector
+from PySide6.QtCore import QObject, Signal
 
 from colorcore.errors import CancelledError, InputError
 from keyhue import errorlog
-
 
 _collector: GarbageCollector | None = None
 

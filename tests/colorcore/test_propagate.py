@@ -11,29 +11,23 @@ import numpy as np
 import pytest
 
 from colorcore import CancelledError, InputError
-from colorcore.colorspace import chroma_of
+from colorcore.colorspace import chroma_of, luma_of
 from colorcore.guidance.hints import Hints, Stroke
 from colorcore.guidance.references import Guidance, Reference
 from colorcore.media import open_clip, open_writer
 from colorcore.video.propagate import PropagationSettings, colorize_clip
 from tests.support.clips import DISC_RGB, disc_mask, moving_disc_clip, several_shots_clip, textured_background
+from tests.support.media import write_clip
 
 HEIGHT, WIDTH = 144, 192
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _write_folder(path: Path, frames) -> Path:
-    with open_writer(path, fps=25, width=frames[0].shape[1], height=frames[0].shape[0]) as writer:
-        for frame in frames:
-            writer.write(frame)
-    return path
 
 
 @pytest.fixture(scope="module")
 def disc_clip(tmp_path_factory):
     """(folder, true RGB frames): 24 frames of a textured red disc moving right."""
     frames = moving_disc_clip(24, HEIGHT, WIDTH)
-    return _write_folder(tmp_path_factory.mktemp("disc") / "frames", frames), frames
+    return write_clip(tmp_path_factory.mktemp("disc") / "frames", frames, fps=25), frames
 
 
 def _chroma_error(rgb, truth) -> float:
@@ -99,7 +93,7 @@ def test_lost_tracks_are_reanchored_to_the_keyframe(tmp_path):
     # is lost; matched by texture against keyframe 0, it stays red instead of taking the
     # background's green.
     frames = moving_disc_clip(12, HEIGHT, WIDTH, speed=14)
-    folder = _write_folder(tmp_path / "frames", frames)
+    folder = write_clip(tmp_path / "frames", frames, fps=25)
     guidance = Guidance(references=[Reference(0, frames[0])])
     inner = disc_mask(11, HEIGHT, WIDTH, speed=14)
     with_it = _render(folder, guidance, frames=range(12), settings=PropagationSettings(reanchor=0.5))[11][inner].mean(0)
@@ -113,7 +107,7 @@ def test_colour_does_not_cross_a_cut(tmp_path):
     shot_a = moving_disc_clip(12, HEIGHT, WIDTH, seed=1)
     other = textured_background(HEIGHT, WIDTH, seed=7, tint=(0.3, 0.45, 0.9))
     shot_b = [np.clip(np.roll(other, i, axis=1) * 255 + 0.5, 0, 255).astype(np.uint8) for i in range(12)]
-    folder = _write_folder(tmp_path / "cut", shot_a + shot_b)
+    folder = write_clip(tmp_path / "cut", shot_a + shot_b, fps=25)
     guidance = Guidance(hints=Hints(canvas_size=(WIDTH, HEIGHT)), references=[Reference(0, shot_a[0])])
     with pytest.warns(UserWarning, match="grey"):
         out = _render(folder, guidance)
@@ -190,7 +184,7 @@ def test_bad_guidance_is_refused(disc_clip):
 
 def test_damaged_frame_warns_or_stops(tmp_path, disc_clip):
     _, truth = disc_clip
-    folder = _write_folder(tmp_path / "damaged", truth[:8])
+    folder = write_clip(tmp_path / "damaged", truth[:8], fps=25)
     victim = sorted(folder.glob("frame_*"))[4]
     victim.write_bytes(victim.read_bytes()[:200])  # truncated PNG
     guidance = Guidance(references=[Reference(0, truth[0])])
@@ -235,7 +229,7 @@ def _peak_bytes(folder: Path, count: int, every: int) -> int:
 
 def test_memory_does_not_grow_with_clip_length(tmp_path):
     frames = moving_disc_clip(160, HEIGHT // 2, WIDTH // 2)
-    folder = _write_folder(tmp_path / "long", frames)
+    folder = write_clip(tmp_path / "long", frames, fps=25)
     short = _peak_bytes(folder, 40, every=10)
     long = _peak_bytes(folder, 160, every=10)
     assert long < 1.15 * short, (short, long)
@@ -270,7 +264,7 @@ def test_what_a_pan_brings_in_continues_the_border_colour(tmp_path):
     from colorcore.video.propagate import PropagationSettings
 
     frames = _pan_frames(16)
-    folder = _write_folder(tmp_path / "pan", frames)
+    folder = write_clip(tmp_path / "pan", frames, fps=25)
     guidance = Guidance(references=[Reference(0, frames[0])])
     edge = np.s_[:, -20:]
     errors = {}
@@ -298,7 +292,7 @@ def test_tracks_that_land_on_a_different_luma_count_less(disc_clip, tmp_path):
         try:
             _Scan(run, store, 0, 2).finish()
             track = _Track.identity(run.work_size[::-1])
-            luma = run._smooth_luma(store, 0)
+            luma = run._smoothed(luma_of(store.get("small", 0)).astype(np.float32))
             assert np.allclose(run._likeness(store, track, 0, luma), 1.0)
             darker = run._likeness(store, track, 0, luma - 0.2)
             assert float(darker.max()) < 0.05

@@ -7,9 +7,10 @@ import warnings
 import pytest
 
 from colorcore.guidance.references import Exemplar, Guidance
-from colorcore.media import open_clip, open_writer
+from colorcore.media import open_clip
 from colorcore.video.propagate import colorize_clip
 from tests.support.clips import several_shots_clip, stroke_guidance
+from tests.support.media import write_clip
 
 # One keyframe, at the start: the whole clip is one unit whose scan spans 3 chunks of 24
 # frames. A cut at 60 inside the last chunk (the scan restarts there, from a chunk's
@@ -23,10 +24,7 @@ DAMAGED = (30, 47)
 def long_run(tmp_path_factory):
     """(frame folder, guidance, serial frames {index: RGB}) of the one-keyframe clip."""
     frames = several_shots_clip(LONG_SHOTS)
-    folder = tmp_path_factory.mktemp("long-run") / "clip"
-    with open_writer(folder, fps=25, width=frames[0].shape[1], height=frames[0].shape[0]) as writer:
-        for frame in frames:
-            writer.write(frame)
+    folder = write_clip(tmp_path_factory.mktemp("long-run") / "clip", frames, fps=25)
     for i in DAMAGED:
         victim = sorted(folder.glob("frame_*"))[i]
         victim.write_bytes(victim.read_bytes()[:200])  # header intact, picture cut short

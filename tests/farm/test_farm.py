@@ -8,6 +8,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +18,11 @@ import pytest
 from colorcore.errors import CancelledError
 from colorcore.farm import FarmError, colorize_distributed, render_distributed
 from colorcore.guidance.project import Project
-from colorcore.media import open_clip, open_writer
+from colorcore.media import open_clip
 from colorcore.render import write_frames
 from colorcore.video.propagate import PropagationSettings, colorize_clip
 from tests.support.clips import several_shots_clip, stroke_guidance
+from tests.support.media import write_clip
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
@@ -42,10 +45,7 @@ def cluster():
 def clip(tmp_path_factory):
     """(frame folder, guidance, serial frames {index: RGB}): three shots, keyframes in each."""
     frames = several_shots_clip(SHOTS)
-    folder = tmp_path_factory.mktemp("farm") / "clip"
-    with open_writer(folder, fps=25, width=frames[0].shape[1], height=frames[0].shape[0]) as writer:
-        for frame in frames:
-            writer.write(frame)
+    folder = write_clip(tmp_path_factory.mktemp("farm") / "clip", frames, fps=25)
     guidance = stroke_guidance(frames, KEYFRAMES, REFERENCES)
     with open_clip(folder) as source:
         serial = dict(colorize_clip(source, guidance))
@@ -117,30 +117,48 @@ def _worker_pids(task: str) -> list[int]:
     return pids
 
 
+@contextmanager
+def _watching(look: Callable[[], bool]) -> Iterator[None]:
+    """Call ``look`` every 10 ms on a thread while the block runs, until it returns True.
+    Watchers look at the process table rather than at progress figures, so that they
+    catch a running task however slow or fast the (shared) machine is."""
+    finished = threading.Event()
+
+    def loop():
+        while not finished.is_set() and not look():
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        thread.join()
+
+
+def _render_killing(folder, guidance, output: Path, tasks: tuple[str, ...]) -> Path:
+    """Render on the farm, killing (SIGKILL) one process of each Ray task in ``tasks`` as
+    soon as it runs, in that order; returns the output after checking all were killed."""
+    killed: list[str] = []
+
+    def kill_the_next():
+        pids = _worker_pids(tasks[len(killed)])
+        if pids:
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(tasks[len(killed)])
+        return len(killed) == len(tasks)
+
+    with _watching(kill_the_next):
+        farm = colorize_distributed(folder, guidance, output, workers=2)
+    assert killed == list(tasks), f"killed only {killed}: no such task was running"
+    return farm
+
+
 def test_a_worker_killed_mid_task_is_retried_and_the_output_is_unchanged(cluster, clip, tmp_path):
     folder, guidance, _ = clip
     serial = _serial(folder, guidance, tmp_path / "serial")
-    killed: list[int] = []
-    finished = threading.Event()
-
-    def kill_the_first_running_unit():
-        # Watches the process table rather than the progress figures, so that it catches
-        # a running unit however slow or fast the (shared) machine is.
-        while not finished.is_set() and not killed:
-            pids = _worker_pids("render_unit_task")
-            if pids:
-                os.kill(pids[0], signal.SIGKILL)
-                killed.append(pids[0])
-            time.sleep(0.01)
-
-    watcher = threading.Thread(target=kill_the_first_running_unit)
-    watcher.start()
-    try:
-        farm = colorize_distributed(folder, guidance, tmp_path / "farm", workers=2)
-    finally:
-        finished.set()
-        watcher.join()
-    assert killed, "no render task was running to kill"
+    farm = _render_killing(folder, guidance, tmp_path / "farm", ("render_unit_task",))
     assert _files(farm) == _files(serial)
 
 
@@ -150,22 +168,14 @@ def _cancel_once_running(folder, guidance, output, watched: str) -> None:
     running, every CPU free."""
     total = ray.cluster_resources()["CPU"]
     seen = threading.Event()
-    finished = threading.Event()
 
-    def watch():
-        while not finished.is_set() and not seen.is_set():
-            if _worker_pids(watched):
-                seen.set()
-            time.sleep(0.01)
+    def running():
+        if _worker_pids(watched):
+            seen.set()
+        return seen.is_set()
 
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
-        with pytest.raises(CancelledError):
-            colorize_distributed(folder, guidance, output, workers=2, cancel=seen.is_set)
-    finally:
-        finished.set()
-        watcher.join()
+    with _watching(running), pytest.raises(CancelledError):
+        colorize_distributed(folder, guidance, output, workers=2, cancel=seen.is_set)
     assert list(output.parent.iterdir()) == []  # no output, no staging
     busy = ("render_unit_task", "scan_chunk_task")
     deadline = time.monotonic() + 20
@@ -287,26 +297,8 @@ def test_a_killed_scan_chunk_and_a_killed_solving_task_are_retried_and_the_outpu
     cluster, long_run, tmp_path
 ):
     folder, guidance, serial = long_run
-    killed: dict[str, int] = {}
-    finished = threading.Event()
-
-    def kill_one_of_each():  # a chunk task first, then the unit's task that consumes the chunks
-        while not finished.is_set() and len(killed) < 2:
-            for task in ("scan_chunk_task", "render_unit_task"):
-                pids = _worker_pids(task)
-                if task not in killed and pids and (task == "scan_chunk_task" or killed):
-                    os.kill(pids[0], signal.SIGKILL)
-                    killed[task] = pids[0]
-            time.sleep(0.01)
-
-    watcher = threading.Thread(target=kill_one_of_each)
-    watcher.start()
-    try:
-        farm = colorize_distributed(folder, guidance, tmp_path / "farm", workers=2)
-    finally:
-        finished.set()
-        watcher.join()
-    assert set(killed) == {"scan_chunk_task", "render_unit_task"}, killed
+    # A chunk task first, then the unit's task that consumes the chunks.
+    farm = _render_killing(folder, guidance, tmp_path / "farm", ("scan_chunk_task", "render_unit_task"))
     with open_clip(farm) as out:
         assert len(out) == len(serial)
         for i in range(len(out)):
