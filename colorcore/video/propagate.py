@@ -92,6 +92,7 @@ from colorcore.errors import CancelledError, InputError
 from colorcore.guidance.hints import HintRaster
 from colorcore.guidance.references import Guidance
 from colorcore.solvers.colorize import solve_chroma
+from colorcore.solvers.ownership import stroke_ownership
 from colorcore.video.flow import FlowEstimator, consistency, warp
 from colorcore.video.frame_store import FrameStore
 from colorcore.video.registration import frame_features
@@ -118,6 +119,12 @@ class PropagationSettings:
             keyframes do not reach, such as newly revealed areas.
         stroke_reach: how far (a fraction of the frame width) a stroke keyframe's solved
             colours are trusted when carried to other frames; 0 trusts them everywhere.
+        stroke_ownership: on a keyframe that also has an exemplar's colours, how far (a
+            fraction of the frame width) a stroke's colour fills the region it lies in,
+            bounded by luma edges, against the exemplar's
+            (:mod:`colorcore.solvers.ownership`): a red stroke across a cap makes the
+            cap red, not a red line on it. 0: the exemplar keeps every pixel the stroke
+            does not touch.
         tolerance: the fast solver's stopping error (RMS chroma). Tighter than a single
             image needs: errors that differ from frame to frame show as flicker.
         border_trust: a pixel that flow brings in from outside the picture (a pan)
@@ -150,6 +157,7 @@ class PropagationSettings:
     chroma_scale: int = 2
     steadiness: float = 1.0
     stroke_reach: float = 0.1
+    stroke_ownership: float = 0.3
     tolerance: float = 5e-4
     border_trust: float = 0.5
     luma_mismatch: float = 0.1
@@ -984,7 +992,7 @@ def _solve_frame(
     """One Levin solve of frame ``frame`` (named in warnings): HxW float ``luma``, hard hints at its size, soft
     ``sources`` [(HxWx2 chroma, HxW weight)] and ``exemplar`` hints (of any size: they are
     resized to the luma's). Returns HxWx2 float32 chroma."""
-    prior = _prior(sources, exemplar, settings, luma.shape)
+    prior = _stroked_prior(luma, hard, _prior(sources, exemplar, settings, luma.shape), settings, solver, device)
     if hard.count == 0 and prior is None:
         return np.zeros(luma.shape + (2,), np.float32)
     chroma = solve_chroma(
@@ -999,6 +1007,16 @@ def _solve_frame(
         frame=frame,
     )
     return chroma.astype(np.float32)
+
+
+def _stroked_prior(luma, hard: HintRaster, prior, settings: PropagationSettings, solver, device):
+    """``prior`` (chroma, weight) with its weight lowered where the strokes of ``hard``
+    own the pixels (:mod:`colorcore.solvers.ownership`); unchanged without strokes."""
+    if prior is None or hard.count == 0 or settings.stroke_ownership <= 0:
+        return prior
+    length = settings.stroke_ownership * luma.shape[1]
+    owned = stroke_ownership(luma, hard, length, solver=solver, device=device)
+    return prior[0], prior[1] * (1.0 - owned)
 
 
 def _prior(sources, exemplar, settings: PropagationSettings, shape: tuple[int, int]):
@@ -1095,7 +1113,7 @@ def network_chroma(
 
     settings = settings or PropagationSettings()
     full, hard, exemplar = _frame_guidance(luma, guidance, frame, settings, matchers, luma.shape[1::-1])
-    prior = _prior([], exemplar, settings, full.shape)
+    prior = _stroked_prior(full, hard, _prior([], exemplar, settings, full.shape), settings, "fast", device)
     return solve_deep(full, hard, prior=prior, device=device, network=network).astype(np.float32)
 
 
