@@ -35,7 +35,7 @@ STROKES = [
     ([(390, 170), (380, 215)], 5, "colour"),  # cup, right
     ([(220, 262), (232, 290)], 4, "colour"),  # handle
     ([(240, 140), (300, 128), (340, 150)], 7, "colour"),  # crema
-    ([(205, 80), (260, 42), (330, 38)], 5, "neutral"),  # white rim inside the cup
+    ([(205, 80), (260, 42), (330, 38)], 5, "colour"),  # inside of the cup (cream, not white)
     ([(396, 112), (400, 150)], 4, "neutral"),  # rim, right
     ([(350, 272), (378, 300)], 5, "neutral"),  # spoon bowl
     ([(409, 82), (406, 118)], 3, "neutral"),  # spoon handle
@@ -66,7 +66,8 @@ def main() -> None:
     marked = compose(gray / 255.0, raster.chroma)
     marked[~raster.mask] = gray[~raster.mask, None]
     cv2.imwrite(str(HERE / "coffee-marked.png"), cv2.cvtColor(marked, cv2.COLOR_RGB2BGR))
-    make_clip(gray, strokes)
+    make_clip(gray)
+    make_project(strokes)
 
 
 CLIP_SIZE = (640, 360)
@@ -84,24 +85,52 @@ def camera(i: int) -> np.ndarray:
     return np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
 
 
-def make_clip(gray: np.ndarray, strokes: list[Stroke]) -> None:
+def make_clip(gray: np.ndarray) -> None:
     out = HERE / "coffee-pan.mp4"
     with open_writer(out, fps=24, width=CLIP_SIZE[0], height=CLIP_SIZE[1], overwrite=True) as writer:
         for i in range(CLIP_FRAMES):
             frame = cv2.warpAffine(gray, camera(i), CLIP_SIZE, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
             writer.write(frame)
-    with open_clip(out) as clip:
+
+
+def make_project(strokes: list[Stroke]) -> None:
+    """The demo project: the strokes, as far as each keyframe shows them, on the first and
+    last frames (an archivist strokes what the frame shows: the table's wood on the last
+    frame too, though the camera has moved past most of the strokes' photograph ends)."""
+    with open_clip(HERE / "coffee-pan.mp4") as clip:
         project = Project.for_clip(clip)
     for key in (0, CLIP_FRAMES - 1):
         matrix = camera(key)
         for stroke in strokes:
-            points = [tuple(matrix @ (x, y, 1)) for x, y in stroke.points]
-            inside = all(4 <= x < CLIP_SIZE[0] - 4 and 4 <= y < CLIP_SIZE[1] - 4 for x, y in points)
-            if inside:
+            points = visible_part([tuple(matrix @ (x, y, 1)) for x, y in stroke.points])
+            if points:
                 project.hints.strokes.append(
                     Stroke(points, color=stroke.color, width=stroke.width * matrix[0, 0], frame=key, kind=stroke.kind)
                 )
     project.save(HERE / "demo.keyhue")
+
+
+def visible_part(points: list[tuple[float, float]], margin: float = 4, least: float = 20) -> list[tuple[float, float]]:
+    """The longest stretch of a polyline inside the frame (``margin`` pixels in), sampled
+    every pixel or so; [] when no stretch is ``least`` pixels long."""
+    dense = []
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        steps = max(1, int(np.hypot(x1 - x0, y1 - y0)))
+        dense += [(x0 + (x1 - x0) * t / steps, y0 + (y1 - y0) * t / steps) for t in range(steps)]
+    dense.append(points[-1])
+    best: list[tuple[float, float]] = []
+    run: list[tuple[float, float]] = []
+    for x, y in dense:
+        if margin <= x < CLIP_SIZE[0] - margin and margin <= y < CLIP_SIZE[1] - margin:
+            run.append((x, y))
+            best = max(best, run, key=len)
+        else:
+            run = []
+    if len(best) < least:
+        return []
+    # A dense run back to its corners: its ends and the original bends between them.
+    kept = [best[0], *[p for p in dense[1:-1] if p in best and p in points], best[-1]]
+    return [(round(x, 1), round(y, 1)) for x, y in kept]
 
 
 if __name__ == "__main__":
