@@ -23,7 +23,7 @@ from colorcore.guidance.references import Guidance, Reference  # noqa: E402
 from colorcore.media import write_image  # noqa: E402
 from colorcore.solvers.deep import adapt, data, infer, train, weights  # noqa: E402
 from colorcore.solvers.deep.model import ScribbleNet, pack_inputs  # noqa: E402
-from tests.support.clips import moving_disc_clip  # noqa: E402
+from tests.support.clips import cap_scene, moving_disc_clip  # noqa: E402
 from tests.support.images import synthetic_photo  # noqa: E402
 from tests.support.media import write_clip  # noqa: E402
 
@@ -560,6 +560,23 @@ def test_shipped_base_weights_leave_what_no_hint_supports_near_grey(colour):
     assert strength[:, 130:].mean() < 0.03  # far from the stroke, across a luma edge: near grey
     assert strength[30:55, 10:80].mean() > 0.1  # around the stroke: its colour (stroke: about 0.2)
     assert np.abs(chroma[mask] - np.asarray(colour)).max() < 1e-6  # the hint itself, exactly
+
+
+def test_shipped_base_weights_fill_the_regions_strokes_lie_in_as_levin_spreads_them():
+    # Strokes alone: the network corrects Levin's spread of them (the first two base
+    # weights, guessing from the strokes alone, left the cap 7% red and the ground grey).
+    grey, _, cap = cap_scene()
+    strokes = [
+        Stroke(points=[(135, 80), (165, 80)], color=(0.9, 0.1, 0.1), width=4),
+        Stroke(points=[(20, 150), (80, 150)], color=(0.2, 0.7, 0.2), width=4),
+    ]
+    raster = Hints(grey.shape[::-1], strokes).rasterize(0, grey.shape[::-1])
+    chroma = infer.DeepSolver(weights.load_network(SHIPPED), device="cpu").solve(
+        grey / 255.0, raster.chroma, raster.mask
+    )
+    red = chroma_of(np.array([[[230, 25, 25]]], np.uint8))[0, 0]
+    assert ((chroma @ red) / (red @ red) > 0.5)[cap].mean() > 0.9
+    assert np.abs(chroma[raster.mask] - raster.chroma[raster.mask]).max() < 1e-6
 
 
 def test_levin_refinement_keeps_hints_and_follows_the_network(tiny_weights):

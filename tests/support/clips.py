@@ -99,3 +99,19 @@ def stroke_guidance(frames, keyframes, references=()):
             strokes.append(Stroke(points=[(x0, y), (x1, y)], color=colour, width=3, frame=k))
     hints = Hints(canvas_size=(width, height), strokes=strokes)
     return Guidance(hints=hints, references=[Reference(r, frames[r]) for r in references])
+
+
+def cap_scene(height: int = 180, width: int = 240):
+    """(grey HxW uint8, exemplar RGB, cap mask): a darker disc (the cap) on a lighter
+    ground, both lightly textured; the exemplar (the same picture) has a blue cap on
+    green."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:height, :width]
+    cap = (xx - 150) ** 2 + (yy - 80) ** 2 < 40**2
+    texture = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), 2) * 0.05
+    luma = np.where(cap, 0.35, 0.65) + texture
+    colour = np.where(cap[..., None], (0.25, 0.35, 0.85), (0.4, 0.7, 0.35)).astype(np.float32)
+    flat = luma_of((colour * 255).astype(np.uint8))
+    rgb = (np.clip(colour * (luma / flat)[..., None], 0, 1) * 255).astype(np.uint8)
+    grey = np.round(luma_of(rgb) * 255).astype(np.uint8)
+    return grey, rgb, cap

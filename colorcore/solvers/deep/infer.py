@@ -10,6 +10,14 @@ hinted pixels are then set to their hints at full size, so hints are kept exactl
 On a GPU the network runs in half precision and takes several frames at once
 (:meth:`DeepSolver.predict`); a frame that does not fit in GPU memory is cut into
 overlapping tiles, and if even a tile does not fit, the CPU takes over with a warning.
+
+A frame with strokes and no prior (a stroked keyframe, a still image) is given Levin's
+spread of its strokes as the prior, trusted where the strokes reach (their regions,
+bounded by luma edges; :mod:`colorcore.solvers.ownership`), and beyond that reach its
+output is the network's own for the frame alone: the network corrects the spread
+rather than guessing a frame's colours from a few strokes alone, where it painted far
+regions in the strokes' colours and fell below the grey output (protocol 2: 23.4 dB
+against Levin's 28.1 and grey's 23.4 over nine DAVIS clips, five clips below grey).
 """
 
 from __future__ import annotations
@@ -36,6 +44,9 @@ if TYPE_CHECKING:
 
 #: The network's working size: frames larger than this are shrunk by an integer factor.
 WORK_PIXELS = 432 * 244
+# How far (a fraction of the frame width) Levin's spread of a frame's strokes is trusted
+# as the network's prior (colorcore.solvers.ownership), as propagation's stroke ownership.
+SPREAD_REACH = 0.3
 #: Tiles for frames that do not fit in GPU memory (pixels per side, and overlap).
 TILE, TILE_OVERLAP = 512, 64
 
@@ -118,6 +129,16 @@ class DeepSolver:
         Returns:
             One HxWx2 float32 YIQ chroma per frame; hinted pixels equal their hints.
         """
+        spread = [self._with_spread(*frame) for frame in frames]
+        out = self._predict([frame for frame, _ in spread])
+        # Beyond the strokes' reach the network judges the frame as it would alone.
+        alone = [(i, reach[..., None]) for i, (_, reach) in enumerate(spread) if reach is not None]
+        for (i, reach), own in zip(alone, self._predict([frames[i] for i, _ in alone])):
+            out[i] = reach * out[i] + (1.0 - reach) * own
+        return out
+
+    def _predict(self, frames: Sequence[Frame]) -> list[np.ndarray]:
+        """:meth:`predict` without the strokes' spread: the network on the frames as given."""
         out: list[np.ndarray] = []
         for start in range(0, len(frames), self.batch):
             group = frames[start : start + self.batch]
@@ -129,6 +150,36 @@ class DeepSolver:
                 c = _finish(c, full)
                 out.append(self._refined(frame[0], full, c) if self.refine > 0 else c)
         return out
+
+    def _with_spread(
+        self,
+        luma: npt.ArrayLike,
+        hints_chroma: npt.ArrayLike,
+        hints_mask: npt.ArrayLike,
+        prior_chroma: npt.ArrayLike | None,
+        prior_confidence: npt.ArrayLike | None,
+    ) -> tuple[Frame, np.ndarray | None]:
+        """(the frame, with Levin's spread of its hints as the prior when it has hints and no
+        prior; HxW float32 0..1 how far the hints reach, or None when nothing was added)."""
+        if (prior_chroma is not None and prior_confidence is not None) or not np.asarray(hints_mask).any():
+            return (luma, hints_chroma, hints_mask, prior_chroma, prior_confidence), None
+        mask = np.asarray(hints_mask, bool)
+        from colorcore.guidance.hints import HintRaster
+        from colorcore.solvers.colorize import solve_chroma
+        from colorcore.solvers.ownership import stroke_ownership
+
+        grey = np.asarray(luma, np.float64)
+        raster = HintRaster(mask=mask, chroma=np.asarray(hints_chroma, np.float64))
+        device = "cuda" if self.device.type == "cuda" else "cpu"
+        spread = solve_chroma(grey, raster, solver="fast", device=device)
+        # Trusted where the strokes reach (their regions, bounded by luma edges): a lone
+        # stroke spreads over the whole frame in Levin's solution, but what it does not
+        # reach is still the network's to judge (near grey where nothing supports a hue).
+        reach = stroke_ownership(grey, raster, SPREAD_REACH * grey.shape[1], device=device)
+        # Where it is not trusted the prior is missing, as propagation leaves it and as the
+        # network was trained: confidence 0 and chroma 0.
+        spread[reach < 0.05] = 0.0
+        return (luma, hints_chroma, hints_mask, spread, reach), reach
 
     def _refined(self, luma: npt.ArrayLike, full: _Full, chroma: np.ndarray) -> np.ndarray:
         """Levin's equation with the hints fixed and the network's chroma as a soft prior."""
