@@ -134,7 +134,9 @@ class DeepSolver:
         # Beyond the strokes' reach the network judges the frame as it would alone.
         alone = [(i, reach[..., None]) for i, (_, reach) in enumerate(spread) if reach is not None]
         for (i, reach), own in zip(alone, self._predict([frames[i] for i, _ in alone])):
+            mask = np.asarray(frames[i][2], bool)
             out[i] = reach * out[i] + (1.0 - reach) * own
+            out[i][mask] = np.asarray(frames[i][1], np.float32)[mask]  # exactly, not to rounding
         return out
 
     def _predict(self, frames: Sequence[Frame]) -> list[np.ndarray]:
