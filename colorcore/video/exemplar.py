@@ -129,11 +129,11 @@ class ExemplarMatcher:
         self._remap = remap
         features, chroma, source = [], [], []
         colour = 0.0
+        # A large photograph is first reduced to twice the largest raster's size: the
+        # statistics keep their meaning and the constructor stays fast.
+        largest = 2 * self.work_size * max(scale for scale, _ in EXEMPLAR_SCALES)
         for number, image in enumerate(images):
             rgb = _checked(image)
-            # A large photograph is first reduced to twice the largest raster's size: the
-            # statistics keep their meaning and the constructor stays fast.
-            largest = 2 * self.work_size * max(scale for scale, _ in EXEMPLAR_SCALES)
             if max(rgb.shape[:2]) > largest:
                 rgb = cv2.resize(rgb, _work_shape(rgb.shape[:2], largest)[::-1], interpolation=cv2.INTER_AREA)
             full = rgb.astype(np.float32) / np.float32(np.iinfo(rgb.dtype).max)

@@ -162,11 +162,12 @@ def _rgb8(luma: np.ndarray, chroma: np.ndarray) -> np.ndarray:
 def synthetic_image(rng: np.random.Generator, size: int = 192, textures: list[np.ndarray] | None = None) -> np.ndarray:
     """A synthetic colour picture, size x size x 3 uint8 RGB.
 
-    A background whose luma is a gradient and whose colour drifts smoothly, and 3 to 12 shapes (ellipses, rectangles, polygons), each of a
-    random colour with natural statistics (:func:`natural_colour`: mostly muted, some
-    near grey, a few vivid); most shapes carry a luma texture (noise, stripes or one of ``textures``,
-    HxW uint8 grey pictures) and some differ from their surroundings in hue only, so that
-    both the easy case (colour edges on luma edges) and the hard one are seen.
+    A background whose luma is a gradient and whose colour drifts smoothly, and 3 to 12
+    shapes (ellipses, rectangles, polygons), each of a random colour with natural
+    statistics (:func:`natural_colour`: mostly muted, some near grey, a few vivid); most
+    shapes carry a luma texture (noise, stripes or one of ``textures``, HxW uint8 grey
+    pictures) and some differ from their surroundings in hue only, so that both the easy
+    case (colour edges on luma edges) and the hard one are seen.
     """
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
     angle = rng.uniform(0, 2 * np.pi)
