@@ -727,14 +727,6 @@ class _Propagation:
         reach = self.settings.stroke_reach * self.work_size[0]
         return np.exp(-((distance / reach) ** 2)).astype(np.float32)
 
-    def _trust(self, track: _Track, k: int, floor: float) -> np.ndarray:
-        """How far keyframe k's colours are trusted at the pixels of a frame tracked to
-        it: its confidence (:meth:`_key_confidence`) at the tracked points, but at least
-        ``floor``. Between two keyframes the floor is the square of the frame's share of
-        k, so that beside a keyframe its whole solve counts (the frames next to it look
-        like it) while halfway mainly the stroked parts do."""
-        return np.maximum(track.sample(self._key_confidence(k)), floor)
-
     def _key_registration(self, store: FrameStore, k: int | None):
         """Keyframe k, when it has an aligned reference, as an exemplar to register frames
         with (:mod:`colorcore.video.registration`): on a pan, the static background
@@ -777,22 +769,52 @@ class _Propagation:
 
     def _between(self, store, f: int, a, b, forward, key_a, key_b, previous) -> np.ndarray:
         """Chroma (working size) of a frame that is not a keyframe: blend, then solve."""
-        if a is not None and b is not None:
-            share_a, share_b = (b - f) / (b - a), (f - a) / (b - a)
-            near_a, near_b = share_a**2, share_b**2
-        else:
-            share_a = share_b = 1.0
-            near_a = near_b = 0.0
-        sources = []
-        seen = np.zeros(self.work_size[::-1], np.float32)
         # The frame's working-size luma, loaded once: tracks, registration and
         # re-anchoring all compare it.
         small_luma = luma_of(store.get("small", f)).astype(np.float32)
+        keyed, seen = self._keyframe_colours(store, f, a, b, forward, key_a, key_b, small_luma)
+        shares = _shares(f, a, b)
+        weighed = _at_shares(keyed, shares)
+        sources = list(weighed)
+        if self.settings.reanchor > 0:
+            sources += self._reanchored(store, small_luma, sources, seen, ((a, shares[0]), (b, shares[1])))
+        if previous is not None and self.settings.steadiness > 0:
+            flow = store.get("bwd", f).astype(np.float32)
+            carried = warp(previous, flow, border=cv2.BORDER_REPLICATE)
+            # The keyframes' blend moves with time alone (their shares), and the carried
+            # output must move with it, or it drags the frame back towards keyframe a and
+            # the change from a's colours to b's bunches up near b. Only the change due
+            # to time is added: one due to a track lost since the last frame is what the
+            # carried output is there to steady.
+            between = a is not None and b is not None
+            if between:
+                carried += _blend(weighed) - _blend(_at_shares(keyed, _shares(f - 1, a, b)))
+            # Towards keyframe b the carried output gives way to b itself, so that the
+            # colours arrive at b instead of jumping there. What came in from outside the
+            # picture continues the nearest border colour, with less trust.
+            weight = store.get("bwd_ok", f).astype(np.float32)
+            weight = np.where(_inside(flow), weight, self.settings.border_trust)
+            weight *= self.settings.steadiness * (1.0 - shares[1] ** 2 if between else 1.0)
+            sources.append((carried, weight))
+        initial = sources[0][0] if sources else None
+        return self._solve(store, f, sources, initial=initial)
+
+    def _keyframe_colours(self, store, f: int, a, b, forward, key_a, key_b, small_luma):
+        """The colours of keyframes a and b at frame f's pixels, by track and by
+        registration, before they are weighed by the frame's place between them.
+
+        Returns:
+            ([(HxWx2 chroma, HxW weight, HxW confidence, side 0 for a or 1 for b)], HxW
+            ``seen``: whether the tracks stayed inside the picture). A source weighs
+            ``weight * max(confidence, share**2) * share`` (:func:`_at_shares`).
+        """
+        keyed = []
+        seen = np.zeros(self.work_size[::-1], np.float32)
         luma = self._smoothed(small_luma) if self.settings.luma_mismatch > 0 else None
         if forward is not None:
             seen = np.maximum(seen, forward.seen)
-            weight = forward.reliability * self._trust(forward, a, near_a) * share_a
-            sources.append((forward.sample(key_a), weight * self._likeness(store, forward, a, luma)))
+            weight = forward.reliability * self._likeness(store, forward, a, luma)
+            keyed.append((forward.sample(key_a), weight, forward.sample(self._key_confidence(a)), 0))
         if b is not None and store.has("back_points", f):
             back = _Track(
                 store.get("back_points", f),
@@ -800,11 +822,11 @@ class _Propagation:
                 store.get("back_seen", f).astype(np.float32),
             )
             seen = np.maximum(seen, back.seen)
-            weight = back.reliability * self._trust(back, b, near_b) * share_b
-            sources.append((back.sample(key_b), weight * self._likeness(store, back, b, luma)))
+            weight = back.reliability * self._likeness(store, back, b, luma)
+            keyed.append((back.sample(key_b), weight, back.sample(self._key_confidence(b)), 1))
         if self.settings.register_keyframes:
             features = None
-            for k, share in ((a, share_a), (b, share_b)):
+            for side, k in enumerate((a, b)):
                 registration = self._key_registration(store, k)
                 if registration is None:
                     continue
@@ -812,21 +834,8 @@ class _Propagation:
                     features = frame_features(small_luma)
                 registered = registration.register(small_luma, features)
                 if registered is not None:
-                    sources.append((registered[0], registered[1] * share))
-        if self.settings.reanchor > 0:
-            sources += self._reanchored(store, small_luma, sources, seen, ((a, share_a), (b, share_b)))
-        if previous is not None and self.settings.steadiness > 0:
-            flow = store.get("bwd", f).astype(np.float32)
-            carried = warp(previous, flow, border=cv2.BORDER_REPLICATE)
-            # Towards keyframe b the carried output gives way to b itself, so that the
-            # colours arrive at b instead of jumping there. What came in from outside the
-            # picture continues the nearest border colour, with less trust.
-            weight = store.get("bwd_ok", f).astype(np.float32)
-            weight = np.where(_inside(flow), weight, self.settings.border_trust)
-            weight *= self.settings.steadiness * (1.0 - near_b)
-            sources.append((carried, weight))
-        initial = sources[0][0] if sources else None
-        return self._solve(store, f, sources, initial=initial)
+                    keyed.append((registered[0], registered[1], 1.0, side))
+        return keyed, seen
 
     def _reanchored(
         self, store: FrameStore, luma: np.ndarray, tracked, seen: np.ndarray, keyframes
@@ -1183,6 +1192,38 @@ def keyframe_hints(guidance: Guidance, frame: int, size: tuple[int, int]) -> Hin
     if guidance.hints is not None:
         return guidance.hints.rasterize(frame=frame, size=size)
     return HintRaster(mask=np.zeros((height, width), bool), chroma=np.zeros((height, width, 2)))
+
+
+def _shares(f: int, a: int | None, b: int | None) -> tuple[float, float]:
+    """How much frame f belongs to keyframes a and b: (b - f) / (b - a) and (f - a) / (b - a)
+    between two keyframes; 1 and 1 when one of them is missing (nothing to share)."""
+    if a is None or b is None:
+        return 1.0, 1.0
+    return (b - f) / (b - a), (f - a) / (b - a)
+
+
+def _at_shares(keyed, shares: tuple[float, float]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Keyframe colours (:meth:`_Propagation._keyframe_colours`) weighed for a frame with
+    ``shares`` of keyframes a and b: [(HxWx2 chroma, HxW weight)].
+
+    A keyframe's colours count by the frame's share of it; where the keyframe's own
+    confidence is low (far from its strokes) they count at least as the square of that
+    share, so that beside a keyframe its whole solve counts (the frames next to it look
+    like it) while halfway mainly the stroked parts do. With one keyframe only (shares
+    1, 1) the confidence alone decides.
+    """
+    between = shares != (1.0, 1.0)
+    return [
+        (chroma, weight * np.maximum(confidence, shares[side] ** 2 if between else 0.0) * shares[side])
+        for chroma, weight, confidence, side in keyed
+    ]
+
+
+def _blend(sources) -> np.ndarray:
+    """The weighted mean chroma of ``sources`` [(HxWx2, HxW)]: zero where none has weight."""
+    if not sources:
+        return 0.0
+    return _mix(sources, 1.0)[0]
 
 
 def _mix(sources, strength: float) -> tuple[np.ndarray, np.ndarray]:

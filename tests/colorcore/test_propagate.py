@@ -249,6 +249,23 @@ def test_colours_arrive_at_a_keyframe_without_a_jump(disc_clip):
     assert float(np.abs(chroma[22] - chroma[23]).mean()) < 0.5 * float(np.abs(chroma[12] - chroma[23]).mean())
 
 
+def test_disagreeing_keyframes_hand_over_evenly_across_the_gap(disc_clip):
+    # Keyframe 0 says orange where keyframe 22 says blue. The change from one to the
+    # other must be spread over the gap, not held back and crowded next to keyframe 22
+    # (the carried output once dragged each frame back: 2.3 times the change in the
+    # second half of the gap as in the first; 1.0 now).
+    folder, _ = disc_clip
+    strokes = [
+        Stroke(points=[(10, 110), (60, 130)], color=colour, width=5, frame=k)
+        for k, colour in ((0, (0.85, 0.5, 0.2)), (22, (0.3, 0.5, 0.85)))
+    ]
+    out = _render(folder, Guidance(hints=Hints(canvas_size=(WIDTH, HEIGHT), strokes=strokes)), frames=range(23))
+    chroma = [chroma_of(out[i]) for i in range(23)]
+    steps = [float(np.abs(chroma[i + 1] - chroma[i]).mean()) for i in range(22)]
+    first, second = sum(steps[:11]), sum(steps[11:])
+    assert second < 1.3 * first, (first, second)
+
+
 def _pan_frames(count: int, speed: int = 3) -> list[np.ndarray]:
     """A camera panning right over a picture whose right part is a green texture that the
     first frame shows only at its right edge (new green keeps coming in)."""

@@ -47,6 +47,8 @@ WORK_PIXELS = 432 * 244
 # How far (a fraction of the frame width) Levin's spread of a frame's strokes is trusted
 # as the network's prior (colorcore.solvers.ownership), as propagation's stroke ownership.
 SPREAD_REACH = 0.3
+# Below this reach the spread is no prior at all: the network judges such pixels alone.
+SPREAD_FLOOR = 0.05
 #: Tiles for frames that do not fit in GPU memory (pixels per side, and overlap).
 TILE, TILE_OVERLAP = 512, 64
 
@@ -180,7 +182,7 @@ class DeepSolver:
         reach = stroke_ownership(grey, raster, SPREAD_REACH * grey.shape[1], device=device)
         # Where it is not trusted the prior is missing, as propagation leaves it and as the
         # network was trained: confidence 0 and chroma 0.
-        spread[reach < 0.05] = 0.0
+        spread[reach < SPREAD_FLOOR] = 0.0
         return (luma, hints_chroma, hints_mask, spread, reach), reach
 
     def _refined(self, luma: npt.ArrayLike, full: _Full, chroma: np.ndarray) -> np.ndarray:
