@@ -25,8 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from colorcore.bench.quality import BEST, DAVIS_FOLDER, GREY, METHOD, PROTOCOLS, benchmark_clip
-from colorcore.errors import InputError
+from colorcore.bench.quality import BEST, DAVIS_FOLDER, GREY, METHOD, PROTOCOLS, benchmark_clip, clip_names, each_clip
 from colorcore.guidance.references import Guidance
 from colorcore.metrics import json_safe, nan_mean
 
@@ -107,18 +106,12 @@ def run_deep_benchmark(
     out=None,
 ) -> dict:
     """Run the protocols on the clips, print one table per protocol and the targets, return the figures."""
-    from colorcore.media import open_clip
     from colorcore.solvers.deep.adapt import DEFAULT_STEPS
 
     out = out or sys.stdout
     adapt_steps = DEFAULT_STEPS if adapt_steps is None else adapt_steps
     data = Path(data) if data is not None else DAVIS_FOLDER
-    if not data.is_dir():
-        raise InputError(f"no clips at '{data}': give a folder of clips with --data")
-    names = list(clips) if clips else sorted(p.name for p in data.iterdir() if not p.name.startswith("."))
-    for name in names:
-        if not (data / name).exists():
-            raise InputError(f"no clip '{name}' in '{data}'")
+    names = clip_names(data, clips)
     cpu_seconds = network_cpu_time(weights)
     print(
         f"deep solve of one 854x480 frame on the CPU: {cpu_seconds * 1000:.0f} ms (network at 427x240)",
@@ -139,19 +132,13 @@ def run_deep_benchmark(
         "protocols": protocols_done,
     }
     for protocol in protocols:
-        per_clip = {}
-        for name in names:
-            with open_clip(data / name) as clip:
-                count = len(clip) if frames is None else min(frames, len(clip))
-                per_clip[name] = bench_clip(
-                    protocol,
-                    clip,
-                    range(count),
-                    adapt_steps=adapt_steps,
-                    device=device,
-                    weights=weights,
-                    seed=seed,
-                )
+
+        def run(clip, clip_frames: range, protocol: int = protocol) -> dict:
+            return bench_clip(
+                protocol, clip, clip_frames, adapt_steps=adapt_steps, device=device, weights=weights, seed=seed
+            )
+
+        per_clip, skipped = each_clip(protocol, data, names, frames, run, out)
         methods = next(iter(per_clip.values()))["methods"]
         mean = {m: {k: nan_mean([c["methods"][m][k] for c in per_clip.values()]) for k in METRICS} for m in methods}
         adapt_times = [c["adapt_seconds"] for c in per_clip.values() if c["adapt_seconds"] is not None]
@@ -160,6 +147,7 @@ def run_deep_benchmark(
             "clips": per_clip,
             "mean": mean,
             "adapt_seconds": nan_mean(adapt_times) if adapt_times else None,
+            "skipped": skipped,
         }
         result["targets"] = check_targets(protocol, mean)
         protocols_done[str(protocol)] = result
@@ -231,5 +219,6 @@ def format_table(protocol: int, result: dict) -> str:
             lines.append(f"{name if row == 0 else '':<15} {method:<13}" + cells)
         if seconds is not None:
             lines.append(f"{'':<15} (adaptation {seconds:.1f} s)")
+    lines += [f"skipped: {name}: {why}" for name, why in result.get("skipped", {}).items()]
     lines += [f"  {'yes' if ok else 'no ':>3}  {text}" for text, ok in result["targets"]]
     return "\n".join(lines) + "\n"

@@ -571,6 +571,33 @@ def _hinted_colours(clip, guidance: Guidance) -> dict[int, tuple[np.ndarray, np.
 # -- the whole benchmark, the table and the targets -------------------------------------
 
 
+def clip_names(data: Path, clips: Sequence[str] | None = None) -> list[str]:
+    """The clips a benchmark runs on: ``clips`` checked to be inside ``data``, or else every
+    frame folder and video file there (by :data:`colorcore.media.VIDEO_EXTENSIONS`; notes
+    such as a SOURCE.txt beside the clips are not clips), sorted by name.
+
+    Raises:
+        InputError: ``data`` is not a folder, a named clip is missing, or it holds no clip.
+    """
+    from colorcore.media import VIDEO_EXTENSIONS
+
+    if not data.is_dir():
+        raise InputError(f"no clips at '{data}': give a folder of clips with --data")
+    if clips:
+        for name in clips:
+            if not (data / name).exists():
+                raise InputError(f"no clip '{name}' in '{data}'")
+        return list(clips)
+    names = sorted(
+        p.name
+        for p in data.iterdir()
+        if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in VIDEO_EXTENSIONS)
+    )
+    if not names:
+        raise InputError(f"'{data}' holds no clips (frame folders or video files)")
+    return names
+
+
 def run_quality_benchmark(
     protocols: Sequence[int] = (1, 2, 3, 4),
     data: Path | None = None,
@@ -601,23 +628,15 @@ def run_quality_benchmark(
         "mean": {method: summary}, "targets": {"met": bool, "checks": [...]}}, ...}}``.
 
     Raises:
-        InputError: missing data folder or clip, a clip shorter than 2 frames, a bad
-            ``frames`` count.
+        InputError: missing data folder or clip, a bad ``frames`` count, no clip that
+            could take a protocol (a clip that cannot is skipped with a line: one shorter
+            than 2 frames, a grey one under protocol 4, ...).
     """
-    from colorcore.media import open_clip
-
     out = out or sys.stdout
     data = Path(data) if data is not None else DAVIS_FOLDER
-    if not data.is_dir():
-        raise InputError(f"no clips at '{data}': give a folder of clips with --data")
-    names = list(clips) if clips else sorted(p.name for p in data.iterdir() if not p.name.startswith("."))
-    if not names:
-        raise InputError(f"'{data}' holds no clips")
+    names = clip_names(data, clips)
     if frames is not None and frames < 2:
         raise InputError(f"--frames must be at least 2, not {frames}")
-    for name in names:
-        if not (data / name).exists():
-            raise InputError(f"no clip '{name}' in '{data}'")
     protocols_done: dict[str, dict] = {}  # by protocol number, filled in as the runs go
     report: dict[str, object] = {
         "settings": {
@@ -631,21 +650,61 @@ def run_quality_benchmark(
         "protocols": protocols_done,
     }
     for protocol in protocols:
-        per_clip = {}
-        for name in names:
-            with open_clip(data / name) as clip:
-                count = len(clip) if frames is None else min(frames, len(clip))
-                if count < 2:
-                    raise InputError(f"clip '{name}' has {count} frame; the benchmark needs at least 2")
-                per_clip[name] = benchmark_clip(protocol, clip, range(count), solver=solver, device=device, seed=seed)
+
+        def run(clip, clip_frames: range, protocol: int = protocol) -> dict:
+            return benchmark_clip(protocol, clip, clip_frames, solver=solver, device=device, seed=seed)
+
+        def after(per_clip: dict, protocol: int = protocol) -> None:
             protocols_done[str(protocol)] = {"description": PROTOCOLS[protocol], "clips": per_clip}
             _save(report, json_path)
-        result = {"description": PROTOCOLS[protocol], "clips": per_clip, "mean": _means(per_clip)}
+
+        per_clip, skipped = each_clip(protocol, data, names, frames, run, out, after=after)
+        result = {"description": PROTOCOLS[protocol], "clips": per_clip, "mean": _means(per_clip), "skipped": skipped}
         result["targets"] = check_targets(protocol, result)
         protocols_done[str(protocol)] = result
         print(format_table(protocol, result), file=out, flush=True)
         _save(report, json_path)
     return report
+
+
+def each_clip(protocol: int, data: Path, names: Sequence[str], frames: int | None, run, out, after=None):
+    """``run(clip, frames)`` on each named clip for one protocol.
+
+    A clip that cannot take the protocol (it does not open, has fewer than 2 frames, or
+    its guidance cannot be made, e.g. a grey clip's exemplar under protocol 4) is skipped
+    with a line on ``out``, so one unsuitable clip does not end a long run.
+
+    Args:
+        frames: at most this many first frames of each clip (all when None).
+        run: ``(Clip, range) -> dict``, the clip's figures.
+        after: called with the figures so far after each clip (None: nothing).
+
+    Returns:
+        ({name: figures}, {name: why it was skipped}).
+
+    Raises:
+        InputError: every clip was skipped.
+    """
+    from colorcore.media import open_clip
+
+    per_clip: dict[str, dict] = {}
+    skipped: dict[str, str] = {}
+    for name in names:
+        try:
+            with open_clip(data / name) as clip:
+                count = len(clip) if frames is None else min(frames, len(clip))
+                if count < 2:
+                    raise InputError(f"it has {count} frame; the benchmark needs at least 2")
+                per_clip[name] = run(clip, range(count))
+        except InputError as exc:
+            skipped[name] = str(exc)
+            print(f"protocol {protocol}: skipped '{name}': {exc}", file=out, flush=True)
+            continue
+        if after is not None:
+            after(per_clip)
+    if not per_clip:
+        raise InputError(f"no clip could be benchmarked under protocol {protocol}: {'; '.join(skipped.values())}")
+    return per_clip, skipped
 
 
 def _save(report: dict, json_path: Path | None) -> None:
@@ -783,6 +842,7 @@ def format_table(protocol: int, result: dict) -> str:
             label = method if method != BEST or best is None else f"best: {best}"[:width]
             first = (name[:16], str(count)) if row == 0 else ("", "")
             lines.append(f"{first[0]:<16} {first[1]:>6}  {label:<{width}}" + "".join(cells))
+    lines += [f"skipped: {name}: {why}" for name, why in result.get("skipped", {}).items()]
     targets = result["targets"]
     verdict = "MET" if targets["met"] else "NOT MET"
     lines.append(f"targets (issue 11, protocol {protocol}): {verdict}")

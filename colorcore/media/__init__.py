@@ -26,11 +26,12 @@ from colorcore.media.images import IMAGE_EXTENSIONS, image_size, natural_key, re
 from colorcore.media.inputs import open_clip
 from colorcore.media.outputs import check_output_path, open_writer, output_kind
 from colorcore.media.pixels import rgb_to_luma
-from colorcore.media.video_clip import VideoClip
+from colorcore.media.video_clip import VIDEO_EXTENSIONS, VideoClip
 from colorcore.media.writer import FrameWriter
 
 __all__ = [
     "IMAGE_EXTENSIONS",
+    "VIDEO_EXTENSIONS",
     "AudioInfo",
     "Clip",
     "FolderClip",

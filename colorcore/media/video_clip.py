@@ -63,9 +63,21 @@ class _Index:
         return self.keyframes[k] if k >= 0 else None
 
 
+# FFmpeg demuxers that render any text file as a video of its characters (a README.txt
+# would open as a clip): they are not footage.
+_TEXT_DEMUXERS = {"tty", "bin", "xbin", "adf", "idf"}
+#: File name endings taken as video files where a folder is searched for clips (the
+#: benchmarks' data folders, training folders); :func:`colorcore.media.open_clip` itself
+#: opens any file FFmpeg decodes.
+VIDEO_EXTENSIONS = (
+    *(".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mxf", ".mpg", ".mpeg"),
+    *(".ts", ".m2ts", ".mts", ".dv", ".flv", ".wmv", ".ogv", ".y4m"),
+)
+
+
 def _open_container(path: Path):
     try:
-        return av.open(str(path), metadata_errors="ignore")
+        container = av.open(str(path), metadata_errors="ignore")
     except FileNotFoundError:
         raise InputError(f"cannot open '{path}': no such file") from None
     except (av.FFmpegError, OSError, UnicodeDecodeError):
@@ -73,6 +85,10 @@ def _open_container(path: Path):
         if kind is not None:
             raise InputError(f"cannot open '{path}': damaged or truncated {kind} file") from None
         raise InputError(f"cannot open '{path}': not a video or image file") from None
+    if set(container.format.name.split(",")) & _TEXT_DEMUXERS:
+        container.close()
+        raise InputError(f"cannot open '{path}': not a video or image file (a text file)")
+    return container
 
 
 def _container_kind(path: Path) -> str | None:

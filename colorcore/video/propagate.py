@@ -1219,8 +1219,9 @@ def _at_shares(keyed, shares: tuple[float, float]) -> list[tuple[np.ndarray, np.
     ]
 
 
-def _blend(sources) -> np.ndarray:
-    """The weighted mean chroma of ``sources`` [(HxWx2, HxW)]: zero where none has weight."""
+def _blend(sources) -> np.ndarray | float:
+    """The weighted mean chroma of ``sources`` [(HxWx2, HxW)]: zero where none has weight
+    (the number 0.0 when there are no sources)."""
     if not sources:
         return 0.0
     return _mix(sources, 1.0)[0]

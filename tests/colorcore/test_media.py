@@ -421,6 +421,8 @@ def test_video_open_errors(tmp_path):
         "missing.mp4": (None, "no such file"),
         "text.mp4": (b"hello, this is not a video\n" * 20, "not a video"),
         "empty.mp4": (b"", "empty"),
+        # FFmpeg opens any .txt as a video of its characters (its "tty" demuxer).
+        "SOURCE.txt": (b"Clips from a public archive; research use only.\n" * 5, "not a video"),
     }
     for name, (data, message) in cases.items():
         if data is not None:

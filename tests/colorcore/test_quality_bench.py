@@ -370,6 +370,29 @@ def test_bench_quality_bad_input_is_one_line(tmp_path, capsys):
     assert "no clip 'nope'" in capsys.readouterr().err
 
 
+def test_bench_quality_takes_only_clips_and_skips_one_that_cannot_take_a_protocol(tmp_path, capsys):
+    frames, _ = moving_square(5, height=64, width=80)
+    data = tmp_path / "data"
+    write_clip(data / "square", frames)
+    write_clip(
+        data / "grey.mkv", [np.repeat(f.mean(axis=2, keepdims=True), 3, axis=2).astype(np.uint8) for f in frames]
+    )
+    (data / "SOURCE.txt").write_text("where the clips come from\n")
+    report = tmp_path / "quality.json"
+    assert (
+        main(["bench", "quality", "--data", str(data), "--protocol", "4", "--frames", "4", "--json", str(report)]) == 0
+    )
+    printed = capsys.readouterr().out
+    # The grey clip's exemplar has no colour: protocol 4 skips it, says why, and goes on.
+    assert "protocol 4: skipped 'grey.mkv'" in printed and "skipped: grey.mkv:" in printed
+    assert "SOURCE.txt" not in printed
+    result = json.loads(report.read_text())["protocols"]["4"]
+    assert list(result["clips"]) == ["square"] and list(result["skipped"]) == ["grey.mkv"]
+    # Nothing left to benchmark: one line and exit 2.
+    assert main(["bench", "quality", "--data", str(data), "--protocol", "4", "--clips", "grey.mkv"]) == 2
+    assert "no clip could be benchmarked under protocol 4" in capsys.readouterr().err
+
+
 def test_plain_bench_is_still_the_solver_benchmark():
     args = build_parser().parse_args(["bench", "--skip-1080p", "--image", "x.png"])
     assert args.run.__name__ == "run_solver" and args.skip_1080p and str(args.image) == "x.png"

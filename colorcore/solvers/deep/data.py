@@ -30,9 +30,9 @@ import numpy as np
 
 from colorcore.colorspace import RGB_TO_YIQ
 from colorcore.errors import InputError
+from colorcore.media.images import IMAGE_EXTENSIONS
+from colorcore.media.video_clip import VIDEO_EXTENSIONS
 
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 #: Photographs inside the scikit-image wheel whose licence allows shipping weights
 #: trained on them (public domain or CC0, per scikit-image's docstrings).
 BUNDLED_COLOUR = (
