@@ -15,7 +15,7 @@ from colorcore.colorspace import chroma_of, luma_of
 from colorcore.guidance.hints import Hints, Stroke
 from colorcore.guidance.references import Guidance, Reference
 from colorcore.media import open_clip, open_writer
-from colorcore.video.propagate import PropagationSettings, colorize_clip
+from colorcore.video.propagate import PropagationSettings, _work_size, colorize_clip
 from tests.support.clips import DISC_RGB, disc_mask, moving_disc_clip, several_shots_clip, textured_background
 from tests.support.media import write_clip
 
@@ -247,6 +247,16 @@ def test_colours_arrive_at_a_keyframe_without_a_jump(disc_clip):
     steps = [float(np.abs(chroma[i + 1] - chroma[i]).mean()) for i in range(23)]
     assert steps[-1] < 2.5 * float(np.median(steps)), steps
     assert float(np.abs(chroma[22] - chroma[23]).mean()) < 0.5 * float(np.abs(chroma[12] - chroma[23]).mean())
+
+
+def test_small_pictures_are_tracked_on_at_least_240_lines():
+    # Half size in each direction (4:2:0 chroma), but never so few lines that flow has
+    # too little to follow: a 432x240 clip is tracked whole, a 640x360 one at 427x240.
+    sizes = {(854, 480): (427, 240), (1920, 1080): (960, 540), (480, 854): (240, 427)}
+    sizes |= {(432, 240): (432, 240), (640, 360): (427, 240), (128, 96): (128, 96)}
+    for (width, height), work in sizes.items():
+        assert _work_size(width, height, PropagationSettings()) == work, (width, height)
+        assert _work_size(width, height, PropagationSettings(chroma_scale=1)) == (width, height)
 
 
 def test_disagreeing_keyframes_hand_over_evenly_across_the_gap(disc_clip):
