@@ -273,9 +273,11 @@ def solve_keyframe(
 MIN_WORK_LINES = 240
 
 
-def _work_size(width: int, height: int, settings: PropagationSettings) -> tuple[int, int]:
-    """(W, H) at which flow and the solves between keyframes run: 1/``chroma_scale``, rounded
-    up, but never below :data:`MIN_WORK_LINES` on the short side (nor above the frame)."""
+def working_size(width: int, height: int, settings: PropagationSettings | None = None) -> tuple[int, int]:
+    """(W, H) in pixels at which flow and the solves between keyframes run for a ``width`` x
+    ``height`` clip: 1/``chroma_scale`` of it, rounded up, but never below
+    :data:`MIN_WORK_LINES` on the short side (nor above the frame). Default settings when None."""
+    settings = settings or PropagationSettings()
     scale = max(1, int(settings.chroma_scale))
     short = min(width, height)
     if -(-short // scale) >= MIN_WORK_LINES:
@@ -423,7 +425,7 @@ class FrameScanner:
         self.clip = clip
         self.keyframes = set(guidance.keyframes())
         self.settings = settings
-        self.work_size = _work_size(clip.width, clip.height, settings)
+        self.work_size = working_size(clip.width, clip.height, settings)
         self._estimator = FlowEstimator(settings.flow_preset)
         self._matchers = exemplar_matchers(guidance) if matchers is None else matchers
         self._registrations = []
@@ -599,7 +601,7 @@ class _Propagation:
         self.settings = settings
         self.keyframes = set(guidance.keyframes())
         self.size = (clip.width, clip.height)
-        self.work_size = _work_size(clip.width, clip.height, settings)
+        self.work_size = working_size(clip.width, clip.height, settings)
         self._progress = progress
         self._cancel = cancel
         self._matchers = exemplar_matchers(guidance)
@@ -1146,7 +1148,7 @@ def _frame_guidance(luma, guidance: Guidance, frame: int, settings: PropagationS
     if matchers is None:
         matchers = exemplar_matchers(guidance)
     height, width = luma.shape[:2]
-    work_size = _work_size(width, height, settings)
+    work_size = working_size(width, height, settings)
     small = luma if work_size == (width, height) else cv2.resize(luma, work_size, interpolation=cv2.INTER_AREA)
     exemplar = exemplar_hints(matchers, frame, small)
     full = luma_of(luma)

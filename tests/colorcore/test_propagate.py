@@ -15,7 +15,7 @@ from colorcore.colorspace import chroma_of, luma_of
 from colorcore.guidance.hints import Hints, Stroke
 from colorcore.guidance.references import Guidance, Reference
 from colorcore.media import open_clip, open_writer
-from colorcore.video.propagate import PropagationSettings, _work_size, colorize_clip
+from colorcore.video.propagate import PropagationSettings, colorize_clip, working_size
 from tests.support.clips import DISC_RGB, disc_mask, moving_disc_clip, several_shots_clip, textured_background
 from tests.support.media import write_clip
 
@@ -255,8 +255,8 @@ def test_small_pictures_are_tracked_on_at_least_240_lines():
     sizes = {(854, 480): (427, 240), (1920, 1080): (960, 540), (480, 854): (240, 427)}
     sizes |= {(432, 240): (432, 240), (640, 360): (427, 240), (128, 96): (128, 96)}
     for (width, height), work in sizes.items():
-        assert _work_size(width, height, PropagationSettings()) == work, (width, height)
-        assert _work_size(width, height, PropagationSettings(chroma_scale=1)) == (width, height)
+        assert working_size(width, height, PropagationSettings()) == work, (width, height)
+        assert working_size(width, height, PropagationSettings(chroma_scale=1)) == (width, height)
 
 
 def test_disagreeing_keyframes_hand_over_evenly_across_the_gap(disc_clip):

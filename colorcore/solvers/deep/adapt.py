@@ -71,13 +71,13 @@ def adaptation_pictures(
     from colorcore.colorspace import compose, luma_of
     from colorcore.solvers.colorize import solve_chroma
     from colorcore.solvers.deep.infer import work_factor
-    from colorcore.video.propagate import keyframe_hints
+    from colorcore.video.propagate import keyframe_hints, working_size
 
-    # The network sees this clip's frames at half size (propagation's working size), then
-    # shrunk again only if that is still larger than its working size.
-    half = (-(-clip.width // 2), -(-clip.height // 2))
-    factor = work_factor(half[1], half[0])
-    size = (-(-half[0] // factor), -(-half[1] // factor))
+    # The network sees this clip's frames at propagation's working size, then shrunk again
+    # only if that is still larger than its own working size.
+    work = working_size(clip.width, clip.height)
+    factor = work_factor(work[1], work[0])
+    size = (-(-work[0] // factor), -(-work[1] // factor))
     pictures = []
     keyframes = guidance.keyframes()
     for n, frame in enumerate(keyframes):
